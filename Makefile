@@ -1,0 +1,79 @@
+# sigma: build, test, install.
+#
+#   make            build ./sigma
+#   make check      run the whole suite (unit TAP programs + end-to-end shell tests)
+#   make asan       the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz       build the libFuzzer targets into tests/fuzz/bin/
+#   make demo       push twice to a temporary bare repository: one refusal, one acceptance
+#   make bench      run the benchmarks (hyperfine), see bench/README.md
+#   make install PREFIX=/usr/local
+
+PREFIX   ?= /usr/local
+BUILD    ?= build
+CC       ?= cc
+PKGS     := libgit2 sqlite3 libcjson openssl libcurl libseccomp yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+WARN     := -Wall -Wextra -Werror=shadow -Werror=missing-prototypes \
+            -Werror=format -Werror=implicit-function-declaration -Wno-unused-parameter -Wno-format-truncation
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. $(PKG_CFLAGS)
+LDLIBS   := $(PKG_LIBS) -lm
+
+LIB_SRC  := $(wildcard common/*.c hook/*.c registry/*.c sandbox/*.c webhook/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+
+.PHONY: all check asan fuzz demo bench install clean
+all: sigma
+
+$(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
+	@mkdir -p $(dir $@)
+	@echo '  CC      $<'
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libsigma.a: $(LIB_OBJ)
+	@rm -f $@ && ar rcs $@ $^
+
+sigma: $(BUILD)/main.o $(BUILD)/libsigma.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libsigma.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsigma.a $(LDLIBS)
+
+units: $(UNIT_BIN)
+
+check: sigma $(UNIT_BIN)
+	SIGMA_BIN=$(CURDIR)/sigma SIGMA_UNIT_DIR=$(CURDIR)/$(BUILD)/tests bash tests/run.sh
+
+asan:
+	$(MAKE) BUILD=build-asan CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" check
+
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" build-fuzz/libsigma.a
+	@mkdir -p tests/fuzz/bin
+	for f in $(FUZZ_SRC); do \
+	  n=$$(basename $$f .c); \
+	  clang $(FUZZ_CFLAGS) -o tests/fuzz/bin/$$n $$f build-fuzz/libsigma.a $(LDLIBS) || exit 1; \
+	done
+
+demo: sigma
+	bash contrib/demo.sh
+
+bench: sigma
+	bash bench/run.sh
+
+install: sigma
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 sigma $(DESTDIR)$(PREFIX)/bin/sigma
+
+clean:
+	rm -rf build build-asan build-fuzz sigma tests/fuzz/bin

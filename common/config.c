@@ -1,0 +1,164 @@
+/* config.c: see config.h. libgit2's config reader does the parsing, so the
+ * syntax (sections, includes, quoting) is exactly git's. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <git2.h>
+#include "common/config.h"
+#include "common/error.h"
+#include "common/util.h"
+
+static int git_fail(const char *what)
+{
+	const git_error *e = git_error_last();
+	return sigma_error_set(SIGMA_EINVALID, "%s: %s", what, e && e->message ? e->message : "error");
+}
+
+static char *get_string(git_config *cfg, const char *key)
+{
+	git_config_entry *e = NULL;
+	if (git_config_get_entry(&e, cfg, key) < 0 || !e) {
+		git_error_clear();
+		return NULL;
+	}
+	char *v = sigma_xstrdup(e->value ? e->value : "");
+	git_config_entry_free(e);
+	return v;
+}
+
+/* A two-way choice: 0 for `a`, 1 for `b`, left alone when unset. */
+static int get_choice(int *out, git_config *cfg, const char *key, const char *a, const char *b)
+{
+	char *v = get_string(cfg, key);
+	int rc = 0;
+	if (!v)
+		return 0;
+	if (strcasecmp(v, a) == 0)
+		*out = 0;
+	else if (strcasecmp(v, b) == 0)
+		*out = 1;
+	else
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: expected '%s' or '%s', got '%s'", key, a, b, v);
+	free(v);
+	return rc;
+}
+
+static int get_int(int *out, git_config *cfg, const char *key, int lo, int hi)
+{
+	char *v = get_string(cfg, key);
+	if (!v)
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	int rc = 0;
+	if (errno || end == v || *end || n < lo || n > hi)
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: expected a whole number from %d to %d, got '%s'", key, lo, hi, v);
+	else
+		*out = (int)n;
+	free(v);
+	return rc;
+}
+
+/* sigma.timeout: seconds, fractional allowed ("4", "2.5", "4s", "500ms"). */
+static int get_timeout(int *out, git_config *cfg, const char *key)
+{
+	char *v = get_string(cfg, key);
+	if (!v)
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	double s = strtod(v, &end);
+	int rc = 0;
+	if (end && strcmp(end, "ms") == 0)
+		s /= 1000.0;
+	else if (end && (strcmp(end, "s") == 0 || *end == '\0'))
+		;
+	else
+		end = NULL;
+	if (errno || !end || end == v || s <= 0 || s > 3600)
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: expected seconds such as '4' or '2.5s', got '%s'", key, v);
+	else
+		*out = (int)(s * 1000.0 + 0.5);
+	free(v);
+	return rc;
+}
+
+int config_load(sigma_config *out, const char *gitdir)
+{
+	git_config *cfg = NULL;
+	char *repo_cfg = NULL;
+	int rc = 0;
+	memset(out, 0, sizeof *out);
+	out->timeout_ms = 4000;
+	out->reject_depth = 1;
+	out->audit_cap = 200;
+
+	if (git_config_new(&cfg) < 0)
+		return git_fail("config");
+	const char *sys = getenv("SIGMA_CONFIG");
+	if (!sys || !*sys)
+		sys = "/etc/sigma/config";
+	struct stat st;
+	if (stat(sys, &st) == 0) {
+		if (git_config_add_file_ondisk(cfg, sys, GIT_CONFIG_LEVEL_SYSTEM, NULL, 0) < 0) {
+			rc = git_fail(sys);
+			goto out;
+		}
+		out->system_path = sigma_xstrdup(sys);
+	}
+	if (gitdir) {
+		repo_cfg = sigma_xasprintf("%s/config", gitdir);
+		if (stat(repo_cfg, &st) == 0 &&
+		    git_config_add_file_ondisk(cfg, repo_cfg, GIT_CONFIG_LEVEL_LOCAL, NULL, 0) < 0) {
+			rc = git_fail(repo_cfg);
+			goto out;
+		}
+	}
+	out->database = get_string(cfg, "sigma.database");
+	out->npm_registry = get_string(cfg, "sigma.npmRegistry");
+	out->pypi_index = get_string(cfg, "sigma.pypiIndex");
+	if ((rc = get_choice(&out->policy_all, cfg, "sigma.policy", "introduced", "all")) ||
+	    (rc = get_choice(&out->on_error_accept, cfg, "sigma.onError", "reject", "accept")) ||
+	    (rc = get_choice(&out->rules_reject, cfg, "sigma.rules", "warn", "reject")) ||
+	    (rc = get_timeout(&out->timeout_ms, cfg, "sigma.timeout")) ||
+	    (rc = get_int(&out->reject_depth, cfg, "sigma.rejectDepth", -1, 100)) ||
+	    (rc = get_int(&out->audit_cap, cfg, "sigma.auditCap", 0, 1000000)))
+		goto out;
+out:
+	git_config_free(cfg);
+	free(repo_cfg);
+	return rc;
+}
+
+void config_dispose(sigma_config *c)
+{
+	free(c->database);
+	free(c->npm_registry);
+	free(c->pypi_index);
+	free(c->system_path);
+	memset(c, 0, sizeof *c);
+}
+
+int config_db_path(char **out, const char *cli_db, const sigma_config *c)
+{
+	const char *env = getenv("SIGMA_DB");
+	if (cli_db && *cli_db) {
+		*out = sigma_xstrdup(cli_db);
+	} else if (env && *env) {
+		*out = sigma_xstrdup(env);
+	} else if (c && c->database && *c->database) {
+		*out = sigma_xstrdup(c->database);
+	} else {
+		const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+		if (xdg && *xdg == '/')
+			*out = sigma_xasprintf("%s/sigma/registry.db", xdg);
+		else if (home && *home)
+			*out = sigma_xasprintf("%s/.local/share/sigma/registry.db", home);
+		else
+			return sigma_error_set(SIGMA_EINVALID,
+			                       "no registry database: set --db, SIGMA_DB, sigma.database or HOME");
+	}
+	return 0;
+}

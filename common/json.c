@@ -1,0 +1,106 @@
+/* json.c: see json.h. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include "common/buf.h"
+#include "common/json.h"
+#include "common/util.h"
+
+const char *json_str(const cJSON *o, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+static void put_string(sigma_buf *b, const char *s)
+{
+	sigma_buf_putc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': sigma_buf_puts(b, "\\\""); break;
+		case '\\': sigma_buf_puts(b, "\\\\"); break;
+		case '\b': sigma_buf_puts(b, "\\b"); break;
+		case '\f': sigma_buf_puts(b, "\\f"); break;
+		case '\n': sigma_buf_puts(b, "\\n"); break;
+		case '\r': sigma_buf_puts(b, "\\r"); break;
+		case '\t': sigma_buf_puts(b, "\\t"); break;
+		default:
+			if (*p < 0x20)
+				sigma_buf_printf(b, "\\u%04x", *p);
+			else
+				sigma_buf_putc(b, (char)*p);
+		}
+	}
+	sigma_buf_putc(b, '"');
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+	return strcmp(x->string, y->string);
+}
+
+static void put_value(sigma_buf *b, const cJSON *v)
+{
+	if (cJSON_IsNull(v) || !v) {
+		sigma_buf_puts(b, "null");
+	} else if (cJSON_IsTrue(v)) {
+		sigma_buf_puts(b, "true");
+	} else if (cJSON_IsFalse(v)) {
+		sigma_buf_puts(b, "false");
+	} else if (cJSON_IsNumber(v)) {
+		double d = v->valuedouble;
+		if (d == floor(d) && fabs(d) < 9007199254740992.0)
+			sigma_buf_printf(b, "%.0f", d);
+		else
+			sigma_buf_printf(b, "%.17g", d);
+	} else if (cJSON_IsString(v)) {
+		put_string(b, v->valuestring);
+	} else if (cJSON_IsArray(v)) {
+		const cJSON *e;
+		int first = 1;
+		sigma_buf_putc(b, '[');
+		cJSON_ArrayForEach(e, v) {
+			if (!first)
+				sigma_buf_putc(b, ',');
+			first = 0;
+			put_value(b, e);
+		}
+		sigma_buf_putc(b, ']');
+	} else if (cJSON_IsObject(v)) {
+		size_t n = (size_t)cJSON_GetArraySize(v), i = 0;
+		const cJSON **members = sigma_xmalloc((n ? n : 1) * sizeof *members), *e;
+		cJSON_ArrayForEach(e, v) members[i++] = e;
+		qsort(members, n, sizeof *members, key_cmp);
+		sigma_buf_putc(b, '{');
+		for (i = 0; i < n; i++) {
+			if (i)
+				sigma_buf_putc(b, ',');
+			put_string(b, members[i]->string);
+			sigma_buf_putc(b, ':');
+			put_value(b, members[i]);
+		}
+		sigma_buf_putc(b, '}');
+		free(members);
+	} else {
+		sigma_buf_puts(b, "null");
+	}
+}
+
+char *json_canonical(const cJSON *v)
+{
+	sigma_buf b = SIGMA_BUF_INIT;
+	put_value(&b, v);
+	return sigma_buf_steal(&b);
+}
+
+void sigma_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[64] = '\0';
+}

@@ -1,0 +1,23 @@
+/* json.h: JSON helpers over cJSON, and the canonical form certificates are
+ * hashed (and later signed) over.
+ *
+ * Canonical form (RFC 8785, JCS, for the values sigma writes): object keys
+ * sorted by UTF-16 code units (for the ASCII keys sigma uses, plain byte
+ * order), no insignificant whitespace, strings with only the mandatory
+ * escapes, integers without exponent or fraction. sigma's certificates hold
+ * no fractional numbers; a non-integer is written with %.17g. */
+#ifndef SIGMA_JSON_H
+#define SIGMA_JSON_H
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+/* The canonical text of `v`; the caller frees it. */
+char *json_canonical(const cJSON *v);
+
+/* A string member or NULL; never fails. */
+const char *json_str(const cJSON *o, const char *key);
+
+/* Lowercase hex SHA-256 of data into out[65]. */
+void sigma_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

@@ -1,0 +1,22 @@
+/* certificate.h: the submission certificate (BRIEF §3), one per judged
+ * commit: schema "sigma.certificate/v1", the decision and its reasons, every
+ * lockfile and every package with depth, chain, parents and status, and the
+ * counts. `id` is the hex SHA-256 of the canonical JSON (common/json.h) of
+ * everything but `id` and `signature`. */
+#ifndef SIGMA_CERTIFICATE_H
+#define SIGMA_CERTIFICATE_H
+#include "hook/policy.h"
+#include "hook/scan.h"
+
+typedef struct cert_subject {
+	const char *repository;
+	const char *ref;
+	const char *commit;   /* may be NULL for a directory scan */
+	const char *tree;     /* may be NULL */
+} cert_subject;
+
+/* Build the certificate; *out (canonical JSON text) is the caller's. */
+int certificate_build(char **out, char id[65], const judgement *j, const scan_set *s,
+                      const cert_subject *subject);
+
+#endif

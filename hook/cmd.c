@@ -1,0 +1,403 @@
+/* cmd.c: `sigma pre-receive` and `sigma scan`, the two ways to judge a
+ * tree. Both run the same pipeline (scan -> policy -> certificate ->
+ * report); they differ in where the tree comes from and in who reads the
+ * answer.
+ *
+ * The hook has a deadline (sigma.timeout, 4 s by default, under GitHub
+ * Enterprise's 5 s for all hooks together). It is enforced with SIGALRM:
+ * when it fires, the handler writes a prepared message and exits with the
+ * status sigma.onError asks for. That is the one piece of mutable global
+ * state here, and it has to be: a signal handler gets no context. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include "common/cli.h"
+#include "common/config.h"
+#include "common/error.h"
+#include "common/util.h"
+#include "hook/certificate.h"
+#include "hook/cmd.h"
+#include "hook/policy.h"
+#include "hook/report.h"
+#include "hook/repo.h"
+#include "hook/scan.h"
+#include "registry/db.h"
+
+/* ---------------------------------------------------------------- deadline */
+
+static char deadline_msg[512];
+static size_t deadline_len;
+static int deadline_status;
+
+static void on_deadline(int sig)
+{
+	(void)sig;
+	(void)!write(STDERR_FILENO, deadline_msg, deadline_len);
+	_exit(deadline_status);
+}
+
+static void arm_deadline(const sigma_config *cfg)
+{
+	int n = snprintf(deadline_msg, sizeof deadline_msg,
+	                 "%ssigma: could not finish judging this push within %.1f s (sigma.timeout).\n"
+	                 "  sigma.onError = %s: the push is %s.\n"
+	                 "  fix: push again (caches make the next try faster), or ask the admin to raise sigma.timeout\n",
+	                 getenv("GL_USERNAME") ? "GL-HOOK-ERR: " : "", cfg->timeout_ms / 1000.0,
+	                 cfg->on_error_accept ? "accept" : "reject",
+	                 cfg->on_error_accept ? "accepted unjudged" : "refused");
+	deadline_len = n > 0 && (size_t)n < sizeof deadline_msg ? (size_t)n : 0;
+	deadline_status = cfg->on_error_accept ? 0 : 1;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_deadline;
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it;
+	memset(&it, 0, sizeof it);
+	it.it_value.tv_sec = cfg->timeout_ms / 1000;
+	it.it_value.tv_usec = (cfg->timeout_ms % 1000) * 1000;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* ---------------------------------------------------------------- shared */
+
+typedef struct before_ctx {
+	sigma_repo *repo;
+	registry *reg;
+	const char *base_tree;   /* NULL: nothing before */
+	scan_set set;
+	int loaded;
+} before_ctx;
+
+static const scan_set *load_before(void *ctx)
+{
+	before_ctx *b = ctx;
+	if (!b->base_tree)
+		return NULL;
+	if (!b->loaded) {
+		b->loaded = 1;
+		if (scan_tree(&b->set, b->repo, b->reg, b->base_tree, NULL) != 0) {
+			/* Unreadable old tip: judge everything as introduced (stricter). */
+			scan_set_dispose(&b->set);
+			b->base_tree = NULL;
+			return NULL;
+		}
+	}
+	return &b->set;
+}
+
+static const char *repository_name(const char *gitdir)
+{
+	const char *names[] = { "GL_PROJECT_PATH", "GITEA_REPO_NAME", "GITHUB_REPO_NAME" };
+	for (size_t i = 0; i < 3; i++) {
+		const char *v = getenv(names[i]);
+		if (v && *v)
+			return v;
+	}
+	return gitdir;
+}
+
+/* Judge one commit: scan, decide, certify, store, report. Returns 0
+ * accepted, 1 rejected, or a negative error. */
+typedef struct judge_args {
+	sigma_repo *repo;
+	registry *reg;
+	const sigma_config *cfg;
+	const char *repository;
+	const char *ref;
+	const char *commit;
+	const char *base_commit; /* may be NULL */
+	int json;                /* print the certificate instead of the report */
+	int verbose;
+} judge_args;
+
+static int judge_commit(const judge_args *a)
+{
+	char tree[SIGMA_OID_HEX], base_tree[SIGMA_OID_HEX];
+	int rc = repo_commit_tree(tree, a->repo, a->commit);
+	if (rc)
+		return rc;
+	int have_base = a->base_commit && repo_commit_tree(base_tree, a->repo, a->base_commit) == 0;
+	scan_set now;
+	if ((rc = scan_tree(&now, a->repo, a->reg, tree, have_base ? base_tree : NULL)))
+		return rc;
+	before_ctx before = { .repo = a->repo, .reg = a->reg, .base_tree = have_base ? base_tree : NULL };
+	judgement j;
+	char *cert = NULL, id[65] = "";
+	rc = policy_judge(&j, a->cfg, a->reg, &now, load_before, &before);
+	if (!rc) {
+		cert_subject subj = { a->repository, a->ref, a->commit, tree };
+		certificate_build(&cert, id, &j, &now, &subj);
+		/* The certificate is part of the answer: failing to keep it is an error. */
+		rc = registry_submission_put(a->reg, a->repository, a->ref, a->commit, id,
+		                             j.rejected ? "rejected" : "accepted", cert);
+	}
+	if (!rc) {
+		if (a->json) {
+			puts(cert);
+		} else {
+			report_ctx rctx = { .ref = a->ref, .commit = a->commit, .cert_id = id,
+			                    .on_error_accept = a->cfg->on_error_accept,
+			                    .gitlab = getenv("GL_USERNAME") != NULL, .verbose = a->verbose,
+			                    .scan = a->verbose };
+			report_print(a->json ? stderr : (a->verbose ? stdout : stderr), &j, &now, &rctx);
+		}
+		rc = j.rejected ? 1 : 0;
+	}
+	free(cert);
+	judgement_dispose(&j);
+	scan_set_dispose(&now);
+	scan_set_dispose(&before.set);
+	return rc;
+}
+
+static int is_zero_oid(const char *s)
+{
+	for (; *s; s++)
+		if (*s != '0')
+			return 0;
+	return 1;
+}
+
+static int is_hex_oid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n != 40 && n != 64)
+		return 0;
+	return strspn(s, "0123456789abcdef") == n;
+}
+
+/* An internal failure: tell the pusher, then do what sigma.onError says. */
+static int internal_error(const sigma_config *cfg)
+{
+	fprintf(stderr, "%ssigma: internal error: %s\n"
+	                "  sigma.onError = %s: the push is %s. Tell your git server admin.\n",
+	        getenv("GL_USERNAME") ? "GL-HOOK-ERR: " : "", sigma_error_last(),
+	        cfg->on_error_accept ? "accept" : "reject", cfg->on_error_accept ? "accepted unjudged" : "refused");
+	return cfg->on_error_accept ? 0 : 1;
+}
+
+/* ---------------------------------------------------------------- pre-receive */
+
+int hook_prereceive_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = NULL;
+	int ch;
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (ch == 'd')
+			db = optarg;
+		else if (ch == 'h') {
+			hook_prereceive_help(stdout);
+			return 0;
+		} else
+			return cli_usage_error("pre-receive", "pre-receive: unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind != argc)
+		return cli_usage_error("pre-receive", "pre-receive takes no arguments (ref updates come on stdin)");
+
+	sigma_config cfg;
+	sigma_repo *repo = NULL;
+	registry *reg = NULL;
+	char *dbpath = NULL;
+	int status = 0, rc;
+	/* Until the repository's own config is read, fail closed. */
+	memset(&cfg, 0, sizeof cfg);
+	if ((rc = repo_open_env(&repo)) || (rc = config_load(&cfg, repo_gitdir(repo)))) {
+		sigma_config sys;
+		if (config_load(&sys, NULL) == 0) {
+			cfg.on_error_accept = sys.on_error_accept;
+			config_dispose(&sys);
+		}
+		status = internal_error(&cfg);
+		goto out;
+	}
+	arm_deadline(&cfg);
+	if ((rc = config_db_path(&dbpath, db, &cfg)) || (rc = registry_open(&reg, dbpath, REGISTRY_READWRITE))) {
+		status = internal_error(&cfg);
+		goto out;
+	}
+	const char *repository = repository_name(repo_gitdir(repo));
+	char head[SIGMA_OID_HEX];
+	int have_head = repo_head_commit(head, repo) == 0;
+
+	char line[1024];
+	int lineno = 0;
+	while (fgets(line, sizeof line, stdin)) {
+		lineno++;
+		char old[80], new[80], ref[900];
+		if (sscanf(line, "%79s %79s %899s", old, new, ref) != 3 || !is_hex_oid(old) || !is_hex_oid(new)) {
+			sigma_error_set(SIGMA_EINVALID, "stdin:%d: not a ref update ('<old> <new> <ref>')", lineno);
+			status = internal_error(&cfg);
+			goto out;
+		}
+		if (is_zero_oid(new))
+			continue; /* a deletion adds no dependency */
+		char commit[SIGMA_OID_HEX], base[SIGMA_OID_HEX];
+		rc = repo_commit(commit, repo, new);
+		if (rc == SIGMA_EINVALID) {
+			fprintf(stderr, "sigma: %s points at %.12s, which is not a commit; nothing to judge\n", ref, new);
+			continue;
+		}
+		if (rc) {
+			status = internal_error(&cfg);
+			goto out;
+		}
+		/* What the push introduces is measured against the old tip; a new
+		 * ref is measured against HEAD (the default branch) when there is one. */
+		const char *base_commit = NULL;
+		if (!is_zero_oid(old) && repo_commit(base, repo, old) == 0)
+			base_commit = base;
+		else if (have_head)
+			base_commit = head;
+		judge_args a = { repo, reg, &cfg, repository, ref, commit, base_commit, 0, 0 };
+		rc = judge_commit(&a);
+		if (rc < 0) {
+			status = internal_error(&cfg);
+			goto out;
+		}
+		if (rc > 0)
+			status = 1;
+	}
+out:
+	registry_close(reg);
+	repo_free(repo);
+	free(dbpath);
+	config_dispose(&cfg);
+	return status;
+}
+
+void hook_prereceive_help(FILE *out)
+{
+	fputs("usage: sigma pre-receive [--db PATH]\n"
+	      "\n"
+	      "The git pre-receive hook. Reads '<old> <new> <ref>' lines on stdin, judges\n"
+	      "the new tip of every updated ref and exits non-zero to refuse the push.\n"
+	      "Install it as hooks/pre-receive (a symlink named pre-receive works too).\n"
+	      "\n"
+	      "Settings (git config syntax, /etc/sigma/config or $SIGMA_CONFIG, then the\n"
+	      "repository's own config):\n"
+	      "  sigma.database     the registry (also --db, $SIGMA_DB)\n"
+	      "  sigma.policy       introduced (default) | all\n"
+	      "  sigma.timeout      seconds before giving up (default 4)\n"
+	      "  sigma.onError      reject (default) | accept\n"
+	      "  sigma.rules        warn (default) | reject, for dependency-rule findings\n"
+	      "  sigma.rejectDepth  blocked packages at this depth or shallower reject (default 1)\n", out);
+}
+
+/* ---------------------------------------------------------------- scan */
+
+int hook_scan_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "repo", required_argument, NULL, 'r' },
+		{ "rev", required_argument, NULL, 'v' },
+		{ "base", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = NULL, *repo_path = NULL, *rev = NULL, *base_rev = NULL;
+	int json = 0, ch;
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': db = optarg; break;
+		case 'j': json = 1; break;
+		case 'r': repo_path = optarg; break;
+		case 'v': rev = optarg; break;
+		case 'b': base_rev = optarg; break;
+		case 'h': hook_scan_help(stdout); return 0;
+		default: return cli_usage_error("scan", "scan: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	const char *path = optind < argc ? argv[optind] : NULL;
+	if (optind + (path ? 1 : 0) != argc)
+		return cli_usage_error("scan", "scan: too many arguments");
+	if (!!repo_path != !!rev)
+		return cli_usage_error("scan", "scan: --repo and --rev go together");
+	if (path && repo_path)
+		return cli_usage_error("scan", "scan: give a PATH or --repo/--rev, not both");
+	if (!path && !repo_path)
+		path = ".";
+	if (base_rev && !repo_path)
+		return cli_usage_error("scan", "scan: --base needs --repo/--rev");
+
+	sigma_config cfg;
+	sigma_repo *repo = NULL;
+	registry *reg = NULL;
+	char *dbpath = NULL;
+	int status = 2, rc;
+	memset(&cfg, 0, sizeof cfg);
+	if (repo_path && (rc = repo_open_path(&repo, repo_path)))
+		goto fail;
+	if ((rc = config_load(&cfg, repo ? repo_gitdir(repo) : NULL)) ||
+	    (rc = config_db_path(&dbpath, db, &cfg)) ||
+	    (rc = registry_open(&reg, dbpath, REGISTRY_READWRITE)))
+		goto fail;
+	if (repo) {
+		char commit[SIGMA_OID_HEX], base[SIGMA_OID_HEX];
+		if ((rc = repo_commit(commit, repo, rev)) || (base_rev && (rc = repo_commit(base, repo, base_rev))))
+			goto fail;
+		judge_args a = { repo, reg, &cfg, repository_name(repo_gitdir(repo)), rev, commit,
+		                 base_rev ? base : NULL, json, 1 };
+		rc = judge_commit(&a);
+		if (rc < 0)
+			goto fail;
+		status = rc;
+	} else {
+		scan_set now;
+		judgement j;
+		if ((rc = scan_dir(&now, path)))
+			goto fail;
+		if ((rc = policy_judge(&j, &cfg, reg, &now, NULL, NULL))) {
+			scan_set_dispose(&now);
+			goto fail;
+		}
+		char *cert = NULL, id[65];
+		cert_subject subj = { path, NULL, NULL, NULL };
+		certificate_build(&cert, id, &j, &now, &subj);
+		if (json) {
+			puts(cert);
+		} else {
+			report_ctx rctx = { .ref = path, .cert_id = NULL, .on_error_accept = cfg.on_error_accept,
+			                    .verbose = 1, .scan = 1 };
+			report_print(stdout, &j, &now, &rctx);
+		}
+		status = j.rejected ? 1 : 0;
+		free(cert);
+		judgement_dispose(&j);
+		scan_set_dispose(&now);
+	}
+	goto out;
+fail:
+	cli_fail(2);
+	status = 2;
+out:
+	registry_close(reg);
+	repo_free(repo);
+	free(dbpath);
+	config_dispose(&cfg);
+	return status;
+}
+
+void hook_scan_help(FILE *out)
+{
+	fputs("usage: sigma scan [--json] [--db PATH] [PATH | --repo GITDIR --rev REV [--base REV]]\n"
+	      "\n"
+	      "Judge a directory (default '.') or a commit the way the pre-receive hook\n"
+	      "would. --json prints the submission certificate. With --base, only what\n"
+	      "REV introduces relative to the base is judged (as in a push).\n"
+	      "Exit status: 0 accepted, 1 rejected, 2 error.\n", out);
+}

@@ -1,0 +1,47 @@
+/* lockfile.c: the format table and the shared resolve step.
+ *
+ * Adding a format means writing hook/lockfile_<name>.c exporting a
+ * `lockfile_format` and listing it in `formats` below. Order matters only
+ * when two formats could claim one basename (none do today). */
+#include <string.h>
+#include "common/error.h"
+#include "hook/lockfile.h"
+
+extern const lockfile_format lockfile_npm;
+
+static const lockfile_format *const formats[] = {
+	&lockfile_npm,
+};
+
+const lockfile_format *lockfile_detect(const char *basename)
+{
+	for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
+		if (formats[i]->match(basename))
+			return formats[i];
+	return NULL;
+}
+
+int lockfile_resolve(sigma_graph **out, const lockfile_format *fmt, const lockfile_input *in)
+{
+	sigma_graph *g = NULL;
+	graph_new(&g, in->path, fmt->ecosystem, fmt->name);
+	int rc = fmt->parse(g, in);
+	if (rc) {
+		graph_free(g);
+		return rc;
+	}
+	graph_finish(g);
+	*out = g;
+	return 0;
+}
+
+int lockfile_line_at(const char *data, size_t len, size_t off)
+{
+	int line = 1;
+	if (off > len)
+		off = len;
+	for (size_t i = 0; i < off; i++)
+		if (data[i] == '\n')
+			line++;
+	return line;
+}

@@ -1,0 +1,57 @@
+/* policy.h: the decision (BRIEF §3). Given the graphs of the pushed tree,
+ * the registry, and (when needed) the graphs of the tree it replaces,
+ * decide what each package means for the push:
+ *
+ *   - blocked (by the registry, or because the lockfile's integrity differs
+ *     from the certified artefact's) at depth <= sigma.rejectDepth (default
+ *     1: direct and L1) and introduced by this push: reject;
+ *   - blocked deeper, or already present before the push: warn;
+ *   - a dependency-rule finding introduced by this push: warn, or reject
+ *     at depth <= rejectDepth when sigma.rules = reject;
+ *   - flagged and introduced: warn;
+ *   - a lockfile that cannot be read: sigma.onError decides.
+ * "Introduced" means absent from the same lockfile path in the old tip;
+ * sigma.policy = all treats everything as introduced. */
+#ifndef SIGMA_POLICY_H
+#define SIGMA_POLICY_H
+#include <stddef.h>
+#include "common/config.h"
+#include "hook/scan.h"
+#include "registry/db.h"
+
+typedef enum effect { EFFECT_NONE = 0, EFFECT_WARN, EFFECT_REJECT } effect;
+
+typedef struct judged {
+	const sigma_graph *g;
+	uint32_t node;
+	registry_status st;   /* what the registry says */
+	const char *status;   /* effective: st.status, or "blocked" on an integrity mismatch */
+	int introduced;
+	effect effect;
+	char *code;           /* why it matters: "blocked", "integrity-mismatch", a rule code... */
+	char *why;            /* a sentence for the pusher */
+} judged;
+
+typedef struct judgement {
+	int rejected;
+	judged *pkgs;         /* one per (lockfile, package) */
+	size_t n;
+	size_t n_reject, n_warn;
+	size_t n_errors;      /* lockfiles that could not be resolved */
+	int error_rejects;    /* the errors alone reject (sigma.onError = reject) */
+	size_t per_depth[5];  /* 0, 1, 2, 3, deeper */
+	size_t unreachable;
+	size_t per_status[4]; /* certified, flagged, blocked, uncertified */
+} judgement;
+
+/* Supplies the old tip's scan only when a judgement needs it (it costs a
+ * tree diff and maybe parses). Returns NULL when there is no old tip. */
+typedef const scan_set *(*policy_before_fn)(void *ctx);
+
+int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const scan_set *now,
+                 policy_before_fn before, void *before_ctx);
+void judgement_dispose(judgement *j);
+
+const char *effect_name(effect e);
+
+#endif

@@ -1,0 +1,351 @@
+/* scan.c: see scan.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "common/error.h"
+#include "common/util.h"
+#include "hook/scan.h"
+
+#define CACHE_VERSION "1"  /* bump when the graph or list form changes */
+#define LOCKFILE_MAX ((size_t)64 << 20)
+
+/* ---------------------------------------------------------------- errors */
+
+static void add_error(scan_set *s, const char *path, const char *message)
+{
+	s->errors = sigma_xrealloc(s->errors, (s->nerrors + 1) * sizeof *s->errors);
+	s->errors[s->nerrors].path = sigma_xstrdup(path);
+	s->errors[s->nerrors].message = sigma_xstrdup(message);
+	s->nerrors++;
+}
+
+void scan_set_dispose(scan_set *s)
+{
+	for (size_t i = 0; i < s->nrefs; i++)
+		graph_free(s->graphs ? s->graphs[i] : NULL);
+	free(s->graphs);
+	lockfile_refs_free(s->refs, s->nrefs);
+	for (size_t i = 0; i < s->nerrors; i++) {
+		free(s->errors[i].path);
+		free(s->errors[i].message);
+	}
+	free(s->errors);
+	memset(s, 0, sizeof *s);
+}
+
+/* ---------------------------------------------------------------- lockfile lists */
+
+static char *list_save(const lockfile_ref *refs, size_t n)
+{
+	sigma_buf b = SIGMA_BUF_INIT;
+	sigma_buf_puts(&b, "");
+	for (size_t i = 0; i < n; i++)
+		sigma_buf_printf(&b, "%s\t%s\t%s\t%s\n", refs[i].format->name, refs[i].oid,
+		                 refs[i].manifest_oid[0] ? refs[i].manifest_oid : "-", refs[i].path);
+	return sigma_buf_steal(&b);
+}
+
+static int list_load(lockfile_ref **out, size_t *n, const char *text)
+{
+	lockfile_ref *refs = NULL;
+	size_t count = 0;
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		char fmt[32], oid[64], moid[64];
+		int used = 0;
+		if (sscanf(p, "%31[^\t]\t%63[^\t]\t%63[^\t]\t%n", fmt, oid, moid, &used) != 3 || !used)
+			goto bad;
+		const char *path = p + used;
+		const lockfile_format *f = NULL;
+		const char *slash = memrchr(path, '/', (size_t)(nl - path));
+		char *base = sigma_xstrndup(slash ? slash + 1 : path, (size_t)(nl - (slash ? slash + 1 : path)));
+		f = lockfile_detect(base);
+		free(base);
+		if (!f || strcmp(f->name, fmt) != 0 || strlen(oid) != 40)
+			goto bad;
+		refs = sigma_xrealloc(refs, (count + 1) * sizeof *refs);
+		lockfile_ref *r = &refs[count++];
+		memset(r, 0, sizeof *r);
+		r->path = sigma_xstrndup(path, (size_t)(nl - path));
+		snprintf(r->oid, sizeof r->oid, "%s", oid);
+		snprintf(r->manifest_oid, sizeof r->manifest_oid, "%s", strcmp(moid, "-") ? moid : "");
+		r->format = f;
+		p = nl + 1;
+	}
+	*out = refs;
+	*n = count;
+	return 0;
+bad:
+	lockfile_refs_free(refs, count);
+	return SIGMA_EINVALID;
+}
+
+/* The lockfile list of `tree`: from the cache, else by diffing against
+ * `base_tree`'s list, else by walking the whole tree. */
+static int lockfile_list(lockfile_ref **out, size_t *n, sigma_repo *r, registry *reg,
+                         const char *tree, const char *base_tree)
+{
+	char *key = sigma_xasprintf("tree:" CACHE_VERSION ":%s", tree);
+	char *deps = NULL, *value = NULL;
+	int rc;
+	if (reg && registry_cache_get(reg, key, &deps, &value) == 0 && list_load(out, n, value) == 0) {
+		rc = 0;
+		goto out;
+	}
+	lockfile_ref *base = NULL;
+	size_t nbase = 0;
+	int have_base = base_tree && strcmp(base_tree, tree) != 0 &&
+	                lockfile_list(&base, &nbase, r, reg, base_tree, NULL) == 0;
+	rc = repo_lockfiles(out, n, r, tree, have_base ? base_tree : NULL, base, nbase);
+	lockfile_refs_free(base, nbase);
+	if (!rc && reg) {
+		char *text = list_save(*out, *n);
+		registry_cache_put(reg, key, NULL, text);
+		free(text);
+	}
+out:
+	free(key);
+	free(deps);
+	free(value);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- reading files */
+
+/* What a resolver's read_file callback sees: the tree (or directory) and a
+ * record of every file it asked for, which becomes the cache entry's deps. */
+typedef struct reader {
+	sigma_repo *repo;      /* tree mode */
+	const char *tree;
+	const char *root;      /* directory mode */
+	sigma_buf deps;        /* "path\toid\n" per extra file read */
+} reader;
+
+static int path_is_inside(const char *path)
+{
+	if (!*path || path[0] == '/')
+		return 0;
+	for (const char *p = path; *p;) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return 0;
+		p += len + (slash ? 1 : 0);
+	}
+	return 1;
+}
+
+static int read_other(void *ctx, const char *path, sigma_buf *out)
+{
+	reader *rd = ctx;
+	if (!path_is_inside(path))
+		return sigma_error_set(SIGMA_ENOTFOUND, "%s: outside the pushed tree", path);
+	if (rd->repo) {
+		char oid[SIGMA_OID_HEX] = "-";
+		int rc = repo_read_path(out, oid, rd->repo, rd->tree, path);
+		sigma_buf_printf(&rd->deps, "%s\t%s\n", path, rc == 0 ? oid : "-");
+		return rc;
+	}
+	char *full = sigma_xasprintf("%s/%s", rd->root, path);
+	struct stat st;
+	int rc = lstat(full, &st) == 0 && S_ISREG(st.st_mode) ? sigma_buf_read_file(out, full)
+	                                                     : sigma_error_set(SIGMA_ENOTFOUND, "%s: no such file", path);
+	free(full);
+	return rc;
+}
+
+/* The recorded deps still hold for this tree? */
+static int deps_hold(sigma_repo *r, const char *tree, const char *deps, const char *dir)
+{
+	for (const char *p = deps; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		if (!nl)
+			return 0;
+		const char *tab = memchr(p, '\t', (size_t)(nl - p));
+		if (!tab)
+			return 0;
+		char *path = sigma_xstrndup(p, (size_t)(tab - p));
+		char *want = sigma_xstrndup(tab + 1, (size_t)(nl - tab - 1));
+		int same;
+		if (strcmp(path, "@dir") == 0) {
+			same = strcmp(want, dir) == 0;
+		} else {
+			char have[SIGMA_OID_HEX] = "-";
+			if (repo_read_path(NULL, have, r, tree, path) != 0)
+				snprintf(have, sizeof have, "-");
+			same = strcmp(have, want) == 0;
+		}
+		free(path);
+		free(want);
+		if (!same)
+			return 0;
+		p = nl + 1;
+	}
+	return 1;
+}
+
+/* ---------------------------------------------------------------- resolving */
+
+static int resolve_one(sigma_graph **out, const lockfile_ref *ref, const char *data, size_t len,
+                       const char *manifest, size_t mlen, reader *rd)
+{
+	char *mpath = lockfile_manifest_path(ref);
+	lockfile_input in = {
+		.path = ref->path, .data = data, .len = len,
+		.manifest_path = mpath, .manifest = manifest, .manifest_len = mlen,
+		.read_file = read_other, .ctx = rd,
+	};
+	int rc = lockfile_resolve(out, ref->format, &in);
+	free(mpath);
+	return rc;
+}
+
+static void dir_of(char *out, size_t n, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	snprintf(out, n, "%.*s", slash ? (int)(slash - path) : 0, path);
+}
+
+static void graph_for_tree_ref(scan_set *s, size_t i, sigma_repo *r, registry *reg, const char *tree)
+{
+	const lockfile_ref *ref = &s->refs[i];
+	char dir[4096];
+	dir_of(dir, sizeof dir, ref->path);
+	char *key = sigma_xasprintf("lock:" CACHE_VERSION ":%s:%s:%s", ref->format->name, ref->oid,
+	                            ref->manifest_oid[0] ? ref->manifest_oid : "-");
+	char *deps = NULL, *value = NULL;
+	if (reg && registry_cache_get(reg, key, &deps, &value) == 0 && deps_hold(r, tree, deps, dir) &&
+	    graph_load(&s->graphs[i], value, strlen(value)) == 0) {
+		graph_set(&s->graphs[i]->lockfile, ref->path);
+		s->cache_hits++;
+		goto out;
+	}
+	sigma_buf lock, man;
+	sigma_buf_init(&lock, LOCKFILE_MAX);
+	sigma_buf_init(&man, LOCKFILE_MAX);
+	reader rd = { .repo = r, .tree = tree };
+	int rc = repo_read_blob(&lock, r, ref->oid);
+	if (!rc && ref->manifest_oid[0])
+		rc = repo_read_blob(&man, r, ref->manifest_oid);
+	if (!rc)
+		rc = resolve_one(&s->graphs[i], ref, lock.ptr, lock.len,
+		                 ref->manifest_oid[0] ? man.ptr : NULL, man.len, &rd);
+	if (rc) {
+		add_error(s, ref->path, sigma_error_last());
+	} else if (reg) {
+		/* A resolver that read other files depends on where the lockfile
+		 * sits (relative includes): record the directory as well. */
+		if (rd.deps.len) {
+			sigma_buf_printf(&rd.deps, "@dir\t%s\n", dir);
+		}
+		char *text = graph_save(s->graphs[i]);
+		registry_cache_put(reg, key, rd.deps.len ? rd.deps.ptr : NULL, text);
+		free(text);
+	}
+	sigma_buf_dispose(&lock);
+	sigma_buf_dispose(&man);
+	sigma_buf_dispose(&rd.deps);
+out:
+	free(key);
+	free(deps);
+	free(value);
+}
+
+int scan_tree(scan_set *out, sigma_repo *r, registry *reg, const char *tree, const char *base_tree)
+{
+	memset(out, 0, sizeof *out);
+	int rc = lockfile_list(&out->refs, &out->nrefs, r, reg, tree, base_tree);
+	if (rc)
+		return rc;
+	out->graphs = sigma_xcalloc(out->nrefs, sizeof *out->graphs);
+	for (size_t i = 0; i < out->nrefs; i++)
+		graph_for_tree_ref(out, i, r, reg, tree);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- directories */
+
+static int walk_dir(scan_set *s, const char *root, const char *rel, int depth)
+{
+	char *full = *rel ? sigma_xasprintf("%s/%s", root, rel) : sigma_xstrdup(root);
+	DIR *d = opendir(full);
+	if (!d) {
+		int rc = sigma_error_set(SIGMA_EIO, "%s: %s", full, strerror(errno));
+		free(full);
+		return rc;
+	}
+	struct dirent *e;
+	int rc = 0;
+	while (!rc && (e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, ".git") ||
+		    !strcmp(e->d_name, "node_modules"))
+			continue;
+		char *child = *rel ? sigma_xasprintf("%s/%s", rel, e->d_name) : sigma_xstrdup(e->d_name);
+		char *cfull = sigma_xasprintf("%s/%s", root, child);
+		struct stat st;
+		if (lstat(cfull, &st) == 0) {
+			if (S_ISDIR(st.st_mode) && depth < 64) {
+				rc = walk_dir(s, root, child, depth + 1);
+			} else if (S_ISREG(st.st_mode)) {
+				const lockfile_format *fmt = lockfile_detect(e->d_name);
+				if (fmt) {
+					s->refs = sigma_xrealloc(s->refs, (s->nrefs + 1) * sizeof *s->refs);
+					lockfile_ref *ref = &s->refs[s->nrefs++];
+					memset(ref, 0, sizeof *ref);
+					ref->path = sigma_xstrdup(child);
+					ref->format = fmt;
+				}
+			}
+		}
+		free(child);
+		free(cfull);
+	}
+	closedir(d);
+	free(full);
+	return rc;
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const lockfile_ref *)a)->path, ((const lockfile_ref *)b)->path);
+}
+
+int scan_dir(scan_set *out, const char *root)
+{
+	memset(out, 0, sizeof *out);
+	int rc = walk_dir(out, root, "", 0);
+	if (rc)
+		return rc;
+	if (out->nrefs)
+		qsort(out->refs, out->nrefs, sizeof *out->refs, ref_cmp);
+	out->graphs = sigma_xcalloc(out->nrefs, sizeof *out->graphs);
+	for (size_t i = 0; i < out->nrefs; i++) {
+		lockfile_ref *ref = &out->refs[i];
+		sigma_buf lock, man;
+		sigma_buf_init(&lock, LOCKFILE_MAX);
+		sigma_buf_init(&man, LOCKFILE_MAX);
+		reader rd = { .root = root };
+		char *lp = sigma_xasprintf("%s/%s", root, ref->path);
+		char *mrel = lockfile_manifest_path(ref);
+		char *mp = mrel ? sigma_xasprintf("%s/%s", root, mrel) : NULL;
+		int have_manifest = mp && sigma_buf_read_file(&man, mp) == 0;
+		int rc1 = sigma_buf_read_file(&lock, lp);
+		if (!rc1)
+			rc1 = resolve_one(&out->graphs[i], ref, lock.ptr, lock.len,
+			                  have_manifest ? man.ptr : NULL, man.len, &rd);
+		if (rc1)
+			add_error(out, ref->path, sigma_error_last());
+		free(lp);
+		free(mrel);
+		free(mp);
+		sigma_buf_dispose(&lock);
+		sigma_buf_dispose(&man);
+		sigma_buf_dispose(&rd.deps);
+	}
+	return 0;
+}

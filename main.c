@@ -1,0 +1,90 @@
+/* main.c: the one `sigma` binary and its subcommands, as git does it.
+ *
+ * Invoked as "pre-receive" (a hook symlink), it is the hook. Otherwise the
+ * first argument names the command. Unknown commands and options get one
+ * line on stderr and exit status 2. */
+#include <stdio.h>
+#include <string.h>
+#include <git2.h>
+#include "common/cli.h"
+#include "hook/cmd.h"
+#include "registry/cmd.h"
+
+#define SIGMA_VERSION "0.1.0"
+
+typedef struct command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+	void (*help)(FILE *out);
+} command;
+
+static const command commands[] = {
+	{ "pre-receive", "the git pre-receive hook: refuse pushes that add blocked dependencies",
+	  hook_prereceive_main, hook_prereceive_help },
+	{ "scan", "judge a directory or a commit as the hook would", hook_scan_main, hook_scan_help },
+	{ "registry", "the Package Trust Registry: init, show, list, block, unblock, import, export",
+	  registry_cmd_main, registry_cmd_help },
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: sigma COMMAND [ARGS...]\n\ncommands:\n", out);
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fputs("  help [CMD]   this text, or one command's\n"
+	      "\n"
+	      "sigma --version prints the version.\n", out);
+}
+
+static const command *find(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int run(const command *c, int argc, char **argv)
+{
+	git_libgit2_init();
+	int status = c->run(argc, argv);
+	git_libgit2_shutdown();
+	fflush(stdout);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	const char *self = strrchr(argv[0], '/');
+	self = self ? self + 1 : argv[0];
+	if (strcmp(self, "pre-receive") == 0)
+		return run(find("pre-receive"), argc, argv);
+
+	if (argc < 2) {
+		usage(stderr);
+		return SIGMA_EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+		printf("sigma %s\n", SIGMA_VERSION);
+		return 0;
+	}
+	if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {
+		if (argc > 2) {
+			const command *c = find(argv[2]);
+			if (!c)
+				return cli_usage_error(NULL, "no such command '%s'", argv[2]);
+			c->help(stdout);
+		} else {
+			usage(stdout);
+		}
+		return 0;
+	}
+	if (name[0] == '-')
+		return cli_usage_error(NULL, "unknown option '%s'", name);
+	const command *c = find(name);
+	if (!c)
+		return cli_usage_error(NULL, "unknown command '%s'", name);
+	return run(c, argc - 1, argv + 1);
+}

@@ -1,0 +1,299 @@
+/* cmd.c: `sigma registry` — the admin's view of the Package Trust Registry.
+ *
+ *   init                         create the database (idempotent)
+ *   show ECO NAME VERSION        one package's record
+ *   list [--status S]            every record, optionally one status
+ *   block ECO NAME VERSION|'*' --reason TEXT
+ *   unblock ECO NAME VERSION|'*'
+ *   import FILE                  package certificates as JSON lines ('-' = stdin)
+ *   export                       the same, to stdout
+ *
+ * Every subcommand takes --db PATH and, where output is a record, --json. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "common/buf.h"
+#include "common/cli.h"
+#include "common/error.h"
+#include "common/util.h"
+#include "registry/cmd.h"
+#include "registry/db.h"
+
+typedef struct registry_opts {
+	const char *db;
+	const char *status;
+	const char *reason;
+	int json;
+} registry_opts;
+
+/* ---------------------------------------------------------------- output */
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+typedef struct printer {
+	int json;
+	int count;
+} printer;
+
+/* One record: a JSON line, or a short human line plus its reasons. */
+static int print_record(void *ctx, const char *json)
+{
+	printer *p = ctx;
+	p->count++;
+	if (p->json) {
+		puts(json);
+		return 0;
+	}
+	cJSON *j = cJSON_Parse(json);
+	const char *level = jstr(j, "security_level");
+	printf("%-5s %-40s %-14s %-11s%s%s\n", jstr(j, "ecosystem"), jstr(j, "name"),
+	       jstr(j, "version"), jstr(j, "status"), level && *level ? " " : "", level ? level : "");
+	const cJSON *reason;
+	cJSON_ArrayForEach(reason, cJSON_GetObjectItemCaseSensitive(j, "reasons")) {
+		const char *scope = jstr(reason, "scope");
+		printf("      %s: %s%s%s%s\n", jstr(reason, "code") ? jstr(reason, "code") : "?",
+		       jstr(reason, "message") ? jstr(reason, "message") : "",
+		       scope ? " (" : "", scope ? scope : "", scope ? ")" : "");
+	}
+	cJSON_Delete(j);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- import */
+
+typedef struct import_ctx {
+	const char *file;
+	sigma_buf text;
+	int imported, blocks;
+} import_ctx;
+
+static int is_admin_reason(const cJSON *reason)
+{
+	const char *code = jstr(reason, "code");
+	return code && strcmp(code, "admin") == 0;
+}
+
+/* One JSON line: admin reasons become blocks; the rest, when it carries a
+ * review (verdict or certificate id) or a non-admin status, a certificate. */
+static int import_one(registry *r, import_ctx *c, cJSON *j, int line)
+{
+	const char *eco = jstr(j, "ecosystem"), *name = jstr(j, "name"), *version = jstr(j, "version");
+	if (!eco || !name || !version)
+		return sigma_error_set(SIGMA_EINVALID, "%s:%d: needs \"ecosystem\", \"name\" and \"version\"",
+		                       c->file, line);
+	cJSON *reasons = cJSON_GetObjectItemCaseSensitive(j, "reasons");
+	int other_reasons = 0;
+	for (int i = cJSON_GetArraySize(reasons) - 1; i >= 0; i--) {
+		cJSON *reason = cJSON_GetArrayItem(reasons, i);
+		if (!is_admin_reason(reason)) {
+			other_reasons++;
+			continue;
+		}
+		int rc = registry_block(r, eco, name, version,
+		                        jstr(reason, "message") ? jstr(reason, "message") : "", "admin");
+		if (rc)
+			return sigma_error_wrap(rc, "%s:%d: ", c->file, line);
+		c->blocks++;
+		cJSON_DeleteItemFromArray(reasons, i);
+	}
+	const char *status = jstr(j, "status");
+	int reviewed = jstr(j, "verdict") || jstr(j, "certificate_id");
+	if (!reviewed && !other_reasons && (!status || !strcmp(status, "blocked") || !strcmp(status, "uncertified")))
+		return 0; /* nothing but the admin block(s) */
+	if (status && !strcmp(status, "blocked") && !other_reasons) {
+		/* Blocked only by the admin reasons just moved to `blocks`: keep the
+		 * council's own word as the certificate's status. */
+		const char *verdict = jstr(j, "verdict");
+		const char *own = verdict && !strcmp(verdict, "REJECTED") ? "blocked"
+		                : verdict && !strcmp(verdict, "FLAGGED") ? "flagged"
+		                : verdict ? "certified" : "uncertified";
+		cJSON_ReplaceItemInObjectCaseSensitive(j, "status", cJSON_CreateString(own));
+	}
+	char *text = cJSON_PrintUnformatted(j);
+	int rc = registry_certificate_put(r, text);
+	free(text);
+	if (rc)
+		return sigma_error_wrap(rc, "%s:%d: ", c->file, line);
+	c->imported++;
+	return 0;
+}
+
+static int import_all(registry *r, void *ctx)
+{
+	import_ctx *c = ctx;
+	char *p = c->text.ptr, *end = c->text.ptr + c->text.len;
+	for (int line = 1; p < end; line++) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t skip = 0;
+		while (skip < len && (p[skip] == ' ' || p[skip] == '\t' || p[skip] == '\r'))
+			skip++;
+		if (skip < len) {
+			cJSON *j = cJSON_ParseWithLength(p, len);
+			if (!cJSON_IsObject(j)) {
+				cJSON_Delete(j);
+				return sigma_error_set(SIGMA_EINVALID, "%s:%d: not a JSON object", c->file, line);
+			}
+			int rc = import_one(r, c, j, line);
+			cJSON_Delete(j);
+			if (rc)
+				return rc;
+		}
+		p += len + 1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- command */
+
+static int parse_opts(registry_opts *o, int argc, char **argv, const char *sub)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "status", required_argument, NULL, 's' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': o->db = optarg; break;
+		case 'j': o->json = 1; break;
+		case 's': o->status = optarg; break;
+		case 'r': o->reason = optarg; break;
+		case 'h': return -1;
+		default:
+			return cli_usage_error("registry", "registry %s: unknown option '%s'", sub, argv[optind - 1]);
+		}
+	}
+	return 0;
+}
+
+static int check_eco(const char *eco)
+{
+	if (strcmp(eco, "npm") && strcmp(eco, "pypi"))
+		return cli_usage_error("registry", "unknown ecosystem '%s' (npm or pypi)", eco);
+	return 0;
+}
+
+int registry_cmd_main(int argc, char **argv)
+{
+	registry_opts o = { 0 };
+	registry *r = NULL;
+	int status = 0;
+	if (argc < 2)
+		return cli_usage_error("registry", "registry: which subcommand? init, show, list, block, unblock, import, export");
+	const char *sub = argv[1];
+	int rc = parse_opts(&o, argc - 1, argv + 1, sub);
+	if (rc < 0) {
+		registry_cmd_help(stdout);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	char **args = argv + 1 + optind;
+	int nargs = argc - 1 - optind;
+	int readonly = !strcmp(sub, "show") || !strcmp(sub, "list") || !strcmp(sub, "export");
+
+#define NEED(n, usage) \
+	do { if (nargs != (n)) return cli_usage_error("registry", "usage: sigma registry %s", usage); } while (0)
+
+	if (!strcmp(sub, "init")) NEED(0, "init [--db PATH]");
+	else if (!strcmp(sub, "show")) NEED(3, "show ECOSYSTEM NAME VERSION [--json]");
+	else if (!strcmp(sub, "list")) NEED(0, "list [--status S] [--json]");
+	else if (!strcmp(sub, "block")) NEED(3, "block ECOSYSTEM NAME VERSION|'*' --reason TEXT");
+	else if (!strcmp(sub, "unblock")) NEED(3, "unblock ECOSYSTEM NAME VERSION|'*'");
+	else if (!strcmp(sub, "import")) NEED(1, "import FILE");
+	else if (!strcmp(sub, "export")) NEED(0, "export");
+	else
+		return cli_usage_error("registry", "unknown registry subcommand '%s'", sub);
+#undef NEED
+	if (nargs == 3 && (rc = check_eco(args[0])))
+		return rc;
+	if (!strcmp(sub, "block") && (!o.reason || !*o.reason))
+		return cli_usage_error("registry", "block needs --reason TEXT: the pusher will read it");
+	if (o.status && strcmp(o.status, "certified") && strcmp(o.status, "flagged") &&
+	    strcmp(o.status, "blocked") && strcmp(o.status, "uncertified"))
+		return cli_usage_error("registry", "unknown status '%s' (certified, flagged, blocked, uncertified)", o.status);
+
+	if ((rc = cli_open_registry(&r, o.db, readonly)))
+		return cli_fail(rc == SIGMA_ENOTFOUND || rc == SIGMA_EINVALID ? 2 : 1);
+
+	printer pr = { .json = o.json };
+	if (!strcmp(sub, "init")) {
+		printf("registry ready: %s (schema %d)\n", registry_path(r), REGISTRY_SCHEMA_VERSION);
+	} else if (!strcmp(sub, "show")) {
+		rc = registry_records(r, NULL, args[0], args[1], args[2], print_record, &pr);
+		if (!rc && !pr.count && o.json) {
+			cJSON *j = cJSON_CreateObject();
+			cJSON_AddStringToObject(j, "ecosystem", args[0]);
+			cJSON_AddStringToObject(j, "name", args[1]);
+			cJSON_AddStringToObject(j, "version", args[2]);
+			cJSON_AddStringToObject(j, "status", "uncertified");
+			cJSON_AddArrayToObject(j, "reasons");
+			char *text = cJSON_PrintUnformatted(j);
+			puts(text);
+			free(text);
+			cJSON_Delete(j);
+		} else if (!rc && !pr.count)
+			printf("%-5s %-40s %-14s uncertified (not in the registry)\n", args[0], args[1], args[2]);
+	} else if (!strcmp(sub, "list")) {
+		rc = registry_records(r, o.status, NULL, NULL, NULL, print_record, &pr);
+		if (!rc && !o.json && !pr.count)
+			printf("no records%s%s\n", o.status ? " with status " : "", o.status ? o.status : "");
+	} else if (!strcmp(sub, "block")) {
+		rc = registry_block(r, args[0], args[1], args[2], o.reason, "admin");
+		if (!rc)
+			printf("blocked %s %s %s: %s\n", args[0], args[1], strcmp(args[2], "*") ? args[2] : "(every version)", o.reason);
+	} else if (!strcmp(sub, "unblock")) {
+		rc = registry_unblock(r, args[0], args[1], args[2], "admin");
+		if (!rc)
+			printf("unblocked %s %s %s\n", args[0], args[1], strcmp(args[2], "*") ? args[2] : "(every version)");
+		else if (rc == SIGMA_ENOTFOUND)
+			status = 1;
+	} else if (!strcmp(sub, "import")) {
+		import_ctx c = { .file = args[0] };
+		sigma_buf_init(&c.text, (size_t)1 << 30);
+		rc = !strcmp(args[0], "-") ? sigma_buf_read_fd(&c.text, 0) : sigma_buf_read_file(&c.text, args[0]);
+		if (!rc)
+			rc = registry_transaction(r, import_all, &c);
+		if (!rc)
+			printf("imported %d certificates and %d blocks from %s\n", c.imported, c.blocks, args[0]);
+		sigma_buf_dispose(&c.text);
+	} else if (!strcmp(sub, "export")) {
+		pr.json = 1;
+		rc = registry_records(r, NULL, NULL, NULL, NULL, print_record, &pr);
+	}
+	if (rc && !status)
+		status = rc == SIGMA_EINVALID ? 2 : 1;
+	if (rc)
+		cli_fail(status);
+	registry_close(r);
+	return status;
+}
+
+void registry_cmd_help(FILE *out)
+{
+	fputs("usage: sigma registry SUBCOMMAND [--db PATH] [--json]\n"
+	      "\n"
+	      "  init                                  create the registry database\n"
+	      "  show ECOSYSTEM NAME VERSION           one package's record\n"
+	      "  list [--status STATUS]                all records (certified|flagged|blocked|uncertified)\n"
+	      "  block ECOSYSTEM NAME VERSION|'*' --reason TEXT\n"
+	      "                                        refuse a version, or every version\n"
+	      "  unblock ECOSYSTEM NAME VERSION|'*'    lift an admin block\n"
+	      "  import FILE                           package certificates as JSON lines ('-' = stdin)\n"
+	      "  export                                every record as JSON lines\n"
+	      "\n"
+	      "ECOSYSTEM is npm or pypi. The database is --db, else $SIGMA_DB, else the\n"
+	      "sigma.database setting, else $XDG_DATA_HOME/sigma/registry.db.\n", out);
+}

@@ -1,0 +1,576 @@
+/* db.c: the Package Trust Registry on SQLite (see db.h).
+ *
+ * Every statement is prepared once per connection and reset after use.
+ * Readers never block the writer and vice versa (WAL); a writer that finds
+ * another writer waits up to BUSY_MS. Migrations are an ordered list of SQL
+ * scripts; user_version records how many have run. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include "common/error.h"
+#include "common/util.h"
+#include "registry/db.h"
+
+#define BUSY_MS 3000
+
+static const char *const migrations[] = {
+	/* 1: the first schema. */
+	"CREATE TABLE certificates("
+	"  ecosystem TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,"
+	"  distribution_sha256 TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL, security_level TEXT NOT NULL DEFAULT '',"
+	"  integrity TEXT, certificate_id TEXT, certified_at TEXT,"
+	"  body TEXT NOT NULL,"
+	"  PRIMARY KEY (ecosystem, name, version, distribution_sha256));"
+	"CREATE INDEX certificates_status ON certificates(status);"
+	"CREATE TABLE blocks("
+	"  ecosystem TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,"
+	"  source TEXT NOT NULL, reason TEXT NOT NULL, created_at TEXT NOT NULL,"
+	"  PRIMARY KEY (ecosystem, name, version, source));"
+	"CREATE TABLE cache(key TEXT PRIMARY KEY, deps TEXT, value TEXT NOT NULL, created_at TEXT);"
+	"CREATE TABLE submissions("
+	"  repository TEXT NOT NULL, ref TEXT NOT NULL, commit_oid TEXT NOT NULL,"
+	"  id TEXT NOT NULL, decision TEXT NOT NULL, issued_at TEXT NOT NULL,"
+	"  certificate TEXT NOT NULL,"
+	"  PRIMARY KEY (repository, ref, commit_oid));"
+	"CREATE INDEX submissions_commit ON submissions(commit_oid, issued_at);",
+};
+
+enum {
+	ST_LOOKUP, ST_BLOCK, ST_UNBLOCK, ST_CERT_PUT, ST_CACHE_GET, ST_CACHE_PUT,
+	ST_SUB_PUT, ST_SUB_GET, ST_KEYS, ST_CERT_BODY, ST_BLOCKS_OF, ST__COUNT
+};
+
+static const char *const statements[ST__COUNT] = {
+	[ST_LOOKUP] =
+		"SELECT 0, source, reason, NULL, NULL, NULL FROM blocks"
+		" WHERE ecosystem=?1 AND name=?2 AND version IN (?3, '*')"
+		" UNION ALL "
+		"SELECT 1, status, body, security_level, integrity, certificate_id FROM certificates"
+		" WHERE ecosystem=?1 AND name=?2 AND version=?3",
+	[ST_BLOCK] =
+		"INSERT INTO blocks(ecosystem, name, version, source, reason, created_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+		" ON CONFLICT(ecosystem, name, version, source) DO UPDATE SET reason=excluded.reason",
+	[ST_UNBLOCK] =
+		"DELETE FROM blocks WHERE ecosystem=?1 AND name=?2 AND version=?3 AND source=?4",
+	[ST_CERT_PUT] =
+		"INSERT OR REPLACE INTO certificates(ecosystem, name, version, distribution_sha256,"
+		" status, security_level, integrity, certificate_id, certified_at, body)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_CACHE_GET] = "SELECT deps, value FROM cache WHERE key=?1",
+	[ST_CACHE_PUT] =
+		"INSERT OR REPLACE INTO cache(key, deps, value, created_at) VALUES (?1, ?2, ?3, ?4)",
+	[ST_SUB_PUT] =
+		"INSERT OR REPLACE INTO submissions(repository, ref, commit_oid, id, decision, issued_at,"
+		" certificate) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_SUB_GET] =
+		"SELECT certificate FROM submissions WHERE commit_oid=?1 ORDER BY issued_at DESC LIMIT 1",
+	[ST_KEYS] =
+		"SELECT ecosystem, name, version FROM certificates"
+		" WHERE (?1 IS NULL OR ecosystem=?1) AND (?2 IS NULL OR name=?2) AND (?3 IS NULL OR version=?3)"
+		" UNION "
+		"SELECT ecosystem, name, version FROM blocks"
+		" WHERE (?1 IS NULL OR ecosystem=?1) AND (?2 IS NULL OR name=?2) AND (?3 IS NULL OR version=?3)"
+		" ORDER BY 1, 2, 3",
+	[ST_CERT_BODY] =
+		"SELECT body FROM certificates WHERE ecosystem=?1 AND name=?2 AND version=?3"
+		" ORDER BY certified_at DESC LIMIT 1",
+	[ST_BLOCKS_OF] =
+		"SELECT source, reason, version FROM blocks WHERE ecosystem=?1 AND name=?2"
+		" AND version IN (?3, '*') ORDER BY version = '*', source",
+};
+
+struct registry {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST__COUNT];
+	char *path;
+};
+
+/* ---------------------------------------------------------------- basics */
+
+static int db_fail(registry *r, const char *what)
+{
+	return sigma_error_set(SIGMA_EIO, "%s: %s: %s", r->path, what, sqlite3_errmsg(r->db));
+}
+
+static sqlite3_stmt *stmt(registry *r, int which)
+{
+	sqlite3_stmt *s = r->st[which];
+	if (!s && sqlite3_prepare_v3(r->db, statements[which], -1, SQLITE_PREPARE_PERSISTENT,
+	                             &r->st[which], NULL) == SQLITE_OK)
+		s = r->st[which];
+	else if (s)
+		sqlite3_reset(s), sqlite3_clear_bindings(s);
+	return s;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+static int exec(registry *r, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = sigma_error_set(SIGMA_EIO, "%s: %s", r->path, msg ? msg : "error");
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+static int migrate(registry *r)
+{
+	sqlite3_stmt *s = NULL;
+	int have = 0;
+	if (sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(r, "reading the schema version");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		have = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	int want = (int)(sizeof migrations / sizeof *migrations);
+	if (have > want)
+		return sigma_error_set(SIGMA_EINVALID,
+		                       "%s: schema version %d is newer than this sigma knows (%d); upgrade sigma",
+		                       r->path, have, want);
+	for (int v = have; v < want; v++) {
+		/* IMMEDIATE: two processes creating the schema at once must not both
+		 * run migration v; the second sees the new user_version and skips. */
+		int rc = exec(r, "BEGIN IMMEDIATE");
+		if (rc)
+			return rc;
+		int now = 0;
+		if (sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW)
+			now = sqlite3_column_int(s, 0);
+		sqlite3_finalize(s);
+		if (now > v) {
+			exec(r, "COMMIT");
+			v = now - 1;
+			continue;
+		}
+		char *sql = sigma_xasprintf("%s; PRAGMA user_version = %d;", migrations[v], v + 1);
+		rc = exec(r, sql);
+		free(sql);
+		if (rc) {
+			exec(r, "ROLLBACK");
+			return sigma_error_wrap(rc, "migration %d: ", v + 1);
+		}
+		if ((rc = exec(r, "COMMIT")))
+			return rc;
+	}
+	return 0;
+}
+
+int registry_open(registry **out, const char *path, int flags)
+{
+	registry *r = sigma_xcalloc(1, sizeof *r);
+	r->path = sigma_xstrdup(path);
+	int rc = 0;
+	int readonly = flags & REGISTRY_READONLY;
+	struct stat st;
+	if (readonly && stat(path, &st) < 0) {
+		rc = sigma_error_set(SIGMA_ENOTFOUND, "%s: no registry database here (run 'sigma registry init')", path);
+		goto fail;
+	}
+	if (!readonly) {
+		char *dir = sigma_xstrdup(path), *slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			rc = sigma_mkdir_p(dir, 0700);
+		}
+		free(dir);
+		if (rc)
+			goto fail;
+	}
+	int oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &r->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = db_fail(r, "open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(r->db, BUSY_MS);
+	if (!readonly && (rc = exec(r, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")))
+		goto fail;
+	if ((rc = exec(r, "PRAGMA foreign_keys=ON")))
+		goto fail;
+	if (!readonly && (rc = migrate(r)))
+		goto fail;
+	*out = r;
+	return 0;
+fail:
+	registry_close(r);
+	return rc;
+}
+
+void registry_close(registry *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(r->st[i]);
+	sqlite3_close(r->db);
+	free(r->path);
+	free(r);
+}
+
+const char *registry_path(const registry *r) { return r->path; }
+
+int registry_transaction(registry *r, int (*fn)(registry *r, void *ctx), void *ctx)
+{
+	int rc = exec(r, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	rc = fn(r, ctx);
+	if (rc) {
+		exec(r, "ROLLBACK");
+		return rc;
+	}
+	return exec(r, "COMMIT");
+}
+
+/* ---------------------------------------------------------------- lookups */
+
+static void copy_field(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* The first reason of a certificate body: its code and message. */
+static void first_reason(registry_status *out, const char *body)
+{
+	cJSON *j = cJSON_Parse(body);
+	const cJSON *reason = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "reasons"), 0);
+	const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(reason, "code"));
+	const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(reason, "message"));
+	if (code)
+		out->reason_code = sigma_xstrdup(code);
+	if (msg)
+		out->reason = sigma_xstrdup(msg);
+	cJSON_Delete(j);
+}
+
+int registry_lookup(registry_status *out, registry *r, const char *ecosystem,
+                    const char *name, const char *version)
+{
+	memset(out, 0, sizeof *out);
+	copy_field(out->status, sizeof out->status, "uncertified");
+	sqlite3_stmt *s = stmt(r, ST_LOOKUP);
+	if (!s)
+		return db_fail(r, "lookup");
+	bind_text(s, 1, ecosystem);
+	bind_text(s, 2, name);
+	bind_text(s, 3, version);
+	int step, blocked = 0, have_cert = 0;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_int(s, 0) == 0) {
+			if (!blocked) {
+				/* A block overrides whatever a certificate said. */
+				blocked = 1;
+				copy_field(out->status, sizeof out->status, "blocked");
+				free(out->reason_code);
+				free(out->reason);
+				out->reason_code = sigma_xstrdup(col_text(s, 1));
+				out->reason = sigma_xstrdup(col_text(s, 2));
+			}
+			continue;
+		}
+		const char *status = col_text(s, 1);
+		/* Several certificates (different artefact hashes): the worst wins. */
+		if (have_cert && !sigma_streq(status, "blocked"))
+			continue;
+		have_cert = 1;
+		if (!out->integrity && col_text(s, 4))
+			out->integrity = sigma_xstrdup(col_text(s, 4));
+		if (!out->certificate_id && col_text(s, 5))
+			out->certificate_id = sigma_xstrdup(col_text(s, 5));
+		copy_field(out->security_level, sizeof out->security_level, col_text(s, 3));
+		if (!blocked) {
+			copy_field(out->status, sizeof out->status, status);
+			free(out->reason_code);
+			free(out->reason);
+			out->reason_code = out->reason = NULL;
+			first_reason(out, col_text(s, 2));
+		}
+	}
+	sqlite3_reset(s);
+	if (step != SQLITE_DONE) {
+		registry_status_dispose(out);
+		return db_fail(r, "lookup");
+	}
+	return 0;
+}
+
+void registry_status_dispose(registry_status *s)
+{
+	free(s->reason_code);
+	free(s->reason);
+	free(s->integrity);
+	free(s->certificate_id);
+	s->reason_code = s->reason = s->integrity = s->certificate_id = NULL;
+}
+
+/* ---------------------------------------------------------------- writes */
+
+static int step_done(registry *r, sqlite3_stmt *s, const char *what)
+{
+	int step = sqlite3_step(s);
+	sqlite3_reset(s);
+	return step == SQLITE_DONE ? 0 : db_fail(r, what);
+}
+
+int registry_block(registry *r, const char *ecosystem, const char *name, const char *version,
+                   const char *reason, const char *source)
+{
+	char now[32];
+	sigma_utc_now(now);
+	sqlite3_stmt *s = stmt(r, ST_BLOCK);
+	if (!s)
+		return db_fail(r, "block");
+	bind_text(s, 1, ecosystem);
+	bind_text(s, 2, name);
+	bind_text(s, 3, version);
+	bind_text(s, 4, source ? source : "admin");
+	bind_text(s, 5, reason ? reason : "");
+	bind_text(s, 6, now);
+	return step_done(r, s, "block");
+}
+
+int registry_unblock(registry *r, const char *ecosystem, const char *name, const char *version,
+                     const char *source)
+{
+	sqlite3_stmt *s = stmt(r, ST_UNBLOCK);
+	if (!s)
+		return db_fail(r, "unblock");
+	bind_text(s, 1, ecosystem);
+	bind_text(s, 2, name);
+	bind_text(s, 3, version);
+	bind_text(s, 4, source ? source : "admin");
+	int rc = step_done(r, s, "unblock");
+	if (!rc && sqlite3_changes(r->db) == 0)
+		rc = sigma_error_set(SIGMA_ENOTFOUND, "%s %s %s is not blocked by %s", ecosystem, name,
+		                     version, source ? source : "admin");
+	return rc;
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+int registry_certificate_put(registry *r, const char *json)
+{
+	cJSON *j = cJSON_Parse(json);
+	int rc = 0;
+	if (!cJSON_IsObject(j)) {
+		rc = sigma_error_set(SIGMA_EINVALID, "a package certificate must be a JSON object");
+		goto out;
+	}
+	static const char *const required[] = { "ecosystem", "name", "version", "status" };
+	for (size_t i = 0; i < 4; i++)
+		if (!jstr(j, required[i]) || !*jstr(j, required[i])) {
+			rc = sigma_error_set(SIGMA_EINVALID, "package certificate without \"%s\"", required[i]);
+			goto out;
+		}
+	static const char *const statuses[] = { "certified", "flagged", "blocked", "uncertified" };
+	int known = 0;
+	for (size_t i = 0; i < 4; i++)
+		known |= strcmp(jstr(j, "status"), statuses[i]) == 0;
+	if (!known) {
+		rc = sigma_error_set(SIGMA_EINVALID, "unknown status \"%s\" (certified, flagged, blocked, uncertified)",
+		                     jstr(j, "status"));
+		goto out;
+	}
+	if (strcmp(jstr(j, "ecosystem"), "npm") && strcmp(jstr(j, "ecosystem"), "pypi")) {
+		rc = sigma_error_set(SIGMA_EINVALID, "unknown ecosystem \"%s\" (npm, pypi)", jstr(j, "ecosystem"));
+		goto out;
+	}
+	sqlite3_stmt *s = stmt(r, ST_CERT_PUT);
+	if (!s) {
+		rc = db_fail(r, "store certificate");
+		goto out;
+	}
+	char *body = cJSON_PrintUnformatted(j);
+	bind_text(s, 1, jstr(j, "ecosystem"));
+	bind_text(s, 2, jstr(j, "name"));
+	bind_text(s, 3, jstr(j, "version"));
+	bind_text(s, 4, jstr(j, "distribution_sha256") ? jstr(j, "distribution_sha256") : "");
+	bind_text(s, 5, jstr(j, "status"));
+	bind_text(s, 6, jstr(j, "security_level") ? jstr(j, "security_level") : "");
+	bind_text(s, 7, jstr(j, "integrity"));
+	bind_text(s, 8, jstr(j, "certificate_id"));
+	bind_text(s, 9, jstr(j, "certified_at"));
+	bind_text(s, 10, body);
+	rc = step_done(r, s, "store certificate");
+	free(body);
+out:
+	cJSON_Delete(j);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- records */
+
+static cJSON *record_of(registry *r, const char *eco, const char *name, const char *version)
+{
+	cJSON *rec = NULL;
+	sqlite3_stmt *s = stmt(r, ST_CERT_BODY);
+	if (!s)
+		return NULL;
+	bind_text(s, 1, eco);
+	bind_text(s, 2, name);
+	bind_text(s, 3, version);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		rec = cJSON_Parse(col_text(s, 0));
+	sqlite3_reset(s);
+	if (!rec) {
+		rec = cJSON_CreateObject();
+		cJSON_AddStringToObject(rec, "ecosystem", eco);
+		cJSON_AddStringToObject(rec, "name", name);
+		cJSON_AddStringToObject(rec, "version", version);
+		cJSON_AddStringToObject(rec, "status", "uncertified");
+	}
+	s = stmt(r, ST_BLOCKS_OF);
+	if (!s)
+		return rec;
+	bind_text(s, 1, eco);
+	bind_text(s, 2, name);
+	bind_text(s, 3, version);
+	cJSON *reasons = cJSON_GetObjectItemCaseSensitive(rec, "reasons");
+	if (!cJSON_IsArray(reasons)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(rec, "reasons");
+		reasons = cJSON_AddArrayToObject(rec, "reasons");
+	}
+	int n = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		cJSON *reason = cJSON_CreateObject();
+		cJSON_AddStringToObject(reason, "code", col_text(s, 0));
+		cJSON_AddStringToObject(reason, "message", col_text(s, 1));
+		if (strcmp(col_text(s, 2), "*") == 0 && strcmp(version, "*") != 0)
+			cJSON_AddStringToObject(reason, "scope", "every version");
+		cJSON_InsertItemInArray(reasons, n++, reason);
+	}
+	sqlite3_reset(s);
+	if (n)
+		cJSON_ReplaceItemInObjectCaseSensitive(rec, "status", cJSON_CreateString("blocked"));
+	return rec;
+}
+
+int registry_records(registry *r, const char *status, const char *ecosystem, const char *name,
+                     const char *version, registry_visit_fn fn, void *ctx)
+{
+	/* Collect the keys first: record_of() reuses other statements, and a
+	 * visitor may write. */
+	sqlite3_stmt *s = stmt(r, ST_KEYS);
+	if (!s)
+		return db_fail(r, "list");
+	bind_text(s, 1, ecosystem);
+	bind_text(s, 2, name);
+	bind_text(s, 3, version);
+	char **keys = NULL;
+	size_t n = 0;
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		keys = sigma_xrealloc(keys, (n + 3) * sizeof *keys);
+		for (int i = 0; i < 3; i++)
+			keys[n++] = sigma_xstrdup(col_text(s, i));
+	}
+	sqlite3_reset(s);
+	int rc = step == SQLITE_DONE ? 0 : db_fail(r, "list");
+	for (size_t i = 0; i < n && !rc; i += 3) {
+		cJSON *rec = record_of(r, keys[i], keys[i + 1], keys[i + 2]);
+		if (!rec)
+			continue;
+		if (!status || sigma_streq(jstr(rec, "status"), status)) {
+			char *text = cJSON_PrintUnformatted(rec);
+			rc = fn(ctx, text);
+			free(text);
+		}
+		cJSON_Delete(rec);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- caches */
+
+int registry_cache_get(registry *r, const char *key, char **deps, char **value)
+{
+	sqlite3_stmt *s = stmt(r, ST_CACHE_GET);
+	if (!s)
+		return db_fail(r, "cache");
+	bind_text(s, 1, key);
+	int rc = SIGMA_ENOTFOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*deps = col_text(s, 0) ? sigma_xstrdup(col_text(s, 0)) : NULL;
+		*value = sigma_xstrdup(col_text(s, 1));
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+void registry_cache_put(registry *r, const char *key, const char *deps, const char *value)
+{
+	char now[32];
+	sigma_utc_now(now);
+	sqlite3_stmt *s = stmt(r, ST_CACHE_PUT);
+	if (!s)
+		return;
+	bind_text(s, 1, key);
+	bind_text(s, 2, deps);
+	bind_text(s, 3, value);
+	bind_text(s, 4, now);
+	sqlite3_step(s);
+	sqlite3_reset(s);
+}
+
+/* ---------------------------------------------------------------- submissions */
+
+int registry_submission_put(registry *r, const char *repository, const char *ref,
+                            const char *commit, const char *id, const char *decision,
+                            const char *certificate_json)
+{
+	char now[32];
+	sigma_utc_now(now);
+	sqlite3_stmt *s = stmt(r, ST_SUB_PUT);
+	if (!s)
+		return db_fail(r, "store submission certificate");
+	bind_text(s, 1, repository);
+	bind_text(s, 2, ref);
+	bind_text(s, 3, commit);
+	bind_text(s, 4, id);
+	bind_text(s, 5, decision);
+	bind_text(s, 6, now);
+	bind_text(s, 7, certificate_json);
+	return step_done(r, s, "store submission certificate");
+}
+
+int registry_submission_get(char **out, registry *r, const char *commit)
+{
+	sqlite3_stmt *s = stmt(r, ST_SUB_GET);
+	if (!s)
+		return db_fail(r, "read submission certificate");
+	bind_text(s, 1, commit);
+	int rc = sigma_error_set(SIGMA_ENOTFOUND, "no certificate for commit %s", commit);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*out = sigma_xstrdup(col_text(s, 0));
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}

@@ -1,0 +1,93 @@
+/* db.h: the Package Trust Registry, a SQLite file.
+ *
+ * What it keeps:
+ *   - package certificates (BRIEF §3), one row per (ecosystem, name,
+ *     version, distribution_sha256), the certificate itself as JSON;
+ *   - blocks: an admin's (or a malware feed's) word that a version, or
+ *     every version ('*'), must not be used;
+ *   - the hook's caches: parsed lockfile graphs by blob id, and the
+ *     lockfile list of each tree;
+ *   - submission certificates, one per (repository, ref, commit).
+ *
+ * Concurrency: WAL mode, so any number of hook processes read while one
+ * writer writes; writers wait up to a busy timeout rather than fail. The
+ * schema version is PRAGMA user_version and migrations run in order, each
+ * in its own transaction. SQLite types stay inside db.c. */
+#ifndef SIGMA_REGISTRY_DB_H
+#define SIGMA_REGISTRY_DB_H
+#include <stddef.h>
+
+typedef struct registry registry;
+
+enum {
+	REGISTRY_READWRITE = 0,
+	REGISTRY_READONLY  = 1,
+};
+
+/* The schema version this build writes. */
+#define REGISTRY_SCHEMA_VERSION 1
+
+/* Open (creating the file, its directory and the schema when missing, unless
+ * READONLY). *out is the caller's (registry_close). 0, SIGMA_ENOTFOUND
+ * (READONLY and no file), SIGMA_EINVALID (a newer schema than this build
+ * knows) or SIGMA_EIO. */
+int registry_open(registry **out, const char *path, int flags);
+void registry_close(registry *r);
+const char *registry_path(const registry *r);
+
+/* The effective status of one package version. */
+typedef struct registry_status {
+	char status[16];        /* certified | flagged | blocked | uncertified */
+	char security_level[16];/* CLEAR..CRITICAL, or "" */
+	char *reason_code;      /* first reason's code ("admin", "malware:MAL-...", ...) or NULL */
+	char *reason;           /* first reason's message, or NULL */
+	char *integrity;        /* the certified registry integrity string, or NULL */
+	char *certificate_id;   /* or NULL */
+} registry_status;
+
+/* Look (ecosystem, name, version) up. A block on the version or on '*'
+ * wins over any certificate. Never fails for an unknown package (status
+ * "uncertified"); negative only on a database error. Free with
+ * registry_status_dispose. */
+int registry_lookup(registry_status *out, registry *r, const char *ecosystem,
+                    const char *name, const char *version);
+void registry_status_dispose(registry_status *s);
+
+/* Block / unblock a version or '*'. `source` is "admin" or a feed id. */
+int registry_block(registry *r, const char *ecosystem, const char *name, const char *version,
+                   const char *reason, const char *source);
+/* SIGMA_ENOTFOUND when there was no such block. */
+int registry_unblock(registry *r, const char *ecosystem, const char *name, const char *version,
+                     const char *source);
+
+/* Store a package certificate (a JSON object with the fields of BRIEF §3;
+ * ecosystem, name, version and status are required). Replaces the row with
+ * the same key. SIGMA_EINVALID with the reason when a field is missing. */
+int registry_certificate_put(registry *r, const char *json);
+
+/* Visit package records: certificates and blocks, merged per
+ * (ecosystem, name, version), as JSON objects in BRIEF §3 form. `status`
+ * filters (NULL for all); `ecosystem`/`name`/`version` narrow (NULL = any).
+ * The callback gets a JSON string it does not own; returning non-zero
+ * stops the walk with that value. */
+typedef int (*registry_visit_fn)(void *ctx, const char *json);
+int registry_records(registry *r, const char *status, const char *ecosystem, const char *name,
+                     const char *version, registry_visit_fn fn, void *ctx);
+
+/* Caches (best effort: a write that fails is not an error for the caller). */
+int registry_cache_get(registry *r, const char *table_key, char **deps, char **value);
+void registry_cache_put(registry *r, const char *table_key, const char *deps, const char *value);
+
+/* Submission certificates. */
+int registry_submission_put(registry *r, const char *repository, const char *ref,
+                            const char *commit, const char *id, const char *decision,
+                            const char *certificate_json);
+/* The latest certificate for a commit (any ref), *out the caller's.
+ * SIGMA_ENOTFOUND when none. */
+int registry_submission_get(char **out, registry *r, const char *commit);
+
+/* Run `fn` inside one IMMEDIATE transaction (so bulk imports are atomic and
+ * fast); rolls back when fn returns non-zero. */
+int registry_transaction(registry *r, int (*fn)(registry *r, void *ctx), void *ctx);
+
+#endif
