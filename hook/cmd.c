@@ -111,7 +111,7 @@ typedef struct judge_args {
 	const char *commit;
 	const char *base_commit; /* may be NULL */
 	int json;                /* print the certificate instead of the report */
-	int verbose;
+	int scan;                /* `sigma scan` (stdout, "rejected") rather than the hook (stderr) */
 } judge_args;
 
 static int judge_commit(const judge_args *a)
@@ -141,9 +141,9 @@ static int judge_commit(const judge_args *a)
 		} else {
 			report_ctx rctx = { .ref = a->ref, .commit = a->commit, .cert_id = id,
 			                    .on_error_accept = a->cfg->on_error_accept,
-			                    .gitlab = getenv("GL_USERNAME") != NULL, .verbose = a->verbose,
-			                    .scan = a->verbose };
-			report_print(a->json ? stderr : (a->verbose ? stdout : stderr), &j, &now, &rctx);
+			                    .gitlab = getenv("GL_USERNAME") != NULL, .verbose = 1,
+			                    .scan = a->scan };
+			report_print(a->scan ? stdout : stderr, &j, &now, &rctx);
 		}
 		rc = j.rejected ? 1 : 0;
 	}

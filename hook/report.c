@@ -82,7 +82,7 @@ static void print_problem(FILE *out, const judged *p)
 
 void report_print(FILE *out, const judgement *j, const scan_set *s, const report_ctx *ctx)
 {
-	char shortc[13] = "";
+	char shortc[24] = "";
 	if (ctx->commit)
 		snprintf(shortc, sizeof shortc, " (%.10s)", ctx->commit);
 	if (j->rejected) {
