@@ -116,6 +116,7 @@ typedef struct judge_args {
 
 static int judge_commit(const judge_args *a)
 {
+	int64_t started = sigma_now_ms();
 	char tree[SIGMA_OID_HEX], base_tree[SIGMA_OID_HEX];
 	int rc = repo_commit_tree(tree, a->repo, a->commit);
 	if (rc)
@@ -147,6 +148,10 @@ static int judge_commit(const judge_args *a)
 		}
 		rc = j.rejected ? 1 : 0;
 	}
+	if (getenv("SIGMA_TRACE"))
+		fprintf(stderr, "sigma: trace: %s lockfiles=%zu parsed=%zu cached=%d old_tip_scanned=%d ms=%lld\n",
+		        a->ref, now.nrefs, now.nrefs - (size_t)now.cache_hits - now.nerrors, now.cache_hits,
+		        before.loaded, (long long)(sigma_now_ms() - started));
 	free(cert);
 	judgement_dispose(&j);
 	scan_set_dispose(&now);

@@ -232,20 +232,11 @@ int registry_cmd_main(int argc, char **argv)
 	if (!strcmp(sub, "init")) {
 		printf("registry ready: %s (schema %d)\n", registry_path(r), REGISTRY_SCHEMA_VERSION);
 	} else if (!strcmp(sub, "show")) {
-		rc = registry_records(r, NULL, args[0], args[1], args[2], print_record, &pr);
-		if (!rc && !pr.count && o.json) {
-			cJSON *j = cJSON_CreateObject();
-			cJSON_AddStringToObject(j, "ecosystem", args[0]);
-			cJSON_AddStringToObject(j, "name", args[1]);
-			cJSON_AddStringToObject(j, "version", args[2]);
-			cJSON_AddStringToObject(j, "status", "uncertified");
-			cJSON_AddArrayToObject(j, "reasons");
-			char *text = cJSON_PrintUnformatted(j);
-			puts(text);
-			free(text);
-			cJSON_Delete(j);
-		} else if (!rc && !pr.count)
-			printf("%-5s %-40s %-14s uncertified (not in the registry)\n", args[0], args[1], args[2]);
+		char *rec = NULL;
+		rc = registry_record(&rec, r, args[0], args[1], args[2]);
+		if (!rc)
+			print_record(&pr, rec);
+		free(rec);
 	} else if (!strcmp(sub, "list")) {
 		rc = registry_records(r, o.status, NULL, NULL, NULL, print_record, &pr);
 		if (!rc && !o.json && !pr.count)

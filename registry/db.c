@@ -79,7 +79,7 @@ static const char *const statements[ST__COUNT] = {
 		" ORDER BY 1, 2, 3",
 	[ST_CERT_BODY] =
 		"SELECT body FROM certificates WHERE ecosystem=?1 AND name=?2 AND version=?3"
-		" ORDER BY certified_at DESC LIMIT 1",
+		" ORDER BY status = 'blocked' DESC, status = 'flagged' DESC, certified_at DESC LIMIT 1",
 	[ST_BLOCKS_OF] =
 		"SELECT source, reason, version FROM blocks WHERE ecosystem=?1 AND name=?2"
 		" AND version IN (?3, '*') ORDER BY version = '*', source",
@@ -504,6 +504,17 @@ int registry_records(registry *r, const char *status, const char *ecosystem, con
 		free(keys[i]);
 	free(keys);
 	return rc;
+}
+
+int registry_record(char **out, registry *r, const char *ecosystem, const char *name,
+                    const char *version)
+{
+	cJSON *rec = record_of(r, ecosystem, name, version);
+	if (!rec)
+		return db_fail(r, "show");
+	*out = cJSON_PrintUnformatted(rec);
+	cJSON_Delete(rec);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- caches */

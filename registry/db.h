@@ -74,6 +74,11 @@ typedef int (*registry_visit_fn)(void *ctx, const char *json);
 int registry_records(registry *r, const char *status, const char *ecosystem, const char *name,
                      const char *version, registry_visit_fn fn, void *ctx);
 
+/* The record of one (ecosystem, name, version) in the same form, whether or
+ * not the registry knows it ('*' blocks included). *out is the caller's. */
+int registry_record(char **out, registry *r, const char *ecosystem, const char *name,
+                    const char *version);
+
 /* Caches (best effort: a write that fails is not an error for the caller). */
 int registry_cache_get(registry *r, const char *table_key, char **deps, char **value);
 void registry_cache_put(registry *r, const char *table_key, const char *deps, const char *value);

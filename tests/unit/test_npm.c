@@ -116,6 +116,7 @@ static void ref_free(ref_graph *r)
 {
 	for (int i = 0; i < r->n; i++) {
 		free(r->all[i]->kids);
+		free(r->all[i]->key);
 		free(r->all[i]);
 	}
 	free(r->all);

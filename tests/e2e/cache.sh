@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# cache.sh: the hook's caches, seen through SIGMA_TRACE on real pushes. A
+# lockfile blob is parsed once, ever: pushing it again on another branch, or
+# in another repository served by the same registry, is a cache hit; and a
+# push that does not touch the lockfiles parses nothing.
+source "$(dirname "$0")/../lib.sh"
+export SIGMA_TRACE=1
+server=$(new_server app)
+work=$(new_clone work "$server")
+cd "$work"
+cp "$FIXTURES/npm/react-webpack/package-lock.json" "$FIXTURES/npm/react-webpack/package.json" .
+git add -A && git commit -qm "react app"
+git push -q origin main 2> "$T/out"
+check "the first push parses the lockfile" grep -q "refs/heads/main lockfiles=1 parsed=1 cached=0" "$T/out"
+
+git checkout -q -b other && echo x > X && git add -A && git commit -qm x
+git push -q origin other 2> "$T/out"
+check "the same lockfile on another branch is a cache hit" grep -q "refs/heads/other lockfiles=1 parsed=0 cached=1" "$T/out"
+
+for i in $(seq 1 50); do echo "$i" > "file$i"; git add -A; git commit -qm "commit $i"; done
+git push -q origin other 2> "$T/out"
+check "50 commits that leave the lockfile alone parse nothing" grep -q "lockfiles=1 parsed=0 cached=1" "$T/out"
+
+server2=$(new_server second)
+git push -q "$server2" other 2> "$T/out"
+check "another repository with the same lockfile blob reuses the parse" grep -q "parsed=0 cached=1" "$T/out"
+
+# A changed manifest is a different cache key: the graph is parsed again.
+sed -i 's/"name": *"react-webpack-app"/"name":"renamed"/' package.json
+git add -A && git commit -qm rename && git push -q origin other 2> "$T/out"
+check "a changed package.json next to the lockfile is parsed again" grep -q "parsed=1 cached=0" "$T/out"
+
+# A corrupt cache row is not trusted: it is parsed again and overwritten.
+sqlite3 "$SIGMA_DB" "UPDATE cache SET value='{\"n\":7}' WHERE key LIKE 'lock:%'"
+echo y > Y && git add -A && git commit -qm y && git push -q origin other 2> "$T/out"
+check "a corrupt cache entry is re-parsed, not trusted" grep -q "parsed=1 cached=0" "$T/out"
+done_testing
