@@ -16,8 +16,16 @@ const char *json_str(const cJSON *o, const char *key)
 static void put_string(sigma_buf *b, const char *s)
 {
 	sigma_buf_putc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	for (;; p++) {
+		unsigned char c = *p;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		/* Copy the run of plain characters in one go, then the escape. */
+		sigma_buf_put(b, run, (size_t)(p - run));
+		run = p + 1;
+		switch (c) {
+		case '\0': sigma_buf_putc(b, '"'); return;
 		case '"': sigma_buf_puts(b, "\\\""); break;
 		case '\\': sigma_buf_puts(b, "\\\\"); break;
 		case '\b': sigma_buf_puts(b, "\\b"); break;
@@ -25,14 +33,9 @@ static void put_string(sigma_buf *b, const char *s)
 		case '\n': sigma_buf_puts(b, "\\n"); break;
 		case '\r': sigma_buf_puts(b, "\\r"); break;
 		case '\t': sigma_buf_puts(b, "\\t"); break;
-		default:
-			if (*p < 0x20)
-				sigma_buf_printf(b, "\\u%04x", *p);
-			else
-				sigma_buf_putc(b, (char)*p);
+		default: sigma_buf_printf(b, "\\u%04x", c); break;
 		}
 	}
-	sigma_buf_putc(b, '"');
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -71,8 +74,14 @@ static void put_value(sigma_buf *b, const cJSON *v)
 	} else if (cJSON_IsObject(v)) {
 		size_t n = (size_t)cJSON_GetArraySize(v), i = 0;
 		const cJSON **members = sigma_xmalloc((n ? n : 1) * sizeof *members), *e;
-		cJSON_ArrayForEach(e, v) members[i++] = e;
-		qsort(members, n, sizeof *members, key_cmp);
+		int sorted = 1;
+		cJSON_ArrayForEach(e, v) {
+			if (i && strcmp(members[i - 1]->string, e->string) > 0)
+				sorted = 0;
+			members[i++] = e;
+		}
+		if (!sorted) /* sigma builds most objects in order already */
+			qsort(members, n, sizeof *members, key_cmp);
 		sigma_buf_putc(b, '{');
 		for (i = 0; i < n; i++) {
 			if (i)

@@ -13,9 +13,14 @@
 
 static cJSON *pkg_ref(const graph_node *n)
 {
-	char *s = sigma_xasprintf("%s@%s", n->name, n->version);
+	size_t a = strlen(n->name), b = strlen(n->version);
+	char stack[256], *s = a + b + 2 <= sizeof stack ? stack : sigma_xmalloc(a + b + 2);
+	memcpy(s, n->name, a);
+	s[a] = '@';
+	memcpy(s + a + 1, n->version, b + 1);
 	cJSON *v = cJSON_CreateString(s);
-	free(s);
+	if (s != stack)
+		free(s);
 	return v;
 }
 
@@ -43,33 +48,38 @@ static cJSON *chain_of(const sigma_graph *g, uint32_t node)
 	return chain;
 }
 
+/* One package. Members are added in canonical (sorted) order so that the
+ * canonical writer need not sort 20 keys for every package. */
 static cJSON *package_entry(const judged *p)
 {
 	const sigma_graph *g = p->g;
 	const graph_node *n = &g->nodes[p->node];
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "ecosystem", g->ecosystem);
-	cJSON_AddStringToObject(o, "name", n->name);
-	cJSON_AddStringToObject(o, "version", n->version);
 	if (n->alias)
 		cJSON_AddStringToObject(o, "alias", n->alias);
-	cJSON_AddStringToObject(o, "kind", graph_kind_name(n->kind));
-	add_opt_string(o, "spec", n->direct ? n->spec : NULL);
+	cJSON_AddStringToObject(o, "audit", "lookup");
+	cJSON_AddItemToObject(o, "chain", chain_of(g, p->node));
 	cJSON_AddNumberToObject(o, "depth", n->depth);
-	cJSON_AddBoolToObject(o, "direct", n->direct);
 	cJSON_AddBoolToObject(o, "dev", n->dev);
+	cJSON_AddBoolToObject(o, "direct", n->direct);
+	cJSON_AddStringToObject(o, "ecosystem", g->ecosystem);
+	cJSON_AddStringToObject(o, "effect", effect_name(p->effect));
+	add_opt_string(o, "integrity", n->integrity);
+	cJSON_AddBoolToObject(o, "introduced", p->introduced);
+	cJSON_AddStringToObject(o, "kind", graph_kind_name(n->kind));
+	cJSON_AddStringToObject(o, "lockfile", g->lockfile);
+	cJSON_AddStringToObject(o, "name", n->name);
 	if (n->optional)
 		cJSON_AddBoolToObject(o, "optional", 1);
-	if (n->peer)
-		cJSON_AddBoolToObject(o, "peer", 1);
-	cJSON_AddItemToObject(o, "chain", chain_of(g, p->node));
 	cJSON *parents = cJSON_AddArrayToObject(o, "parents");
 	for (uint32_t i = 0; i < n->nparents; i++)
 		cJSON_AddItemToArray(parents, pkg_ref(&g->nodes[n->parents[i]]));
-	cJSON_AddStringToObject(o, "lockfile", g->lockfile);
-	add_opt_string(o, "integrity", n->integrity);
-	cJSON_AddStringToObject(o, "status", p->status);
+	if (n->peer)
+		cJSON_AddBoolToObject(o, "peer", 1);
 	cJSON_AddStringToObject(o, "security_level", p->st.security_level[0] ? p->st.security_level : "");
+	add_opt_string(o, "spec", n->direct ? n->spec : NULL);
+	cJSON_AddStringToObject(o, "status", p->status);
+	cJSON_AddStringToObject(o, "version", n->version);
 	cJSON *warnings = cJSON_AddArrayToObject(o, "warnings");
 	for (uint32_t f = 0; f < n->nfindings; f++) {
 		cJSON *w = cJSON_CreateObject();
@@ -83,9 +93,6 @@ static cJSON *package_entry(const judged *p)
 		cJSON_AddStringToObject(w, "message", p->why);
 		cJSON_AddItemToArray(warnings, w);
 	}
-	cJSON_AddStringToObject(o, "effect", effect_name(p->effect));
-	cJSON_AddBoolToObject(o, "introduced", p->introduced);
-	cJSON_AddStringToObject(o, "audit", "lookup");
 	return o;
 }
 
@@ -166,9 +173,24 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 
 	char *payload = json_canonical(c);
 	sigma_sha256_hex(payload, strlen(payload), id);
+	/* In canonical order "decision" is the first key and "id" the second,
+	 * so the full certificate is the payload with the id spliced in after
+	 * the first member: no second serialisation of a large document. */
+	const char *comma = sigma_startswith(payload, "{\"decision\":\"") ? strchr(payload, ',') : NULL;
+	if (comma) {
+		size_t head = (size_t)(comma - payload) + 1, rest = strlen(comma + 1);
+		char *text = sigma_xmalloc(head + 8 + 64 + 2 + rest + 1), *w = text;
+		memcpy(w, payload, head), w += head;
+		memcpy(w, "\"id\":\"", 6), w += 6;
+		memcpy(w, id, 64), w += 64;
+		memcpy(w, "\",", 2), w += 2;
+		memcpy(w, comma + 1, rest + 1);
+		*out = text;
+	} else {
+		cJSON_AddStringToObject(c, "id", id);
+		*out = json_canonical(c);
+	}
 	free(payload);
-	cJSON_AddStringToObject(c, "id", id);
-	*out = json_canonical(c);
 	cJSON_Delete(c);
 	return 0;
 }

@@ -88,6 +88,9 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 
 	/* Pass 1: look every package up and find the candidates. */
 	size_t candidates = 0;
+	int rc = registry_snapshot_begin(reg);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < now->nrefs; i++) {
 		const sigma_graph *g = now->graphs[i];
 		for (uint32_t k = 0; g && k < g->nnodes; k++) {
@@ -95,9 +98,11 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 			const graph_node *n = &g->nodes[k];
 			p->g = g;
 			p->node = k;
-			int rc = registry_lookup(&p->st, reg, g->ecosystem, n->name, n->version);
-			if (rc)
+			rc = registry_lookup(&p->st, reg, g->ecosystem, n->name, n->version);
+			if (rc) {
+				registry_snapshot_end(reg);
 				return rc;
+			}
 			p->status = p->st.status;
 			char alg[16] = "";
 			if (!strcmp(p->status, "blocked")) {
@@ -133,6 +138,8 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 					out->per_status[s]++;
 		}
 	}
+
+	registry_snapshot_end(reg);
 
 	/* Pass 2: only now, and only if something matters, ask what the old tip had. */
 	strmap had;

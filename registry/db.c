@@ -41,15 +41,17 @@ static const char *const migrations[] = {
 };
 
 enum {
-	ST_LOOKUP, ST_BLOCK, ST_UNBLOCK, ST_CERT_PUT, ST_CACHE_GET, ST_CACHE_PUT,
+	ST_LOOKUP, ST_LOOKUP_CERT, ST_BLOCK, ST_UNBLOCK, ST_CERT_PUT, ST_CACHE_GET, ST_CACHE_PUT,
 	ST_SUB_PUT, ST_SUB_GET, ST_KEYS, ST_CERT_BODY, ST_BLOCKS_OF, ST__COUNT
 };
 
 static const char *const statements[ST__COUNT] = {
 	[ST_LOOKUP] =
-		"SELECT 0, source, reason, NULL, NULL, NULL FROM blocks"
-		" WHERE ecosystem=?1 AND name=?2 AND version IN (?3, '*')"
-		" UNION ALL "
+		/* By (ecosystem, name) only, the version is checked in C: an OR or IN
+		 * on the version makes SQLite build an ephemeral table per call. */
+		"SELECT 0, source, reason, NULL, NULL, NULL, version FROM blocks"
+		" WHERE ecosystem=?1 AND name=?2",
+	[ST_LOOKUP_CERT] =
 		"SELECT 1, status, body, security_level, integrity, certificate_id FROM certificates"
 		" WHERE ecosystem=?1 AND name=?2 AND version=?3",
 	[ST_BLOCK] =
@@ -242,6 +244,9 @@ int registry_transaction(registry *r, int (*fn)(registry *r, void *ctx), void *c
 	return exec(r, "COMMIT");
 }
 
+int registry_snapshot_begin(registry *r) { return exec(r, "BEGIN"); }
+void registry_snapshot_end(registry *r) { exec(r, "COMMIT"); }
+
 /* ---------------------------------------------------------------- lookups */
 
 static void copy_field(char *dst, size_t n, const char *src)
@@ -268,48 +273,54 @@ int registry_lookup(registry_status *out, registry *r, const char *ecosystem,
 {
 	memset(out, 0, sizeof *out);
 	copy_field(out->status, sizeof out->status, "uncertified");
-	sqlite3_stmt *s = stmt(r, ST_LOOKUP);
-	if (!s)
-		return db_fail(r, "lookup");
-	bind_text(s, 1, ecosystem);
-	bind_text(s, 2, name);
-	bind_text(s, 3, version);
-	int step, blocked = 0, have_cert = 0;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (sqlite3_column_int(s, 0) == 0) {
+	int blocked = 0, have_cert = 0;
+	for (int which = ST_LOOKUP; which <= ST_LOOKUP_CERT; which++) {
+		sqlite3_stmt *s = stmt(r, which);
+		if (!s)
+			return db_fail(r, "lookup");
+		/* SQLITE_STATIC: the strings outlive the statement's use here. */
+		sqlite3_bind_text(s, 1, ecosystem, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, version, -1, SQLITE_STATIC);
+		int step;
+		while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+			if (sqlite3_column_int(s, 0) == 0) {
+				const char *bv = col_text(s, 6);
+				if (!bv || (strcmp(bv, "*") != 0 && strcmp(bv, version) != 0))
+					continue;
+				if (!blocked) {
+					/* A block overrides whatever a certificate said. */
+					blocked = 1;
+					copy_field(out->status, sizeof out->status, "blocked");
+					out->reason_code = sigma_xstrdup(col_text(s, 1));
+					out->reason = sigma_xstrdup(col_text(s, 2));
+				}
+				continue;
+			}
+			const char *status = col_text(s, 1);
+			/* Several certificates (different artefact hashes): the worst wins. */
+			if (have_cert && !sigma_streq(status, "blocked"))
+				continue;
+			have_cert = 1;
+			if (!out->integrity && col_text(s, 4))
+				out->integrity = sigma_xstrdup(col_text(s, 4));
+			if (!out->certificate_id && col_text(s, 5))
+				out->certificate_id = sigma_xstrdup(col_text(s, 5));
+			copy_field(out->security_level, sizeof out->security_level, col_text(s, 3));
 			if (!blocked) {
-				/* A block overrides whatever a certificate said. */
-				blocked = 1;
-				copy_field(out->status, sizeof out->status, "blocked");
+				copy_field(out->status, sizeof out->status, status);
 				free(out->reason_code);
 				free(out->reason);
-				out->reason_code = sigma_xstrdup(col_text(s, 1));
-				out->reason = sigma_xstrdup(col_text(s, 2));
+				out->reason_code = out->reason = NULL;
+				first_reason(out, col_text(s, 2));
 			}
-			continue;
 		}
-		const char *status = col_text(s, 1);
-		/* Several certificates (different artefact hashes): the worst wins. */
-		if (have_cert && !sigma_streq(status, "blocked"))
-			continue;
-		have_cert = 1;
-		if (!out->integrity && col_text(s, 4))
-			out->integrity = sigma_xstrdup(col_text(s, 4));
-		if (!out->certificate_id && col_text(s, 5))
-			out->certificate_id = sigma_xstrdup(col_text(s, 5));
-		copy_field(out->security_level, sizeof out->security_level, col_text(s, 3));
-		if (!blocked) {
-			copy_field(out->status, sizeof out->status, status);
-			free(out->reason_code);
-			free(out->reason);
-			out->reason_code = out->reason = NULL;
-			first_reason(out, col_text(s, 2));
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		if (step != SQLITE_DONE) {
+			registry_status_dispose(out);
+			return db_fail(r, "lookup");
 		}
-	}
-	sqlite3_reset(s);
-	if (step != SQLITE_DONE) {
-		registry_status_dispose(out);
-		return db_fail(r, "lookup");
 	}
 	return 0;
 }

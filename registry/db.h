@@ -91,6 +91,12 @@ int registry_submission_put(registry *r, const char *repository, const char *ref
  * SIGMA_ENOTFOUND when none. */
 int registry_submission_get(char **out, registry *r, const char *commit);
 
+/* A read snapshot: every lookup between begin and end sees one consistent
+ * state of the registry, and SQLite takes its locks once instead of once
+ * per statement (the difference is most of a lookup's cost). */
+int registry_snapshot_begin(registry *r);
+void registry_snapshot_end(registry *r);
+
 /* Run `fn` inside one IMMEDIATE transaction (so bulk imports are atomic and
  * fast); rolls back when fn returns non-zero. */
 int registry_transaction(registry *r, int (*fn)(registry *r, void *ctx), void *ctx);
