@@ -9,6 +9,7 @@
 #include "common/cli.h"
 #include "hook/cmd.h"
 #include "registry/cmd.h"
+#include "sandbox/sandbox.h"
 
 #define SIGMA_VERSION "0.1.0"
 
@@ -25,6 +26,8 @@ static const command commands[] = {
 	{ "scan", "judge a directory or a commit as the hook would", hook_scan_main, hook_scan_help },
 	{ "registry", "the Package Trust Registry: init, show, list, block, unblock, import, export",
 	  registry_cmd_main, registry_cmd_help },
+	{ "sandbox", "run a command isolated: namespaces, seccomp, limits, timeout, network log",
+	  sandbox_cmd_main, sandbox_cmd_help },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,590 @@
+/* child.c: the sandbox's pid-namespace init.
+ *
+ * This code runs in a process made by a raw clone() of the supervisor,
+ * already inside fresh user, mount, pid, net, ipc and uts namespaces. It
+ * turns that process into the jail step by step, in an order where every
+ * step still has the privilege it needs and no step leaves a window:
+ *
+ *   1. keep only the fds the plan names (CVE-2024-21626: nothing of the
+ *      host may leak in), wire 0/1/2 to the supervisor's pipes;
+ *   2. wait until the supervisor has written the uid/gid maps and put us
+ *      in the cgroup; open the bind sources while we still have the
+ *      caller's identity (root-owned 0700 directories stay reachable);
+ *   3. become the unprivileged uid/gid, arm PDEATHSIG (after the uid
+ *      change, which would clear it) and check the supervisor is alive;
+ *   4. cgroup namespace, private mounts, tmpfs root, pivot_root, the plan's
+ *      mounts, old root detached, root remounted read-only;
+ *   5. rlimits, securebits, every capability set emptied, no_new_privs,
+ *      the two seccomp filters, the listener handed to the supervisor;
+ *   6. fork the command, which calls setsid, marks all fds > 2 close-on-exec
+ *      and execs; stay as init, reap, report the command's status, exit.
+ *      Our exit tears the pid namespace down, killing anything left.
+ *
+ * Rules for this file: no malloc, no stdio, no locks (we may be a copy of
+ * a multi-threaded process), and every failure is reported as a
+ * sandbox_msg and ends the process. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <linux/seccomp.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include "sandbox/child.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* ---------------------------------------------------------------- report */
+
+static void send_msg(const sandbox_plan *plan, int kind, int where, int err, int value)
+{
+	sandbox_msg m = { kind, where, err, value };
+	const char *p = (const char *)&m;
+	size_t left = sizeof m;
+	while (left > 0) {
+		ssize_t n = write(plan->status_fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		left -= (size_t)n;
+	}
+}
+
+static void __attribute__((noreturn)) fail(const sandbox_plan *plan, int where)
+{
+	send_msg(plan, MSG_FAILED, where, errno ? errno : EIO, 0);
+	_exit(1);
+}
+
+/* ------------------------------------------------------------------- fds */
+
+/* Close every fd except those in keep[] (unsorted, -1 entries ignored). */
+static int close_except(const int *keep, size_t nkeep)
+{
+	unsigned lo = 0;
+	for (;;) {
+		/* The smallest kept fd >= lo. */
+		unsigned next = ~0U;
+		for (size_t i = 0; i < nkeep; i++)
+			if (keep[i] >= 0 && (unsigned)keep[i] >= lo && (unsigned)keep[i] < next)
+				next = (unsigned)keep[i];
+		if (next > lo) {
+			unsigned hi = next == ~0U ? ~0U : next - 1;
+			if (syscall(SYS_close_range, lo, hi, 0) < 0) {
+				if (errno != ENOSYS)
+					return -1;
+				/* Pre-5.9 kernel: close one by one up to the limit. */
+				long max = sysconf(_SC_OPEN_MAX);
+				if (max < 0 || max > 65536)
+					max = 65536;
+				for (long fd = lo; fd < max && (unsigned long)fd <= hi; fd++)
+					close((int)fd);
+			}
+		}
+		if (next == ~0U)
+			return 0;
+		lo = next + 1;
+	}
+}
+
+/* Move fd `from` onto `to` (from is closed), tolerating from == to. */
+static int move_fd(int from, int to)
+{
+	if (from == to)
+		return fcntl(to, F_SETFD, 0);
+	if (dup2(from, to) < 0)
+		return -1;
+	return close(from);
+}
+
+/* "/proc/self/fd/N" into buf (at least 32 bytes). */
+static const char *fd_path(char *buf, int fd)
+{
+	static const char prefix[] = "/proc/self/fd/";
+	char digits[16];
+	int n = 0;
+	unsigned v = (unsigned)fd;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && n < (int)sizeof digits);
+	memcpy(buf, prefix, sizeof prefix - 1);
+	char *p = buf + sizeof prefix - 1;
+	while (n > 0)
+		*p++ = digits[--n];
+	*p = '\0';
+	return buf;
+}
+
+/* ---------------------------------------------------------------- mounts */
+
+/* Create the parents of `path` (absolute, in the new root). For user binds,
+ * refuse to walk through a symlink: the destination then is exactly the
+ * path that was asked for. */
+static int make_parents(const char *path, int user)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+	if (len >= sizeof buf) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, len + 1);
+	for (char *s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		struct stat st;
+		if (lstat(buf, &st) == 0) {
+			if (S_ISLNK(st.st_mode) && user) {
+				errno = ELOOP;
+				return -1;
+			}
+		} else if (errno != ENOENT || mkdir(buf, 0755) < 0) {
+			return -1;
+		}
+		*s = '/';
+	}
+	return 0;
+}
+
+static int make_mountpoint(const char *dst, int is_dir, int user)
+{
+	if (make_parents(dst, user) < 0)
+		return -1;
+	struct stat st;
+	if (lstat(dst, &st) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			errno = ELOOP;
+			return -1;
+		}
+		if (!!S_ISDIR(st.st_mode) != !!is_dir) {
+			errno = is_dir ? ENOTDIR : EISDIR;
+			return -1;
+		}
+		return 0;
+	}
+	if (is_dir)
+		return mkdir(dst, 0755);
+	int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return -1;
+	return close(fd);
+}
+
+/* Flags a bind inherits from its source and that a remount must repeat:
+ * the kernel locks them when the source belongs to a more privileged
+ * namespace, and refuses a remount that would clear them. */
+static unsigned long locked_flags(const char *path)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+	if (statvfs(path, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)     f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)      f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)     f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)    f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)   f |= MS_RELATIME;
+	if (sv.f_flag & ST_RDONLY)     f |= MS_RDONLY;
+	return f;
+}
+
+static int remount(const char *dst, unsigned long flags)
+{
+	return mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | flags | locked_flags(dst), NULL);
+}
+
+/* Bind `src` on `dst` read-only, nosuid and nodev, submounts included.
+ * mount_setattr(AT_RECURSIVE) makes the whole tree read-only in one step;
+ * on kernels without it (< 5.12) we bind without submounts instead, so
+ * nothing writable can come along. */
+static int bind_ro(const char *src, const char *dst)
+{
+	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return -1;
+	struct mount_attr attr;
+	memset(&attr, 0, sizeof attr);
+	attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	if (syscall(SYS_mount_setattr, AT_FDCWD, dst, AT_RECURSIVE, &attr, sizeof attr) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+	if (umount2(dst, MNT_DETACH) < 0 || mount(src, dst, NULL, MS_BIND, NULL) < 0)
+		return -1;
+	return remount(dst, MS_RDONLY | MS_NOSUID | MS_NODEV);
+}
+
+static int run_step(sandbox_step *s)
+{
+	char fdbuf[32];
+	struct stat st;
+
+	switch (s->kind) {
+	case STEP_MKDIR:
+		if (make_parents(s->dst, s->user) < 0)
+			return -1;
+		if (mkdir(s->dst, s->mode) < 0 && errno != EEXIST)
+			return -1;
+		return 0;
+	case STEP_SYMLINK:
+		if (make_parents(s->dst, s->user) < 0)
+			return -1;
+		return symlink(s->text, s->dst);
+	case STEP_FILE: {
+		if (make_parents(s->dst, s->user) < 0)
+			return -1;
+		int fd = open(s->dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, s->mode);
+		if (fd < 0)
+			return -1;
+		size_t off = 0;
+		while (off < s->len) {
+			ssize_t n = write(fd, s->text + off, s->len - off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				close(fd);
+				return -1;
+			}
+			off += (size_t)n;
+		}
+		return close(fd);
+	}
+	case STEP_BIND_RO:
+	case STEP_BIND_DEV:
+		if (s->src_fd < 0)
+			return 0; /* optional and absent */
+		if (fstat(s->src_fd, &st) < 0)
+			return -1;
+		if (make_mountpoint(s->dst, S_ISDIR(st.st_mode), s->user) < 0)
+			return -1;
+		fd_path(fdbuf, s->src_fd);
+		if (s->kind == STEP_BIND_RO)
+			return bind_ro(fdbuf, s->dst);
+		/* Device nodes: no MS_RDONLY, /dev/null must stay writable. */
+		if (mount(fdbuf, s->dst, NULL, MS_BIND, NULL) < 0)
+			return -1;
+		return remount(s->dst, MS_NOSUID | MS_NOEXEC);
+	case STEP_TMPFS:
+		if (make_mountpoint(s->dst, 1, s->user) < 0)
+			return -1;
+		return mount("tmpfs", s->dst, "tmpfs", MS_NOSUID | MS_NODEV, s->text);
+	case STEP_PROC:
+		if (make_mountpoint(s->dst, 1, 0) < 0)
+			return -1;
+		return mount("proc", s->dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	case STEP_REMOUNT_RO:
+		if (lstat(s->dst, &st) < 0)
+			return s->optional && errno == ENOENT ? 0 : -1;
+		if (mount(s->dst, s->dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return -1;
+		return remount(s->dst, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/* ------------------------------------------------------------- privilege */
+
+/* Empty all five capability sets and lock the door behind us. Inside a
+ * user namespace these capabilities only count for objects the namespace
+ * owns, but an empty set means no surprise anywhere: even a bug that gave
+ * the process back uid 0 in the namespace would grant nothing, because
+ * SECBIT_NOROOT is set and locked. */
+static int drop_capabilities(void)
+{
+	if (prctl(PR_SET_SECUREBITS,
+	          SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+	          SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+	          SECBIT_KEEP_CAPS_LOCKED |
+	          SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED, 0, 0, 0) < 0)
+		return -1;
+	for (unsigned long cap = 0; cap < 64; cap++) {
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break; /* past the kernel's last capability */
+			return -1;
+		}
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -1;
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof data);
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -1;
+	/* Trust, but verify. */
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		if (data[i].effective || data[i].permitted || data[i].inheritable) {
+			errno = EPERM;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int set_limits(const sandbox_plan *plan)
+{
+	for (int i = 0; i < RLIM_NLIMITS; i++) {
+		if (!plan->limit_set[i])
+			continue;
+		struct rlimit want = plan->limits[i], cur;
+		/* Never above the caller's hard limit: raising it would need a
+		 * privilege we do not have in the host, and lower is stricter. */
+		if (getrlimit(i, &cur) == 0 && cur.rlim_max != RLIM_INFINITY) {
+			if (want.rlim_max == RLIM_INFINITY || want.rlim_max > cur.rlim_max)
+				want.rlim_max = cur.rlim_max;
+			if (want.rlim_cur == RLIM_INFINITY || want.rlim_cur > want.rlim_max)
+				want.rlim_cur = want.rlim_max;
+		}
+		if (setrlimit(i, &want) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ exec */
+
+/* execvpe without malloc: find argv[0] in PATH, then one execve. Looking
+ * first (access X_OK) keeps failed attempts out of the spawn count. */
+static int exec_command(sandbox_plan *plan)
+{
+	const char *name = plan->argv[0];
+	if (strchr(name, '/')) {
+		execve(name, plan->argv, plan->envp);
+		return errno;
+	}
+	int saved = ENOENT;
+	size_t nlen = strlen(name);
+	for (size_t i = 0; i < plan->npath_dirs; i++) {
+		size_t dlen = strlen(plan->path_dirs[i]);
+		if (dlen + 1 + nlen + 1 > plan->max_path)
+			continue;
+		memcpy(plan->exec_buf, plan->path_dirs[i], dlen);
+		plan->exec_buf[dlen] = '/';
+		memcpy(plan->exec_buf + dlen + 1, name, nlen + 1);
+		struct stat st;
+		if (stat(plan->exec_buf, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (access(plan->exec_buf, X_OK) < 0) {
+			saved = EACCES;
+			continue;
+		}
+		execve(plan->exec_buf, plan->argv, plan->envp);
+		return errno;
+	}
+	return saved;
+}
+
+static void __attribute__((noreturn)) command_main(sandbox_plan *plan, int err_fd)
+{
+	/* A new session: no controlling terminal, so even without seccomp the
+	 * kernel would refuse TIOCSTI on a terminal we happen to hold. */
+	if (setsid() < 0)
+		goto fail;
+	/* Every fd above 2 closes at exec; err_fd stays usable until then. */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		long max = sysconf(_SC_OPEN_MAX);
+		for (long fd = 3; fd < max && fd < 65536; fd++)
+			fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	}
+	/* Under memory pressure, the OOM killer takes the command first,
+	 * never our init (raising the score needs no privilege). */
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1000", 4) < 0) { /* best effort */ }
+		close(fd);
+	}
+	errno = exec_command(plan);
+fail:;
+	int e = errno;
+	if (write(err_fd, &e, sizeof e) < 0) { /* the init sees EOF instead */ }
+	_exit(127);
+}
+
+/* ------------------------------------------------------------------ main */
+
+void sandbox_child_main(sandbox_plan *plan)
+{
+	/* 1. Only the plan's fds survive, and 0/1/2 become its pipes. */
+	int keep[5];
+	size_t nkeep = 0;
+	keep[nkeep++] = plan->sync_fd;
+	keep[nkeep++] = plan->status_fd;
+	keep[nkeep++] = plan->stdin_fd;
+	keep[nkeep++] = plan->stdout_fd;
+	keep[nkeep++] = plan->stderr_fd;
+	if (close_except(keep, nkeep) < 0)
+		fail(plan, PHASE_STDIO);
+	/* Lift the control pipes above 2 first so the dup2s cannot clobber
+	 * them. */
+	int sync_fd = fcntl(plan->sync_fd, F_DUPFD_CLOEXEC, 10);
+	int status_fd = fcntl(plan->status_fd, F_DUPFD_CLOEXEC, 10);
+	if (sync_fd < 0 || status_fd < 0)
+		_exit(1);
+	if (sync_fd != plan->sync_fd)
+		close(plan->sync_fd);
+	if (status_fd != plan->status_fd)
+		close(plan->status_fd);
+	plan->sync_fd = sync_fd;
+	plan->status_fd = status_fd;
+	int in = fcntl(plan->stdin_fd, F_DUPFD_CLOEXEC, 10);
+	int outp = fcntl(plan->stdout_fd, F_DUPFD_CLOEXEC, 10);
+	int errp = fcntl(plan->stderr_fd, F_DUPFD_CLOEXEC, 10);
+	if (in < 0 || outp < 0 || errp < 0)
+		fail(plan, PHASE_STDIO);
+	if (move_fd(in, 0) < 0 || move_fd(outp, 1) < 0 || move_fd(errp, 2) < 0)
+		fail(plan, PHASE_STDIO);
+	int keep_all[5] = { 0, 1, 2, sync_fd, status_fd };
+	if (close_except(keep_all, 5) < 0)
+		fail(plan, PHASE_STDIO);
+
+	/* 2. Wait for the maps and the cgroup. EOF: the supervisor is gone. */
+	char go;
+	ssize_t n;
+	do
+		n = read(sync_fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(1);
+
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		sandbox_step *s = &plan->steps[i];
+		s->src_fd = -1;
+		if (s->kind != STEP_BIND_RO && s->kind != STEP_BIND_DEV)
+			continue;
+		s->src_fd = open(s->src, O_PATH | O_CLOEXEC);
+		if (s->src_fd < 0 && !(s->optional && errno == ENOENT))
+			fail(plan, (int)i);
+	}
+
+	/* 3. The unprivileged identity, then the lifeline. */
+	if (plan->drop_groups && setgroups(0, NULL) < 0)
+		fail(plan, PHASE_IDENTITY);
+	if (setresgid(plan->gid, plan->gid, plan->gid) < 0 ||
+	    setresuid(plan->uid, plan->uid, plan->uid) < 0)
+		fail(plan, PHASE_IDENTITY);
+	/* Armed only now: a credential change clears it. If the supervisor
+	 * died before this line, the pipe has hung up and we stop here. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		fail(plan, PHASE_IDENTITY);
+	struct pollfd pfd = { sync_fd, POLLIN, 0 };
+	if (poll(&pfd, 1, 0) < 0 || (pfd.revents & (POLLHUP | POLLERR)))
+		_exit(1);
+
+	/* 4. The filesystem. The cgroup namespace comes after the supervisor
+	 * moved us into our cgroup, so that cgroup is our "/". */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		fail(plan, PHASE_CGROUPNS);
+	/* Nothing we mount may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		fail(plan, PHASE_PRIVATE);
+	if (mount("tmpfs", plan->base, "tmpfs", MS_NOSUID | MS_NODEV, plan->root_opts) < 0)
+		fail(plan, PHASE_ROOT);
+	/* Pivot first and build afterwards, so that every path the plan
+	 * creates resolves inside the new root, symlinks included. */
+	if (chdir(plan->base) < 0 || mkdir("oldroot", 0700) < 0 ||
+	    syscall(SYS_pivot_root, ".", "oldroot") < 0 || chdir("/") < 0)
+		fail(plan, PHASE_PIVOT);
+	for (size_t i = 0; i < plan->nsteps; i++)
+		if (run_step(&plan->steps[i]) < 0)
+			fail(plan, (int)i);
+	for (size_t i = 0; i < plan->nsteps; i++)
+		if (plan->steps[i].src_fd >= 0)
+			close(plan->steps[i].src_fd);
+	if (sethostname(plan->hostname, strlen(plan->hostname)) < 0)
+		fail(plan, PHASE_HOSTNAME);
+	/* The old root goes away for good: lazily detached, then its mount
+	 * point removed, so no path leads back to the host. */
+	if (umount2("/oldroot", MNT_DETACH) < 0 || rmdir("/oldroot") < 0)
+		fail(plan, PHASE_DETACH);
+	if (remount("/", MS_RDONLY | MS_NOSUID | MS_NODEV) < 0)
+		fail(plan, PHASE_ROOT);
+	if (chdir(plan->cwd) < 0)
+		fail(plan, PHASE_CWD);
+
+	/* 5. Limits and privilege. */
+	if (set_limits(plan) < 0)
+		fail(plan, PHASE_RLIMITS);
+	if (drop_capabilities() < 0)
+		fail(plan, PHASE_CAPS);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail(plan, PHASE_NNP);
+	/* The tty filter first: it is small and has no listener. The main
+	 * filter brings the notification listener; at most one filter in a
+	 * chain may have one. */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &plan->tty_filter) < 0)
+		fail(plan, PHASE_SECCOMP);
+	int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	                            SECCOMP_FILTER_FLAG_NEW_LISTENER, &plan->main_filter);
+	if (listener < 0)
+		fail(plan, PHASE_SECCOMP);
+	/* The supervisor copies the listener out of our fd table with
+	 * pidfd_getfd (sendmsg would itself be held by the new filter), and
+	 * acknowledges. Until the ack we stay dumpable, which that needs. */
+	send_msg(plan, MSG_LISTENER, 0, 0, listener);
+	do
+		n = read(sync_fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(1);
+	close(listener);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fail(plan, PHASE_NNP);
+
+	/* 6. The command. A raw clone, not fork(): fork handlers of the
+	 * caller's libraries must not run here. */
+	int errpipe[2];
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		fail(plan, PHASE_FORK);
+	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0)
+		fail(plan, PHASE_FORK);
+	if (pid == 0) {
+		close(errpipe[0]);
+		close(sync_fd);
+		close(status_fd);
+		command_main(plan, errpipe[1]);
+	}
+	close(errpipe[1]);
+	close(0);
+	close(1);
+	close(2);
+	int err = 0;
+	do
+		n = read(errpipe[0], &err, sizeof err);
+	while (n < 0 && errno == EINTR);
+	close(errpipe[0]);
+	if (n == (ssize_t)sizeof err)
+		send_msg(plan, MSG_EXEC_FAILED, 0, err, 0);
+
+	/* Init: reap everything; when the command ends, report and leave. */
+	for (;;) {
+		int st = 0;
+		pid_t p = waitpid(-1, &st, __WALL);
+		if (p == pid) {
+			send_msg(plan, MSG_EXIT, 0, 0, st);
+			_exit(0);
+		}
+		if (p < 0 && errno == ECHILD)
+			_exit(0);
+	}
+}

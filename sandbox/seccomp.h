@@ -1,0 +1,39 @@
+/* seccomp.h: the sandbox's system-call filters and the supervisor's side of
+ * seccomp user notification.
+ *
+ * Two classic-BPF programs are built here with libseccomp and handed to the
+ * child as plain `struct sock_fprog`s, so the child never calls into
+ * libseccomp (it must not allocate, see child.h):
+ *
+ *   - the tty filter: default allow, TIOCSTI and TIOCLINUX denied comparing
+ *     only the low 32 bits of the ioctl request (CVE-2019-10063);
+ *   - the main filter: a default-deny allowlist, x32/i386 rejected, the
+ *     dangerous calls denied by name, clone3 and io_uring answered ENOSYS,
+ *     and connect/sendto/sendmsg/sendmmsg/execve/execveat sent to the
+ *     supervisor through a notification listener.
+ *
+ * libseccomp types stay inside seccomp.c. */
+#ifndef SIGMA_SANDBOX_SECCOMP_H
+#define SIGMA_SANDBOX_SECCOMP_H
+#include <linux/filter.h>
+#include "sandbox/sandbox.h"
+
+/* Build both programs. 0, or SIGMA_EIO with a message; the caller frees
+ * with sandbox_seccomp_dispose (also after a failure). */
+int sandbox_seccomp_build(struct sock_fprog *tty_out, struct sock_fprog *main_out);
+void sandbox_seccomp_dispose(struct sock_fprog *prog);
+
+typedef struct sandbox_notifier sandbox_notifier;
+
+/* 0 or SIGMA_EIO. */
+int sandbox_seccomp_notifier_new(sandbox_notifier **out);
+void sandbox_seccomp_notifier_free(sandbox_notifier *n);
+
+/* Receive one notification from `listener`, decide, answer, and record
+ * what it was in `r` (network attempts, spawns). Inet destinations are
+ * always answered with an error, never allowed to continue. Returns 0,
+ * or SIGMA_EIO when the listener is unusable (every process in the
+ * sandbox is gone). */
+int sandbox_seccomp_handle(sandbox_notifier *n, int listener, sandbox_result *r);
+
+#endif
