@@ -5,13 +5,14 @@
 #   make asan       the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       build the libFuzzer targets into tests/fuzz/bin/
 #   make demo       push twice to a temporary bare repository: one refusal, one acceptance
-#   make bench      run the benchmarks (hyperfine), see bench/README.md
+#   make bench      the hook benchmarks (hyperfine), bench/results.md
+#   make bench-sandbox  sigma sandbox against bubblewrap, bench/sandbox-results.md
 #   make install PREFIX=/usr/local
 
 PREFIX   ?= /usr/local
 BUILD    ?= build
 CC       ?= cc
-PKGS     := libgit2 sqlite3 libcjson openssl libcurl libseccomp yaml-0.1
+PKGS     := libgit2 sqlite3 libcjson openssl libcurl libseccomp yaml-0.1 libarchive libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
@@ -27,7 +28,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all check asan fuzz demo bench install clean
+.PHONY: all check asan fuzz demo bench bench-sandbox install clean
 all: sigma
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
@@ -70,6 +71,9 @@ demo: sigma
 
 bench: sigma
 	bash bench/run.sh
+
+bench-sandbox: sigma
+	bash bench/sandbox.sh
 
 install: sigma
 	install -d $(DESTDIR)$(PREFIX)/bin

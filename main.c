@@ -18,16 +18,18 @@ typedef struct command {
 	const char *summary;
 	int (*run)(int argc, char **argv);
 	void (*help)(FILE *out);
+	int needs_git;  /* libgit2 (repositories, config files) is initialised only then:
+	                 * its init parses the system CA bundle, ~10 ms on every run */
 } command;
 
 static const command commands[] = {
 	{ "pre-receive", "the git pre-receive hook: refuse pushes that add blocked dependencies",
-	  hook_prereceive_main, hook_prereceive_help },
-	{ "scan", "judge a directory or a commit as the hook would", hook_scan_main, hook_scan_help },
+	  hook_prereceive_main, hook_prereceive_help, 1 },
+	{ "scan", "judge a directory or a commit as the hook would", hook_scan_main, hook_scan_help, 1 },
 	{ "registry", "the Package Trust Registry: init, show, list, block, unblock, import, export",
-	  registry_cmd_main, registry_cmd_help },
+	  registry_cmd_main, registry_cmd_help, 1 },
 	{ "sandbox", "run a command isolated: namespaces, seccomp, limits, timeout, network log",
-	  sandbox_cmd_main, sandbox_cmd_help },
+	  sandbox_cmd_main, sandbox_cmd_help, 0 },
 };
 
 static void usage(FILE *out)
@@ -50,9 +52,11 @@ static const command *find(const char *name)
 
 static int run(const command *c, int argc, char **argv)
 {
-	git_libgit2_init();
+	if (c->needs_git)
+		git_libgit2_init();
 	int status = c->run(argc, argv);
-	git_libgit2_shutdown();
+	if (c->needs_git)
+		git_libgit2_shutdown();
 	fflush(stdout);
 	return status;
 }

@@ -309,8 +309,8 @@ static void setup_v1(sandbox_cgroup *cg, uint64_t memory_bytes, unsigned pids)
 	}
 	if (cg->memory || cg->pids)
 		cg->version = 1;
-	free(mem_own);
-	free(pids_own);
+	cg->mem_home = mem_own;
+	cg->pids_home = pids_own;
 }
 
 /* --------------------------------------------------------------- public */
@@ -382,6 +382,33 @@ int sandbox_cgroup_attach(sandbox_cgroup *cg, pid_t pid)
 	return rc;
 }
 
+/* Moving another process into a v1 memory cgroup takes the global
+ * threadgroup lock and waits for an RCU grace period: about 5 ms per
+ * controller, most of a sandbox start. A thread that moves itself (writes
+ * "0" to `tasks`) skips that lock. So on v1 the supervisor's thread steps
+ * into the leaves, clones the sandbox there (a child starts in its
+ * parent's cgroups), and steps back. */
+int sandbox_cgroup_enter(sandbox_cgroup *cg)
+{
+	if (cg->version != 1 || !cg->mem_home || !cg->pids_home)
+		return SIGMA_ENOTFOUND;
+	if (cg->mem_dir && write_str(cg->mem_dir, "tasks", "0") != 0)
+		return SIGMA_EIO;
+	if (cg->pids_dir && write_str(cg->pids_dir, "tasks", "0") != 0) {
+		sandbox_cgroup_leave(cg);
+		return SIGMA_EIO;
+	}
+	return 0;
+}
+
+void sandbox_cgroup_leave(sandbox_cgroup *cg)
+{
+	if (cg->mem_home && cg->mem_dir)
+		write_str(cg->mem_home, "tasks", "0");
+	if (cg->pids_home && cg->pids_dir)
+		write_str(cg->pids_home, "tasks", "0");
+}
+
 /* The value after `key ` in a flat-keyed file, or -1. */
 static long long keyed(const char *dir, const char *file, const char *key)
 {
@@ -441,8 +468,10 @@ void sandbox_cgroup_dispose(sandbox_cgroup *cg)
 		remove_leaf(cg->pids_dir, cg->version);
 	free(cg->mem_dir);
 	free(cg->pids_dir);
+	free(cg->mem_home);
+	free(cg->pids_home);
 	free(cg->note);
-	cg->mem_dir = cg->pids_dir = cg->note = NULL;
+	cg->mem_dir = cg->pids_dir = cg->note = cg->mem_home = cg->pids_home = NULL;
 	cg->version = 0;
 	cg->memory = cg->pids = 0;
 }

@@ -19,6 +19,8 @@ typedef struct sandbox_cgroup {
 	int   memory;    /* the memory limit is set */
 	int   pids;      /* the pids limit is set */
 	char *note;      /* what could not be set up, or NULL */
+	char *mem_home;  /* v1: the supervisor's own memory / pids cgroups, to */
+	char *pids_home; /*     step back into after sandbox_cgroup_enter */
 } sandbox_cgroup;
 
 /* Create and configure the leaf (or leaves, on v1). Always returns 0:
@@ -28,6 +30,13 @@ int sandbox_cgroup_create(sandbox_cgroup *cg, uint64_t memory_bytes, unsigned pi
 /* Move `pid` into the leaf. 0, or SIGMA_EIO (cg->note says why, and the
  * limits count as not in force). */
 int sandbox_cgroup_attach(sandbox_cgroup *cg, pid_t pid);
+
+/* v1 only: move the calling thread into the leaves (cheap, unlike moving
+ * another process) so that a child cloned now starts inside them; then
+ * sandbox_cgroup_leave moves the thread back. 0, SIGMA_ENOTFOUND (not v1:
+ * use sandbox_cgroup_attach after the clone) or SIGMA_EIO. */
+int sandbox_cgroup_enter(sandbox_cgroup *cg);
+void sandbox_cgroup_leave(sandbox_cgroup *cg);
 
 /* Peak memory in KiB (-1 when unknown) and whether the OOM killer fired. */
 void sandbox_cgroup_stats(const sandbox_cgroup *cg, int64_t *peak_kb, int *oom_killed);

@@ -805,11 +805,14 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 	/* Exit signal 0: the caller's SIGCHLD handling (SIG_IGN would reap
 	 * it behind our back) does not matter, we wait with __WALL. */
 	int pidfd = -1;
+	int in_cgroup = cg.version && sandbox_cgroup_enter(&cg) == 0;
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
 	                           CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD,
 	                           NULL, &pidfd, NULL, 0);
 	if (pid == 0)
 		sandbox_child_main(&ps.plan);
+	if (in_cgroup)
+		sandbox_cgroup_leave(&cg);
 	if (pid < 0) {
 		rc = sigma_error_set(SIGMA_EIO, "cannot create the sandbox namespaces: %s%s", strerror(errno),
 		                     errno == EPERM || errno == ENOSPC
@@ -826,7 +829,7 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 		close_fd(&st.in_dst); /* empty stdin: EOF at once */
 
 	/* The cgroup first, so the child's cgroup namespace starts at it. */
-	if (cg.version)
+	if (cg.version && !in_cgroup)
 		sandbox_cgroup_attach(&cg, pid);
 	r->isolation.cgroup = cg.version == 2 ? "v2" : cg.version == 1 ? "v1" : NULL;
 	r->isolation.cgroup_memory = cg.memory;
