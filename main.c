@@ -28,6 +28,9 @@ static const command commands[] = {
 	{ "scan", "judge a directory or a commit as the hook would", hook_scan_main, hook_scan_help, 1 },
 	{ "registry", "the Package Trust Registry: init, show, list, block, unblock, import, export",
 	  registry_cmd_main, registry_cmd_help, 1 },
+	{ "keygen", "write an Ed25519 key pair for signing certificates", keys_keygen_main, keys_keygen_help, 1 },
+	{ "verify", "check a certificate's id and signature, and say which key signed",
+	  keys_verify_main, keys_verify_help, 1 },
 	{ "sandbox", "run a command isolated: namespaces, seccomp, limits, timeout, network log",
 	  sandbox_cmd_main, sandbox_cmd_help, 0 },
 };

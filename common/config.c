@@ -119,6 +119,7 @@ int config_load(sigma_config *out, const char *gitdir)
 	out->database = get_string(cfg, "sigma.database");
 	out->npm_registry = get_string(cfg, "sigma.npmRegistry");
 	out->pypi_index = get_string(cfg, "sigma.pypiIndex");
+	out->signing_key = get_string(cfg, "sigma.signingKey");
 	if ((rc = get_choice(&out->policy_all, cfg, "sigma.policy", "introduced", "all")) ||
 	    (rc = get_choice(&out->on_error_accept, cfg, "sigma.onError", "reject", "accept")) ||
 	    (rc = get_choice(&out->rules_reject, cfg, "sigma.rules", "warn", "reject")) ||
@@ -137,8 +138,22 @@ void config_dispose(sigma_config *c)
 	free(c->database);
 	free(c->npm_registry);
 	free(c->pypi_index);
+	free(c->signing_key);
 	free(c->system_path);
 	memset(c, 0, sizeof *c);
+}
+
+/* $XDG_DATA_HOME/sigma/NAME, or ~/.local/share/sigma/NAME. */
+static int data_path(char **out, const char *name)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg == '/')
+		*out = sigma_xasprintf("%s/sigma/%s", xdg, name);
+	else if (home && *home)
+		*out = sigma_xasprintf("%s/.local/share/sigma/%s", home, name);
+	else
+		return sigma_error_set(SIGMA_EINVALID, "no place for %s: set HOME or XDG_DATA_HOME", name);
+	return 0;
 }
 
 int config_db_path(char **out, const char *cli_db, const sigma_config *c)
@@ -151,14 +166,17 @@ int config_db_path(char **out, const char *cli_db, const sigma_config *c)
 	} else if (c && c->database && *c->database) {
 		*out = sigma_xstrdup(c->database);
 	} else {
-		const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-		if (xdg && *xdg == '/')
-			*out = sigma_xasprintf("%s/sigma/registry.db", xdg);
-		else if (home && *home)
-			*out = sigma_xasprintf("%s/.local/share/sigma/registry.db", home);
-		else
-			return sigma_error_set(SIGMA_EINVALID,
-			                       "no registry database: set --db, SIGMA_DB, sigma.database or HOME");
+		return data_path(out, "registry.db");
 	}
 	return 0;
+}
+
+int config_signing_key_path(char **out, int *explicit, const sigma_config *c)
+{
+	*explicit = c && c->signing_key && *c->signing_key;
+	if (*explicit) {
+		*out = sigma_xstrdup(c->signing_key);
+		return 0;
+	}
+	return data_path(out, "signing.key");
 }

@@ -18,6 +18,7 @@ typedef struct sigma_config {
 	int audit_cap;         /* sigma.auditCap: transitive certifications per submission (200) */
 	char *npm_registry;    /* sigma.npmRegistry, or NULL */
 	char *pypi_index;      /* sigma.pypiIndex, or NULL */
+	char *signing_key;     /* sigma.signingKey: the Ed25519 private key, or NULL */
 	char *system_path;     /* the system file actually read, or NULL */
 } sigma_config;
 
@@ -30,5 +31,10 @@ void config_dispose(sigma_config *c);
  * then sigma.database, then $XDG_DATA_HOME/sigma/registry.db (or
  * ~/.local/share/...). *out is the caller's. */
 int config_db_path(char **out, const char *cli_db, const sigma_config *c);
+
+/* The signing key's path: sigma.signingKey, else
+ * $XDG_DATA_HOME/sigma/signing.key (or ~/.local/share/...). *explicit is set
+ * when the setting named it (a missing file is then an error, not "unsigned"). */
+int config_signing_key_path(char **out, int *explicit, const sigma_config *c);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "common/json.h"
+#include "common/seal.h"
 #include "common/util.h"
 #include "hook/certificate.h"
 
@@ -97,7 +98,7 @@ static cJSON *package_entry(const judged *p)
 }
 
 int certificate_build(char **out, char id[65], const judgement *j, const scan_set *s,
-                      const cert_subject *subject)
+                      const cert_subject *subject, const sigma_key *key)
 {
 	cJSON *c = cJSON_CreateObject();
 	char now[32];
@@ -171,26 +172,7 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 	 * webhook service's job, so nothing is left out by the cap here. */
 	cJSON_AddNumberToObject(summary, "uncertified_cap", 0);
 
-	char *payload = json_canonical(c);
-	sigma_sha256_hex(payload, strlen(payload), id);
-	/* In canonical order "decision" is the first key and "id" the second,
-	 * so the full certificate is the payload with the id spliced in after
-	 * the first member: no second serialisation of a large document. */
-	const char *comma = sigma_startswith(payload, "{\"decision\":\"") ? strchr(payload, ',') : NULL;
-	if (comma) {
-		size_t head = (size_t)(comma - payload) + 1, rest = strlen(comma + 1);
-		char *text = sigma_xmalloc(head + 8 + 64 + 2 + rest + 1), *w = text;
-		memcpy(w, payload, head), w += head;
-		memcpy(w, "\"id\":\"", 6), w += 6;
-		memcpy(w, id, 64), w += 64;
-		memcpy(w, "\",", 2), w += 2;
-		memcpy(w, comma + 1, rest + 1);
-		*out = text;
-	} else {
-		cJSON_AddStringToObject(c, "id", id);
-		*out = json_canonical(c);
-	}
-	free(payload);
+	int rc = seal_object(out, id, c, "id", key);
 	cJSON_Delete(c);
-	return 0;
+	return rc;
 }

@@ -2,9 +2,11 @@
  * commit: schema "sigma.certificate/v1", the decision and its reasons, every
  * lockfile and every package with depth, chain, parents and status, and the
  * counts. `id` is the hex SHA-256 of the canonical JSON (common/json.h) of
- * everything but `id` and `signature`. */
+ * everything but `id` and `signature`; the signature is Ed25519 over the
+ * same bytes (common/seal.h). */
 #ifndef SIGMA_CERTIFICATE_H
 #define SIGMA_CERTIFICATE_H
+#include "common/sign.h"
 #include "hook/policy.h"
 #include "hook/scan.h"
 
@@ -15,8 +17,9 @@ typedef struct cert_subject {
 	const char *tree;     /* may be NULL */
 } cert_subject;
 
-/* Build the certificate; *out (canonical JSON text) is the caller's. */
+/* Build the certificate, sealed (common/seal.h) with `key` when it is not
+ * NULL; *out (canonical JSON text) is the caller's. */
 int certificate_build(char **out, char id[65], const judgement *j, const scan_set *s,
-                      const cert_subject *subject);
+                      const cert_subject *subject, const sigma_key *key);
 
 #endif

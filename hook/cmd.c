@@ -18,6 +18,7 @@
 #include "common/cli.h"
 #include "common/config.h"
 #include "common/error.h"
+#include "common/sign.h"
 #include "common/util.h"
 #include "hook/certificate.h"
 #include "hook/cmd.h"
@@ -89,6 +90,26 @@ static const scan_set *load_before(void *ctx)
 	return &b->set;
 }
 
+/* The signing key, when there is one. A key that the settings name but
+ * that cannot be loaded is an error (certificates would silently lose
+ * their signature); the default path simply may not exist. */
+static int load_signing_key(sigma_key **out, const sigma_config *cfg)
+{
+	char *path = NULL;
+	int explicit = 0;
+	*out = NULL;
+	int rc = config_signing_key_path(&path, &explicit, cfg);
+	if (!rc) {
+		rc = sign_key_load_private(out, path);
+		if (rc == SIGMA_ENOTFOUND && !explicit)
+			rc = 0;
+		else if (rc)
+			sigma_error_wrap(rc, "sigma.signingKey: ");
+	}
+	free(path);
+	return rc;
+}
+
 static const char *repository_name(const char *gitdir)
 {
 	const char *names[] = { "GL_PROJECT_PATH", "GITEA_REPO_NAME", "GITHUB_REPO_NAME" };
@@ -110,6 +131,7 @@ typedef struct judge_args {
 	const char *ref;
 	const char *commit;
 	const char *base_commit; /* may be NULL */
+	const sigma_key *key;    /* signs the certificate, or NULL */
 	int json;                /* print the certificate instead of the report */
 	int scan;                /* `sigma scan` (stdout, "rejected") rather than the hook (stderr) */
 } judge_args;
@@ -131,7 +153,9 @@ static int judge_commit(const judge_args *a)
 	rc = policy_judge(&j, a->cfg, a->reg, &now, load_before, &before);
 	if (!rc) {
 		cert_subject subj = { a->repository, a->ref, a->commit, tree };
-		certificate_build(&cert, id, &j, &now, &subj);
+		rc = certificate_build(&cert, id, &j, &now, &subj, a->key);
+	}
+	if (!rc) {
 		/* The certificate is part of the answer: failing to keep it is an error. */
 		rc = registry_submission_put(a->reg, a->repository, a->ref, a->commit, id,
 		                             j.rejected ? "rejected" : "accepted", cert);
@@ -213,6 +237,7 @@ int hook_prereceive_main(int argc, char **argv)
 	sigma_config cfg;
 	sigma_repo *repo = NULL;
 	registry *reg = NULL;
+	sigma_key *key = NULL;
 	char *dbpath = NULL;
 	int status = 0, rc;
 	/* Until the repository's own config is read, fail closed. */
@@ -227,7 +252,8 @@ int hook_prereceive_main(int argc, char **argv)
 		goto out;
 	}
 	arm_deadline(&cfg);
-	if ((rc = config_db_path(&dbpath, db, &cfg)) || (rc = registry_open(&reg, dbpath, REGISTRY_READWRITE))) {
+	if ((rc = config_db_path(&dbpath, db, &cfg)) || (rc = registry_open(&reg, dbpath, REGISTRY_READWRITE)) ||
+	    (rc = load_signing_key(&key, &cfg))) {
 		status = internal_error(&cfg);
 		goto out;
 	}
@@ -264,7 +290,7 @@ int hook_prereceive_main(int argc, char **argv)
 			base_commit = base;
 		else if (have_head)
 			base_commit = head;
-		judge_args a = { repo, reg, &cfg, repository, ref, commit, base_commit, 0, 0 };
+		judge_args a = { repo, reg, &cfg, repository, ref, commit, base_commit, key, 0, 0 };
 		rc = judge_commit(&a);
 		if (rc < 0) {
 			status = internal_error(&cfg);
@@ -274,6 +300,7 @@ int hook_prereceive_main(int argc, char **argv)
 			status = 1;
 	}
 out:
+	sign_key_free(key);
 	registry_close(reg);
 	repo_free(repo);
 	free(dbpath);
@@ -342,6 +369,7 @@ int hook_scan_main(int argc, char **argv)
 	sigma_config cfg;
 	sigma_repo *repo = NULL;
 	registry *reg = NULL;
+	sigma_key *key = NULL;
 	char *dbpath = NULL;
 	int status = 2, rc;
 	memset(&cfg, 0, sizeof cfg);
@@ -349,14 +377,15 @@ int hook_scan_main(int argc, char **argv)
 		goto fail;
 	if ((rc = config_load(&cfg, repo ? repo_gitdir(repo) : NULL)) ||
 	    (rc = config_db_path(&dbpath, db, &cfg)) ||
-	    (rc = registry_open(&reg, dbpath, REGISTRY_READWRITE)))
+	    (rc = registry_open(&reg, dbpath, REGISTRY_READWRITE)) ||
+	    (rc = load_signing_key(&key, &cfg)))
 		goto fail;
 	if (repo) {
 		char commit[SIGMA_OID_HEX], base[SIGMA_OID_HEX];
 		if ((rc = repo_commit(commit, repo, rev)) || (base_rev && (rc = repo_commit(base, repo, base_rev))))
 			goto fail;
 		judge_args a = { repo, reg, &cfg, repository_name(repo_gitdir(repo)), rev, commit,
-		                 base_rev ? base : NULL, json, 1 };
+		                 base_rev ? base : NULL, key, json, 1 };
 		rc = judge_commit(&a);
 		if (rc < 0)
 			goto fail;
@@ -372,7 +401,11 @@ int hook_scan_main(int argc, char **argv)
 		}
 		char *cert = NULL, id[65];
 		cert_subject subj = { path, NULL, NULL, NULL };
-		certificate_build(&cert, id, &j, &now, &subj);
+		if ((rc = certificate_build(&cert, id, &j, &now, &subj, key))) {
+			judgement_dispose(&j);
+			scan_set_dispose(&now);
+			goto fail;
+		}
 		if (json) {
 			puts(cert);
 		} else {
@@ -390,6 +423,7 @@ fail:
 	cli_fail(2);
 	status = 2;
 out:
+	sign_key_free(key);
 	registry_close(reg);
 	repo_free(repo);
 	free(dbpath);

@@ -12,4 +12,10 @@ void hook_prereceive_help(FILE *out);
 int hook_scan_main(int argc, char **argv);
 void hook_scan_help(FILE *out);
 
+/* `sigma keygen` and `sigma verify` (cmd_keys.c). */
+int keys_keygen_main(int argc, char **argv);
+void keys_keygen_help(FILE *out);
+int keys_verify_main(int argc, char **argv);
+void keys_verify_help(FILE *out);
+
 #endif

@@ -1,0 +1,30 @@
+/* seal.h: how a certificate gets its id and signature.
+ *
+ * The payload is the certificate's canonical JSON (common/json.h) without
+ * its id member and without "signature". The id is the hex SHA-256 of the
+ * payload; the signature is Ed25519 over the payload bytes, recorded as
+ *   "signature": {"alg": "ed25519", "key_id": "<hex sha256 of the public key>",
+ *                 "value": "<base64>"}
+ * The sealed certificate is again canonical JSON, so anyone can recompute
+ * the payload by deleting those two members and canonicalising.
+ * Submission certificates use the member "id", package certificates
+ * "certificate_id". */
+#ifndef SIGMA_SEAL_H
+#define SIGMA_SEAL_H
+#include <cjson/cJSON.h>
+#include "common/sign.h"
+
+/* Seal `obj` (an object; id_field and "signature" must not be in it yet):
+ * *out is the sealed canonical text (caller frees), id the hex id. `key`
+ * may be NULL: the certificate is then sealed by id only. `obj` is left
+ * unchanged. */
+int seal_object(char **out, char id[65], const cJSON *obj, const char *id_field, const sigma_key *key);
+
+/* Check a sealed certificate. 0 when the id matches and, if signed, the
+ * signature verifies with one of `keys` (signer gets its key id; "" when
+ * unsigned). SIGMA_EINVALID with the reason otherwise, including a
+ * signature by a key not among `keys`. */
+int seal_check(const char *json, size_t len, const char *id_field, sigma_key *const *keys, size_t nkeys,
+               char signer[65], char id_out[65]);
+
+#endif

@@ -1,0 +1,135 @@
+/* sign.c: see sign.h. OpenSSL types stay in this file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include "common/error.h"
+#include "common/json.h"
+#include "common/sign.h"
+#include "common/util.h"
+
+struct sigma_key {
+	EVP_PKEY *pkey;
+	char id[65];
+};
+
+static int set_id(sigma_key *k)
+{
+	unsigned char raw[32];
+	size_t n = sizeof raw;
+	if (EVP_PKEY_get_raw_public_key(k->pkey, raw, &n) != 1 || n != 32)
+		return sigma_error_set(SIGMA_EINVALID, "not an Ed25519 key");
+	sigma_sha256_hex(raw, n, k->id);
+	return 0;
+}
+
+static int write_pem(const char *path, EVP_PKEY *pkey, int private_key)
+{
+	/* O_EXCL: a signing key is never silently replaced. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, private_key ? 0600 : 0644);
+	if (fd < 0)
+		return sigma_error_set(errno == EEXIST ? SIGMA_EINVALID : SIGMA_EIO, "%s: %s", path,
+		                       errno == EEXIST ? "already exists; not overwriting a key" : strerror(errno));
+	FILE *f = fdopen(fd, "w");
+	int ok = f && (private_key ? PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL)
+	                           : PEM_write_PUBKEY(f, pkey));
+	if (f)
+		ok &= fclose(f) == 0;
+	else
+		close(fd);
+	return ok ? 0 : sigma_error_set(SIGMA_EIO, "%s: cannot write the key", path);
+}
+
+int sign_keygen(const char *priv_path, const char *pub_path, char key_id[65])
+{
+	EVP_PKEY *pkey = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+	int rc = 0;
+	if (!ctx || EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_keygen(ctx, &pkey) != 1) {
+		rc = sigma_error_set(SIGMA_EIO, "Ed25519 key generation failed");
+		goto out;
+	}
+	sigma_key k = { .pkey = pkey };
+	if ((rc = set_id(&k)) || (rc = write_pem(priv_path, pkey, 1)))
+		goto out;
+	if ((rc = write_pem(pub_path, pkey, 0))) {
+		unlink(priv_path);
+		goto out;
+	}
+	memcpy(key_id, k.id, 65);
+out:
+	EVP_PKEY_free(pkey);
+	EVP_PKEY_CTX_free(ctx);
+	return rc;
+}
+
+static int load(sigma_key **out, const char *path, int private_key)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return sigma_error_set(errno == ENOENT ? SIGMA_ENOTFOUND : SIGMA_EIO, "%s: %s", path, strerror(errno));
+	EVP_PKEY *pkey = private_key ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : PEM_read_PUBKEY(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!pkey || EVP_PKEY_get_id(pkey) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(pkey);
+		return sigma_error_set(SIGMA_EINVALID, "%s: not an Ed25519 %s key in PEM form", path,
+		                       private_key ? "private" : "public");
+	}
+	sigma_key *k = sigma_xcalloc(1, sizeof *k);
+	k->pkey = pkey;
+	int rc = set_id(k);
+	if (rc) {
+		sign_key_free(k);
+		return rc;
+	}
+	*out = k;
+	return 0;
+}
+
+int sign_key_load_private(sigma_key **out, const char *path) { return load(out, path, 1); }
+int sign_key_load_public(sigma_key **out, const char *path) { return load(out, path, 0); }
+
+void sign_key_free(sigma_key *k)
+{
+	if (!k)
+		return;
+	EVP_PKEY_free(k->pkey);
+	free(k);
+}
+
+const char *sign_key_id(const sigma_key *k) { return k->id; }
+
+int sign_data(char **out, const sigma_key *k, const void *data, size_t len)
+{
+	unsigned char sig[64];
+	size_t siglen = sizeof sig;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md && EVP_DigestSignInit(md, NULL, NULL, NULL, k->pkey) == 1 &&
+	         EVP_DigestSign(md, sig, &siglen, data, len) == 1;
+	EVP_MD_CTX_free(md);
+	if (!ok)
+		return sigma_error_set(SIGMA_EIO, "signing failed");
+	char *b64 = sigma_xmalloc(4 * ((siglen + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)b64, sig, (int)siglen);
+	*out = b64;
+	return 0;
+}
+
+int sign_verify(const sigma_key *k, const void *data, size_t len, const char *sig_b64)
+{
+	unsigned char sig[66];
+	size_t n = strlen(sig_b64);
+	if (n != 88)
+		return sigma_error_set(SIGMA_EINVALID, "a signature is 88 base64 characters, this one has %zu", n);
+	if (EVP_DecodeBlock(sig, (const unsigned char *)sig_b64, (int)n) != 66)
+		return sigma_error_set(SIGMA_EINVALID, "the signature is not valid base64");
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, k->pkey) == 1 &&
+	         EVP_DigestVerify(md, sig, 64, data, len) == 1;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : sigma_error_set(SIGMA_EINVALID, "the signature does not match");
+}

@@ -1,0 +1,31 @@
+/* sign.h: Ed25519 signing keys and signatures (OpenSSL), for submission and
+ * package certificates.
+ *
+ * Keys are PEM files: the private key in PKCS#8 (mode 0600), the public key
+ * as SubjectPublicKeyInfo. A key's id is the hex SHA-256 of its raw 32-byte
+ * public key, so a verifier can say exactly which key signed. Signatures are
+ * base64 (RFC 4648, with padding) over the exact bytes given, which for
+ * certificates is their canonical JSON (common/json.h). */
+#ifndef SIGMA_SIGN_H
+#define SIGMA_SIGN_H
+#include <stddef.h>
+
+typedef struct sigma_key sigma_key;
+
+/* Write a new key pair to `priv_path` (0600, refusing to overwrite) and
+ * `pub_path`. 0, SIGMA_EINVALID (exists) or SIGMA_EIO. */
+int sign_keygen(const char *priv_path, const char *pub_path, char key_id[65]);
+
+/* Load a private (for signing) or public (for verifying) key.
+ * SIGMA_ENOTFOUND, SIGMA_EINVALID (not an Ed25519 PEM key) or 0. */
+int sign_key_load_private(sigma_key **out, const char *path);
+int sign_key_load_public(sigma_key **out, const char *path);
+void sign_key_free(sigma_key *k);
+const char *sign_key_id(const sigma_key *k);
+
+/* Sign `data`; *out is base64 text the caller frees. */
+int sign_data(char **out, const sigma_key *k, const void *data, size_t len);
+/* 0 when `sig_b64` is k's signature of `data`, SIGMA_EINVALID otherwise. */
+int sign_verify(const sigma_key *k, const void *data, size_t len, const char *sig_b64);
+
+#endif
