@@ -194,34 +194,39 @@ static int is_workspace_path(const npm_ctx *c, const char *path)
 }
 
 /* Node's resolution: the location installed for `dep` as seen from
- * `from`, written to *found (caller frees), or NULL. */
+ * `from`, written to *found (caller frees), or NULL. Candidates are built
+ * in one buffer: "<from>/node_modules/<dep>", then with the last
+ * "node_modules/<name>" of <from> dropped, and so on up to the root. */
 static const char *resolve_location(npm_ctx *c, const char *from, const char *dep, char **found)
 {
-	char *cur = sigma_xstrdup(from);
+	static const char nm[] = "node_modules/";
+	size_t flen = strlen(from), dlen = strlen(dep);
+	char *buf = sigma_xmalloc(flen + 1 + sizeof nm + dlen + 1);
 	free(*found);
 	*found = NULL;
 	for (;;) {
-		char *try = *cur ? sigma_xasprintf("%s/node_modules/%s", cur, dep)
-		                 : sigma_xasprintf("node_modules/%s", dep);
-		if (strmap_get(&c->locations, try)) {
-			free(cur);
-			*found = try;
-			return try;
+		size_t at = flen;
+		memcpy(buf, from, flen);
+		if (flen)
+			buf[at++] = '/';
+		memcpy(buf + at, nm, sizeof nm - 1);
+		at += sizeof nm - 1;
+		memcpy(buf + at, dep, dlen);
+		buf[at + dlen] = '\0';
+		if (strmap_getn(&c->locations, buf, at + dlen)) {
+			*found = buf;
+			return buf;
 		}
-		free(try);
-		if (!*cur)
+		if (!flen)
 			break;
 		/* Up one level: drop the trailing "node_modules/<name>" (and the
 		 * slash before it); a workspace folder goes straight to the root. */
-		char *cut = NULL;
-		for (char *p = cur; (p = strstr(p, "node_modules/")) != NULL; p++)
+		const char *cut = NULL;
+		for (const char *p = from; (p = memmem(p, (size_t)(from + flen - p), nm, sizeof nm - 1)) != NULL; p++)
 			cut = p;
-		if (!cut || cut == cur)
-			cur[0] = '\0';
-		else
-			cut[-1] = '\0';
+		flen = !cut || cut == from ? 0 : (size_t)(cut - from - 1);
 	}
-	free(cur);
+	free(buf);
 	return NULL;
 }
 
