@@ -39,8 +39,11 @@ $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
 $(BUILD)/libsigma.a: $(LIB_OBJ)
 	@rm -f $@ && ar rcs $@ $^
 
+# --export-dynamic-symbol: see common/gitinit.c (libgit2's CA bundle load).
+EXPORTS  := -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file
+
 sigma: $(BUILD)/main.o $(BUILD)/libsigma.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(EXPORTS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libsigma.a
 	@mkdir -p $(dir $@)

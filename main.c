@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <git2.h>
+#include "common/gitinit.h"
 #include "common/cli.h"
 #include "hook/cmd.h"
+#include "registry/certify_cmd.h"
 #include "registry/cmd.h"
 #include "sandbox/sandbox.h"
 
@@ -18,8 +20,8 @@ typedef struct command {
 	const char *summary;
 	int (*run)(int argc, char **argv);
 	void (*help)(FILE *out);
-	int needs_git;  /* libgit2 (repositories, config files) is initialised only then:
-	                 * its init parses the system CA bundle, ~10 ms on every run */
+	int needs_git;  /* 0: no libgit2; 1: libgit2 for local repositories and
+	                 * config files; 2: also TLS (see common/gitinit.c) */
 } command;
 
 static const command commands[] = {
@@ -28,6 +30,8 @@ static const command commands[] = {
 	{ "scan", "judge a directory or a commit as the hook would", hook_scan_main, hook_scan_help, 1 },
 	{ "registry", "the Package Trust Registry: init, show, list, block, unblock, import, export",
 	  registry_cmd_main, registry_cmd_help, 1 },
+	{ "certify", "fetch, verify and review packages; store their certificates", certify_cmd_main,
+	  certify_cmd_help, 1 },
 	{ "keygen", "write an Ed25519 key pair for signing certificates", keys_keygen_main, keys_keygen_help, 1 },
 	{ "verify", "check a certificate's id and signature, and say which key signed",
 	  keys_verify_main, keys_verify_help, 1 },
@@ -56,7 +60,7 @@ static const command *find(const char *name)
 static int run(const command *c, int argc, char **argv)
 {
 	if (c->needs_git)
-		git_libgit2_init();
+		sigma_git_init(c->needs_git == 2);
 	int status = c->run(argc, argv);
 	if (c->needs_git)
 		git_libgit2_shutdown();

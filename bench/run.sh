@@ -55,7 +55,7 @@ hyperfine -N --warmup 3 --runs 50 --export-markdown "$b/t2.md" \
 cd "$fixture"
 npm_case=()
 if command -v npm >/dev/null; then
-	hyperfine -N --warmup 2 --runs 10 --export-markdown "$b/t3.md" \
+	hyperfine -N -i --warmup 2 --runs 10 --export-markdown "$b/t3.md" \
 		-n "npm ls --all --json --package-lock-only (same lockfile)" "npm ls --all --json --package-lock-only"
 	npm_case=("$b/t3.md")
 fi

@@ -5,7 +5,10 @@
  *   list [--status S]            every record, optionally one status
  *   block ECO NAME VERSION|'*' --reason TEXT
  *   unblock ECO NAME VERSION|'*'
- *   import FILE                  package certificates as JSON lines ('-' = stdin)
+ *   import FILE|DIR              package certificates as JSON lines ('-' = stdin),
+ *                                or OSV records: one JSON file, a directory of
+ *                                them, or a zip (OSV's per-ecosystem export);
+ *                                OSV is told apart by content ("id" + "affected")
  *   export                       the same, to stdout
  *
  * Every subcommand takes --db PATH and, where output is a record, --json. */
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cjson/cJSON.h>
 #include "common/buf.h"
 #include "common/cli.h"
@@ -20,6 +24,7 @@
 #include "common/util.h"
 #include "registry/cmd.h"
 #include "registry/db.h"
+#include "registry/osv.h"
 
 typedef struct registry_opts {
 	const char *db;
@@ -149,6 +154,17 @@ static int import_all(registry *r, void *ctx)
 	return 0;
 }
 
+typedef struct osv_text {
+	sigma_buf *text;
+	osv_stats *stats;
+} osv_text;
+
+static int import_osv_text(registry *r, void *ctx)
+{
+	osv_text *t = ctx;
+	return osv_import_json(r, t->text->ptr, t->text->len, "-", t->stats);
+}
+
 /* ---------------------------------------------------------------- command */
 
 static int parse_opts(registry_opts *o, int argc, char **argv, const char *sub)
@@ -212,7 +228,7 @@ int registry_cmd_main(int argc, char **argv)
 	else if (!strcmp(sub, "list")) NEED(0, "list [--status S] [--json]");
 	else if (!strcmp(sub, "block")) NEED(3, "block ECOSYSTEM NAME VERSION|'*' --reason TEXT");
 	else if (!strcmp(sub, "unblock")) NEED(3, "unblock ECOSYSTEM NAME VERSION|'*'");
-	else if (!strcmp(sub, "import")) NEED(1, "import FILE");
+	else if (!strcmp(sub, "import")) NEED(1, "import FILE|DIR");
 	else if (!strcmp(sub, "export")) NEED(0, "export");
 	else
 		return cli_usage_error("registry", "unknown registry subcommand '%s'", sub);
@@ -254,11 +270,28 @@ int registry_cmd_main(int argc, char **argv)
 	} else if (!strcmp(sub, "import")) {
 		import_ctx c = { .file = args[0] };
 		sigma_buf_init(&c.text, (size_t)1 << 30);
-		rc = !strcmp(args[0], "-") ? sigma_buf_read_fd(&c.text, 0) : sigma_buf_read_file(&c.text, args[0]);
-		if (!rc)
+		struct stat st;
+		int dir = strcmp(args[0], "-") && stat(args[0], &st) == 0 && S_ISDIR(st.st_mode);
+		if (!dir)
+			rc = !strcmp(args[0], "-") ? sigma_buf_read_fd(&c.text, 0) : sigma_buf_read_file(&c.text, args[0]);
+		int zip = !rc && c.text.len >= 4 && !memcmp(c.text.ptr, "PK\003\004", 4);
+		if (!rc && (dir || zip || osv_looks_like(c.text.ptr, c.text.len))) {
+			osv_stats os = { 0 };
+			if (!strcmp(args[0], "-")) {
+				osv_text ot = { &c.text, &os };
+				rc = registry_transaction(r, import_osv_text, &ot);
+			} else {
+				rc = osv_import_path(r, args[0], &os);
+			}
+			if (!rc)
+				printf("imported %d OSV records from %s: %d malicious (%d blocks), %d advisories, "
+				       "%d without npm or PyPI packages\n",
+				       os.records, args[0], os.malicious, os.blocks, os.advisories, os.skipped);
+		} else if (!rc) {
 			rc = registry_transaction(r, import_all, &c);
-		if (!rc)
-			printf("imported %d certificates and %d blocks from %s\n", c.imported, c.blocks, args[0]);
+			if (!rc)
+				printf("imported %d certificates and %d blocks from %s\n", c.imported, c.blocks, args[0]);
+		}
 		sigma_buf_dispose(&c.text);
 	} else if (!strcmp(sub, "export")) {
 		pr.json = 1;
@@ -282,7 +315,9 @@ void registry_cmd_help(FILE *out)
 	      "  block ECOSYSTEM NAME VERSION|'*' --reason TEXT\n"
 	      "                                        refuse a version, or every version\n"
 	      "  unblock ECOSYSTEM NAME VERSION|'*'    lift an admin block\n"
-	      "  import FILE                           package certificates as JSON lines ('-' = stdin)\n"
+	      "  import FILE|DIR                       package certificates as JSON lines ('-' = stdin),\n"
+	      "                                        or OSV records (a .json file, a directory, a zip):\n"
+	      "                                        MAL- records block, others are kept as advisories\n"
 	      "  export                                every record as JSON lines\n"
 	      "\n"
 	      "ECOSYSTEM is npm or pypi. The database is --db, else $SIGMA_DB, else the\n"

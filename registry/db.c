@@ -38,6 +38,12 @@ static const char *const migrations[] = {
 	"  certificate TEXT NOT NULL,"
 	"  PRIMARY KEY (repository, ref, commit_oid));"
 	"CREATE INDEX submissions_commit ON submissions(commit_oid, issued_at);",
+	/* 2: OSV records (registry/osv.c), one row per (record, package). */
+	"CREATE TABLE advisories("
+	"  id TEXT NOT NULL, ecosystem TEXT NOT NULL, name TEXT NOT NULL,"
+	"  malicious INTEGER NOT NULL, severity TEXT NOT NULL DEFAULT '', summary TEXT,"
+	"  affected TEXT NOT NULL, modified TEXT, imported_at TEXT NOT NULL,"
+	"  PRIMARY KEY (ecosystem, name, id));",
 };
 
 enum {
@@ -594,5 +600,77 @@ int registry_submission_get(char **out, registry *r, const char *commit)
 		rc = 0;
 	}
 	sqlite3_reset(s);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- advisories */
+
+int registry_advisory_put(registry *r, const char *id, const char *ecosystem, const char *name, int malicious,
+                          const char *severity, const char *summary, const char *affected_json,
+                          const char *modified)
+{
+	char now[32];
+	sigma_utc_now(now);
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(r->db,
+	                       "INSERT OR REPLACE INTO advisories(id, ecosystem, name, malicious, severity, summary,"
+	                       " affected, modified, imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(r, "store advisory");
+	bind_text(s, 1, id);
+	bind_text(s, 2, ecosystem);
+	bind_text(s, 3, name);
+	sqlite3_bind_int(s, 4, malicious ? 1 : 0);
+	bind_text(s, 5, severity ? severity : "");
+	bind_text(s, 6, summary);
+	bind_text(s, 7, affected_json);
+	bind_text(s, 8, modified);
+	bind_text(s, 9, now);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(r, "store advisory");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int registry_advisories_of(registry *r, const char *ecosystem, const char *name, registry_advisory_fn fn,
+                           void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	int prc = sqlite3_prepare_v2(r->db,
+	                             "SELECT id, malicious, severity, summary, affected FROM advisories"
+	                             " WHERE ecosystem=?1 AND name=?2 ORDER BY id", -1, &s, NULL);
+	if (prc != SQLITE_OK) {
+		/* A database from before migration 2, opened read-only: no records. */
+		if (strstr(sqlite3_errmsg(r->db), "no such table"))
+			return 0;
+		return db_fail(r, "read advisories");
+	}
+	bind_text(s, 1, ecosystem);
+	bind_text(s, 2, name);
+	int rc = 0, step;
+	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW)
+		rc = fn(ctx, col_text(s, 0), sqlite3_column_int(s, 1), col_text(s, 2), col_text(s, 3), col_text(s, 4));
+	if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = db_fail(r, "read advisories");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int registry_certificates_of(registry *r, const char *ecosystem, const char *name, const char *version,
+                             registry_visit_fn fn, void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT body FROM certificates WHERE ecosystem=?1 AND name=?2 AND version=?3"
+	                       " ORDER BY certified_at", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(r, "read certificates");
+	bind_text(s, 1, ecosystem);
+	bind_text(s, 2, name);
+	bind_text(s, 3, version);
+	int rc = 0, step;
+	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW)
+		rc = fn(ctx, col_text(s, 0));
+	if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = db_fail(r, "read certificates");
+	sqlite3_finalize(s);
 	return rc;
 }

@@ -25,7 +25,7 @@ enum {
 };
 
 /* The schema version this build writes. */
-#define REGISTRY_SCHEMA_VERSION 1
+#define REGISTRY_SCHEMA_VERSION 2
 
 /* Open (creating the file, its directory and the schema when missing, unless
  * READONLY). *out is the caller's (registry_close). 0, SIGMA_ENOTFOUND
@@ -100,5 +100,25 @@ void registry_snapshot_end(registry *r);
 /* Run `fn` inside one IMMEDIATE transaction (so bulk imports are atomic and
  * fast); rolls back when fn returns non-zero. */
 int registry_transaction(registry *r, int (*fn)(registry *r, void *ctx), void *ctx);
+
+/* OSV records (schema 2), one row per (ecosystem, name, record id):
+ * `affected_json` is the JSON array of the record's `affected` entries for
+ * that package. Replaces a row with the same key. */
+int registry_advisory_put(registry *r, const char *id, const char *ecosystem, const char *name, int malicious,
+                          const char *severity, const char *summary, const char *affected_json,
+                          const char *modified);
+
+/* Visit the stored records of one package (strings borrowed for the call);
+ * a non-zero return stops the walk with that value. A read-only database
+ * from before schema 2 has none. */
+typedef int (*registry_advisory_fn)(void *ctx, const char *id, int malicious, const char *severity,
+                                    const char *summary, const char *affected_json);
+int registry_advisories_of(registry *r, const char *ecosystem, const char *name, registry_advisory_fn fn,
+                           void *ctx);
+
+/* Visit every stored certificate body of (ecosystem, name, version), one
+ * per distribution hash, oldest first. */
+int registry_certificates_of(registry *r, const char *ecosystem, const char *name, const char *version,
+                             registry_visit_fn fn, void *ctx);
 
 #endif

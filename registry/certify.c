@@ -1,0 +1,604 @@
+/* certify.c: see certify.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "common/util.h"
+#include "registry/certify.h"
+#include "registry/consensus.h"
+#include "registry/integrity.h"
+#include "registry/osv.h"
+#include "registry/review.h"
+#include "registry/source.h"
+#include "registry/version.h"
+
+#define METADATA_MAX ((size_t)32 << 20)
+
+struct certifier {
+	registry *reg;
+	const sigma_config *cfg;
+	char *project_dir;
+	fetch_client *http;
+	unpack_limits limits;
+	char *base[2];          /* resolved npm (unscoped) and PyPI bases, lazily */
+};
+
+int certifier_new(certifier **out, registry *reg, const sigma_config *cfg, const char *project_dir)
+{
+	fetch_options o;
+	int rc = fetch_options_init(&o);
+	if (rc)
+		return rc;
+	certifier *c = sigma_xcalloc(1, sizeof *c);
+	if ((rc = fetch_client_new(&c->http, &o))) {
+		free(c);
+		return rc;
+	}
+	c->reg = reg;
+	c->cfg = cfg;
+	c->project_dir = project_dir ? sigma_xstrdup(project_dir) : NULL;
+	c->limits = (unpack_limits)UNPACK_LIMITS_DEFAULT;
+	*out = c;
+	return 0;
+}
+
+void certifier_free(certifier *c)
+{
+	if (!c)
+		return;
+	fetch_client_free(c->http);
+	free(c->project_dir);
+	free(c->base[0]);
+	free(c->base[1]);
+	free(c);
+}
+
+void certifier_set_limits(certifier *c, const unpack_limits *lim) { c->limits = *lim; }
+unsigned certifier_requests(const certifier *c) { return fetch_requests(c->http); }
+
+void certify_outcome_dispose(certify_outcome *o)
+{
+	free(o->name);
+	free(o->reason);
+	free(o->certificate_id);
+	free(o->distribution_sha256);
+	memset(o, 0, sizeof *o);
+}
+
+/* ---------------------------------------------------------------- registry documents */
+
+/* The registry base for a package: 0 (borrowed from the certifier), 1
+ * (allocated for a scoped npm name: the caller frees it) or negative. */
+static int base_url(const char **out, certifier *c, const char *eco, const char *name)
+{
+	int pypi = !strcmp(eco, "pypi");
+	int scoped = !pypi && name[0] == '@';
+	if (scoped) {
+		/* A scope may have its own registry: resolve per call, keep none. */
+		char *u = NULL;
+		int rc = source_registry_url(&u, NULL, eco, name, c->cfg, c->project_dir);
+		if (rc)
+			return rc;
+		*out = u; /* the caller frees it: 1 says so */
+		return 1;
+	}
+	if (!c->base[pypi]) {
+		int rc = source_registry_url(&c->base[pypi], NULL, eco, NULL, c->cfg, c->project_dir);
+		if (rc)
+			return rc;
+	}
+	*out = c->base[pypi];
+	return 0;
+}
+
+/* Percent-encode what may not appear raw in one URL path segment. */
+static void put_segment(sigma_buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '_' || *p == '.' || *p == '~' || *p == '@')
+			sigma_buf_putc(b, (char)*p);
+		else
+			sigma_buf_printf(b, "%%%02x", *p);
+	}
+}
+
+/* What the registry says about the artefact to certify. */
+typedef struct artefact {
+	char *url;
+	char *filename;
+	char *integrity;       /* stored on the certificate (see below) */
+	char *sri;             /* npm dist.integrity, to verify */
+	char *sha1_hex;        /* npm dist.shasum */
+	char *sha256_hex;      /* PyPI digests.sha256 of the chosen file */
+	int wheel;
+	cJSON *doc;            /* the whole document */
+	const cJSON *metadata; /* npm: doc; PyPI: doc.info */
+} artefact;
+
+static void artefact_dispose(artefact *a)
+{
+	free(a->url);
+	free(a->filename);
+	free(a->integrity);
+	free(a->sri);
+	free(a->sha1_hex);
+	free(a->sha256_hex);
+	cJSON_Delete(a->doc);
+	memset(a, 0, sizeof *a);
+}
+
+static int npm_artefact(artefact *a, const char *what)
+{
+	const cJSON *dist = cJSON_GetObjectItemCaseSensitive(a->doc, "dist");
+	const char *tarball = json_str(dist, "tarball"), *sri = json_str(dist, "integrity");
+	const char *shasum = json_str(dist, "shasum");
+	if (!tarball)
+		return sigma_error_set(SIGMA_EINVALID, "%s: the registry document has no dist.tarball", what);
+	if (!sri && !shasum)
+		return sigma_error_set(SIGMA_EINVALID,
+		                       "%s: the registry publishes no integrity for it (no dist.integrity, no dist.shasum); "
+		                       "refusing to certify what cannot be verified", what);
+	a->url = sigma_xstrdup(tarball);
+	const char *slash = strrchr(tarball, '/');
+	a->filename = sigma_xstrdup(slash ? slash + 1 : tarball);
+	a->sri = sri ? sigma_xstrdup(sri) : NULL;
+	a->sha1_hex = shasum ? sigma_xstrdup(shasum) : NULL;
+	/* The certificate keeps the registry's SRI string; shasum is added as
+	 * an SRI sha1 token when absent, so that lockfiles that only carry sha1
+	 * (package-lock v1) can still be compared with it. */
+	sigma_buf b = SIGMA_BUF_INIT;
+	sigma_buf_puts(&b, sri ? sri : "");
+	if (shasum && (!sri || !strstr(sri, "sha1-"))) {
+		char *tok = integrity_sri_token(NULL, "sha1", shasum);
+		if (tok)
+			sigma_buf_printf(&b, "%s%s", b.len ? " " : "", tok);
+		free(tok);
+	}
+	a->integrity = sigma_buf_steal(&b);
+	a->metadata = a->doc;
+	return 0;
+}
+
+static int pypi_artefact(artefact *a, const char *what, const char *lock_integrity)
+{
+	const cJSON *urls = cJSON_GetObjectItemCaseSensitive(a->doc, "urls"), *u, *chosen = NULL;
+	int best = -1;
+	sigma_buf all = SIGMA_BUF_INIT;
+	sigma_buf_puts(&all, "");
+	cJSON_ArrayForEach(u, urls) {
+		const char *sha = json_str(cJSON_GetObjectItemCaseSensitive(u, "digests"), "sha256");
+		const char *fn = json_str(u, "filename"), *type = json_str(u, "packagetype");
+		if (!sha || !fn || !json_str(u, "url"))
+			continue;
+		sigma_buf_printf(&all, "%ssha256:%s", all.len ? " " : "", sha);
+		/* Which file: the one the lockfile pinned; else the sdist (source
+		 * to review); else a pure-Python wheel; else any wheel. */
+		char *tok = sigma_xasprintf("sha256:%s", sha);
+		int score = lock_integrity && integrity_compare(lock_integrity, tok) == 1 ? 4
+		          : sigma_streq(type, "sdist") ? 3
+		          : sigma_endswith(fn, "-none-any.whl") ? 2 : 1;
+		free(tok);
+		if (score > best) {
+			best = score;
+			chosen = u;
+		}
+	}
+	if (!chosen) {
+		sigma_buf_dispose(&all);
+		return sigma_error_set(SIGMA_EINVALID, "%s: the index lists no file with a sha256 digest", what);
+	}
+	a->url = sigma_xstrdup(json_str(chosen, "url"));
+	a->filename = sigma_xstrdup(json_str(chosen, "filename"));
+	a->sha256_hex = sigma_xstrdup(json_str(cJSON_GetObjectItemCaseSensitive(chosen, "digests"), "sha256"));
+	a->wheel = sigma_endswith(a->filename, ".whl");
+	/* Every file of the release, in lockfile form ("sha256:hex"): a
+	 * lockfile pinning any file the index publishes for this version
+	 * agrees with the certificate; one pinning a file the index does not
+	 * publish does not (hook/policy.c treats that as blocked). The file
+	 * actually reviewed is `distribution_sha256`. */
+	a->integrity = sigma_buf_steal(&all);
+	a->metadata = cJSON_GetObjectItemCaseSensitive(a->doc, "info");
+	return 0;
+}
+
+static int fetch_artefact(artefact *a, certifier *c, const certify_request *req, const char *name)
+{
+	const char *base = NULL;
+	int owned = base_url(&base, c, req->ecosystem, name);
+	if (owned < 0)
+		return owned;
+	sigma_buf url = SIGMA_BUF_INIT;
+	sigma_buf_puts(&url, base);
+	sigma_buf_putc(&url, '/');
+	int pypi = !strcmp(req->ecosystem, "pypi");
+	if (pypi)
+		sigma_buf_puts(&url, "pypi/");
+	put_segment(&url, name);
+	sigma_buf_putc(&url, '/');
+	put_segment(&url, req->version);
+	if (pypi)
+		sigma_buf_puts(&url, "/json");
+	if (owned)
+		free((char *)base);
+	sigma_buf body;
+	sigma_buf_init(&body, METADATA_MAX);
+	char *what = sigma_xasprintf("%s %s %s", req->ecosystem, name, req->version);
+	int rc = fetch_get(c->http, url.ptr, METADATA_MAX, &body);
+	if (rc == SIGMA_ENOTFOUND)
+		rc = sigma_error_wrap(rc, "%s is not in the registry: ", what);
+	else if (rc)
+		rc = sigma_error_wrap(rc, "%s: cannot fetch its registry document: ", what);
+	if (!rc) {
+		a->doc = cJSON_ParseWithLength(body.ptr, body.len);
+		if (!cJSON_IsObject(a->doc))
+			rc = sigma_error_set(SIGMA_EINVALID, "%s: %s did not return a JSON object", what, url.ptr);
+	}
+	if (!rc)
+		rc = pypi ? pypi_artefact(a, what, req->lock_integrity) : npm_artefact(a, what);
+	free(what);
+	sigma_buf_dispose(&url);
+	sigma_buf_dispose(&body);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- reuse */
+
+typedef struct prior {
+	cJSON *match;          /* a certificate of the same artefact */
+	cJSON *other;          /* a certificate of a different artefact (red flag) */
+	const artefact *a;     /* NULL: match on lock integrity */
+	const char *lock_integrity;
+	int pypi;
+} prior;
+
+static int is_evidence(const cJSON *cert)
+{
+	const cJSON *r0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cert, "reasons"), 0);
+	return sigma_streq(json_str(r0, "code"), "integrity-mismatch");
+}
+
+static int visit_prior(void *ctx, const char *json)
+{
+	prior *p = ctx;
+	cJSON *cert = cJSON_Parse(json);
+	if (!cert || is_evidence(cert) || !json_str(cert, "distribution_sha256")) {
+		cJSON_Delete(cert);
+		return 0;
+	}
+	int same = 0, differs = 0;
+	if (!p->a) {
+		same = integrity_compare(p->lock_integrity, json_str(cert, "integrity")) == 1 ||
+		       integrity_compare(p->lock_integrity, json_str(cert, "distribution_sha256")) == 1;
+	} else if (p->pypi) {
+		const char *fn = json_str(cJSON_GetObjectItemCaseSensitive(cert, "source"), "filename");
+		same = sigma_streq(json_str(cert, "distribution_sha256"), p->a->sha256_hex);
+		differs = !same && sigma_streq(fn, p->a->filename);
+	} else {
+		int cmp = integrity_compare(p->a->integrity, json_str(cert, "integrity"));
+		same = cmp == 1;
+		differs = cmp == -1;
+	}
+	if (same && !p->match) {
+		p->match = cert;
+	} else if (differs && !p->other) {
+		p->other = cert;
+	} else {
+		cJSON_Delete(cert);
+	}
+	return 0;
+}
+
+static void outcome_from(certify_outcome *o, const cJSON *cert)
+{
+	snprintf(o->status, sizeof o->status, "%s", json_str(cert, "status") ? json_str(cert, "status") : "");
+	snprintf(o->verdict, sizeof o->verdict, "%s", json_str(cert, "verdict") ? json_str(cert, "verdict") : "");
+	snprintf(o->security_level, sizeof o->security_level, "%s",
+	         json_str(cert, "security_level") ? json_str(cert, "security_level") : "");
+	snprintf(o->analysis_type, sizeof o->analysis_type, "%s",
+	         json_str(cert, "analysis_type") ? json_str(cert, "analysis_type") : "");
+	const char *id = json_str(cert, "certificate_id"), *sha = json_str(cert, "distribution_sha256");
+	o->certificate_id = id ? sigma_xstrdup(id) : NULL;
+	o->distribution_sha256 = sha ? sigma_xstrdup(sha) : NULL;
+	const cJSON *r0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cert, "reasons"), 0);
+	if (json_str(r0, "message"))
+		o->reason = sigma_xasprintf("%s: %s", json_str(r0, "code") ? json_str(r0, "code") : "?",
+		                            json_str(r0, "message"));
+}
+
+/* ---------------------------------------------------------------- the certificate */
+
+static void add_reason(cJSON *reasons, const char *code, const char *message)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "code", code);
+	cJSON_AddStringToObject(r, "message", message);
+	cJSON_AddItemToArray(reasons, r);
+}
+
+static cJSON *base_certificate(const certify_request *req, const char *name, const artefact *a,
+                               const char *sha256, size_t bytes)
+{
+	char now[32];
+	sigma_utc_now(now);
+	cJSON *cert = cJSON_CreateObject();
+	cJSON_AddStringToObject(cert, "ecosystem", req->ecosystem);
+	cJSON_AddStringToObject(cert, "name", name);
+	cJSON_AddStringToObject(cert, "version", req->version);
+	cJSON_AddStringToObject(cert, "distribution_sha256", sha256);
+	cJSON_AddStringToObject(cert, "integrity", a->integrity);
+	cJSON_AddStringToObject(cert, "certified_at", now);
+	cJSON *src = cJSON_AddObjectToObject(cert, "source");
+	cJSON_AddStringToObject(src, "url", a->url);
+	cJSON_AddStringToObject(src, "filename", a->filename);
+	cJSON_AddNumberToObject(src, "bytes", (double)bytes);
+	return cert;
+}
+
+/* Seal: certificate_id = SHA-256 of the canonical form without the id. */
+static int seal_and_store(certify_outcome *o, certifier *c, cJSON *cert)
+{
+	char *canon = json_canonical(cert);
+	char id[65];
+	sigma_sha256_hex(canon, strlen(canon), id);
+	free(canon);
+	cJSON_AddStringToObject(cert, "certificate_id", id);
+	char *text = cJSON_PrintUnformatted(cert);
+	int rc = registry_certificate_put(c->reg, text);
+	free(text);
+	if (!rc)
+		outcome_from(o, cert);
+	return rc;
+}
+
+static void add_execution(cJSON *cert, const char *why)
+{
+	cJSON *ex = cJSON_AddObjectToObject(cert, "execution");
+	cJSON_AddStringToObject(ex, "outcome", "skipped");
+	cJSON_AddStringToObject(ex, "reason", why);
+}
+
+/* The npm lifecycle scripts a package declares, "postinstall, install", or "". */
+static char *install_scripts(const review_package *pkg)
+{
+	static const char *const names[] = { "preinstall", "install", "postinstall" };
+	sigma_buf b = SIGMA_BUF_INIT;
+	sigma_buf_puts(&b, "");
+	const cJSON *scripts = cJSON_GetObjectItemCaseSensitive(pkg->metadata, "scripts");
+	for (size_t i = 0; i < 3; i++)
+		if (json_str(scripts, names[i]))
+			sigma_buf_printf(&b, "%s%s", b.len ? ", " : "", names[i]);
+	for (size_t i = 0; !b.len && pkg->files && i < pkg->files->nfiles; i++)
+		if (!strcmp(pkg->files->files[i].path, "setup.py"))
+			sigma_buf_puts(&b, "setup.py");
+	return sigma_buf_steal(&b);
+}
+
+static int certify_mismatch(certify_outcome *o, certifier *c, const certify_request *req, const char *name,
+                            const artefact *a, const char *sha256, size_t bytes, const char *which)
+{
+	cJSON *cert = base_certificate(req, name, a, sha256, bytes);
+	cJSON_AddStringToObject(cert, "status", "blocked");
+	cJSON *reasons = cJSON_AddArrayToObject(cert, "reasons");
+	char *msg = sigma_xasprintf("%s differs: %s", which, sigma_error_last());
+	add_reason(reasons, "integrity-mismatch", msg);
+	free(msg);
+	add_execution(cert, "not run: the download failed its integrity check");
+	int rc = seal_and_store(o, c, cert);
+	cJSON_Delete(cert);
+	o->integrity_mismatch = 1;
+	return rc;
+}
+
+static void add_findings(cJSON *cert, const consensus *cs, const review_findings *f)
+{
+	cJSON *warnings = cJSON_AddArrayToObject(cert, "retained_warnings");
+	for (size_t i = 0; i < cs->nretained; i++) {
+		const review_finding *x = cs->retained[i];
+		cJSON *w = cJSON_CreateObject();
+		cJSON_AddStringToObject(w, "code", x->code);
+		cJSON_AddStringToObject(w, "severity", review_severity_name(cs->retained_sev[i]));
+		cJSON_AddStringToObject(w, "message", x->message);
+		cJSON_AddStringToObject(w, "reviewer", x->reviewer);
+		if (x->file) {
+			char *loc = x->line ? sigma_xasprintf("%s:%d", x->file, x->line) : sigma_xstrdup(x->file);
+			cJSON_AddStringToObject(w, "file", loc);
+			free(loc);
+		}
+		cJSON_AddItemToArray(warnings, w);
+	}
+	if (cs->suppressed)
+		cJSON_AddNumberToObject(cert, "warnings_not_shown", (double)cs->suppressed);
+	/* Who looked, and what each found: the council's attendance. */
+	cJSON *council = cJSON_AddArrayToObject(cert, "council");
+	size_t n;
+	const reviewer *const *all = review_council(&n);
+	for (size_t i = 0; i < n; i++) {
+		size_t count = 0;
+		review_severity worst = SEV_CLEAR;
+		for (size_t k = 0; k < f->n; k++)
+			if (!strcmp(f->items[k].reviewer, all[i]->name)) {
+				count++;
+				if (f->items[k].severity > worst)
+					worst = f->items[k].severity;
+			}
+		cJSON *m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "reviewer", all[i]->name);
+		cJSON_AddNumberToObject(m, "findings", (double)count);
+		cJSON_AddStringToObject(m, "highest", review_severity_name(worst));
+		cJSON_AddItemToArray(council, m);
+	}
+}
+
+int certify_package(certify_outcome *o, certifier *c, const certify_request *req)
+{
+	memset(o, 0, sizeof *o);
+	artefact a = { 0 };
+	prior pr = { 0 };
+	sigma_buf dist = SIGMA_BUF_INIT;
+	unpack_result unpacked = { 0 };
+	review_findings findings = { 0 };
+	consensus cs = { 0 };
+	osv_match adv = { 0 };
+	cJSON *cert = NULL;
+	char *scripts = NULL;
+	int rc;
+	if (strcmp(req->ecosystem, "npm") && strcmp(req->ecosystem, "pypi"))
+		return sigma_error_set(SIGMA_EINVALID, "unknown ecosystem \"%s\" (npm, pypi)", req->ecosystem);
+	char *name = version_name_normalize(req->ecosystem, req->name);
+	o->name = sigma_xstrdup(name);
+	int pypi = !strcmp(req->ecosystem, "pypi");
+
+	/* 1. The lockfile already names a certified artefact: no network. */
+	if (req->lock_integrity && *req->lock_integrity) {
+		pr.lock_integrity = req->lock_integrity;
+		if ((rc = registry_certificates_of(c->reg, req->ecosystem, name, req->version, visit_prior, &pr)))
+			goto out;
+		if (pr.match) {
+			outcome_from(o, pr.match);
+			o->reused = 1;
+			goto out;
+		}
+	}
+
+	/* 2. What the registry publishes, then the same question by its hashes. */
+	int64_t t0 = sigma_now_ms();
+	if ((rc = fetch_artefact(&a, c, req, name)))
+		goto out;
+	cJSON_Delete(pr.match);
+	cJSON_Delete(pr.other);
+	pr = (prior){ .a = &a, .pypi = pypi };
+	if ((rc = registry_certificates_of(c->reg, req->ecosystem, name, req->version, visit_prior, &pr)))
+		goto out;
+	if (pr.match) {
+		outcome_from(o, pr.match);
+		o->reused = 1;
+		o->fetch_ms = (double)(sigma_now_ms() - t0);
+		goto out;
+	}
+
+	/* 3. Download and verify. */
+	fetch_options fo;
+	fetch_options_init(&fo);
+	sigma_buf_init(&dist, fo.max_bytes);
+	if ((rc = fetch_get(c->http, a.url, 0, &dist))) {
+		rc = sigma_error_wrap(rc, "%s %s %s: cannot download the distribution: ", req->ecosystem, name,
+		                      req->version);
+		goto out;
+	}
+	o->download_bytes = dist.len;
+	o->fetch_ms = (double)(sigma_now_ms() - t0);
+	integrity_digests d;
+	if ((rc = integrity_compute(&d, dist.ptr, dist.len)))
+		goto out;
+	o->distribution_sha256 = sigma_xstrdup(d.sha256_hex);
+	if (a.sri && (rc = integrity_check_sri(&d, a.sri)) == SIGMA_EINVALID) {
+		rc = certify_mismatch(o, c, req, name, &a, d.sha256_hex, dist.len, "dist.integrity");
+		goto out;
+	}
+	if (a.sha1_hex && integrity_check_hex(&d, "sha1", a.sha1_hex) == SIGMA_EINVALID) {
+		rc = certify_mismatch(o, c, req, name, &a, d.sha256_hex, dist.len, "dist.shasum (sha1)");
+		goto out;
+	}
+	if (a.sha256_hex && integrity_check_hex(&d, "sha256", a.sha256_hex) == SIGMA_EINVALID) {
+		rc = certify_mismatch(o, c, req, name, &a, d.sha256_hex, dist.len, "digests.sha256");
+		goto out;
+	}
+	if (!a.sha1_hex && !a.sha256_hex && rc) /* an SRI string with no algorithm sigma knows */
+		goto out;
+	rc = 0;
+
+	/* 4. Unpack and review. */
+	int64_t t1 = sigma_now_ms();
+	int strip = a.wheel ? 0 : 1;
+	int urc = unpack_archive(&unpacked, dist.ptr, dist.len, strip, &c->limits);
+	review_package pkg = {
+		.ecosystem = req->ecosystem, .name = name, .version = req->version, .filename = a.filename,
+		.files = &unpacked, .metadata = a.metadata, .reg = c->reg,
+	};
+	review_run_council(&findings, &pkg);
+	if (urc) {
+		review_findings_add(&findings, "archive", "unreadable-archive", SEV_HIGH, a.filename, 0,
+		                    "the distribution could not be fully unpacked: %s", sigma_error_last());
+		unpacked.partial = 1;
+	}
+	consensus_decide(&cs, &findings);
+	if ((rc = osv_match_version(&adv, c->reg, req->ecosystem, name, req->version)))
+		goto out;
+	for (size_t i = 0; i < unpacked.nfiles; i++)
+		o->reviewed_bytes += unpacked.files[i].len;
+	o->review_ms = (double)(sigma_now_ms() - t1);
+
+	/* 5. The certificate. */
+	cert = base_certificate(req, name, &a, d.sha256_hex, dist.len);
+	int rejected = !strcmp(cs.verdict, "REJECTED"), flagged = !strcmp(cs.verdict, "FLAGGED");
+	cJSON_AddStringToObject(cert, "status", rejected || pr.other ? "blocked" : flagged ? "flagged" : "certified");
+	cJSON *reasons = cJSON_AddArrayToObject(cert, "reasons");
+	if (pr.other) {
+		/* The registry serves a different artefact under a version that was
+		 * certified before: versions are immutable on npm and PyPI, so this
+		 * is a compromised registry or mirror until proven otherwise. */
+		o->red_flag = 1;
+		char *msg = sigma_xasprintf("%s %s was certified as sha256 %s (certificate %s); the registry now serves "
+		                            "sha256 %s",
+		                            name, req->version, json_str(pr.other, "distribution_sha256"),
+		                            json_str(pr.other, "certificate_id") ? json_str(pr.other, "certificate_id") : "?",
+		                            d.sha256_hex);
+		add_reason(reasons, "hash-changed", msg);
+		free(msg);
+	}
+	if (rejected || flagged) {
+		const review_finding *x = cs.decisive;
+		int malware = x && !strcmp(x->code, "malware");
+		char *code = malware ? sigma_xasprintf("malware:%.*s", (int)strcspn(x->message, ":"), x->message)
+		                     : sigma_xstrdup("council");
+		add_reason(reasons, code, cs.why);
+		free(code);
+	}
+	cJSON_AddStringToObject(cert, "verdict", cs.verdict);
+	cJSON_AddStringToObject(cert, "security_level", review_severity_name(cs.level));
+	const char *analysis = unpacked.partial ? "PARTIAL" : "FULL";
+	for (size_t i = 0; i < findings.n; i++)
+		if (!strcmp(findings.items[i].code, "binary-only"))
+			analysis = "BINARY_ONLY";
+	cJSON_AddStringToObject(cert, "analysis_type", analysis);
+	add_findings(cert, &cs, &findings);
+	cJSON *ad = cJSON_AddObjectToObject(cert, "advisories");
+	cJSON_AddNumberToObject(ad, "count", adv.advisories);
+	cJSON_AddStringToObject(ad, "highest_severity", adv.highest[0] ? adv.highest : "NONE");
+	cJSON *ids = cJSON_AddArrayToObject(ad, "ids");
+	for (const char *p = adv.ids; p && *p;) {
+		size_t n = strcspn(p, ",");
+		char *one = sigma_xstrndup(p, n);
+		cJSON_AddItemToArray(ids, cJSON_CreateString(one));
+		free(one);
+		p += n + (p[n] == ',');
+	}
+	cJSON *files = cJSON_AddObjectToObject(cert, "files");
+	cJSON_AddNumberToObject(files, "count", (double)unpacked.nfiles);
+	cJSON_AddNumberToObject(files, "bytes", (double)o->reviewed_bytes);
+	scripts = install_scripts(&pkg);
+	char *why = *scripts
+	          ? sigma_xasprintf("install scripts (%s) were not run: sandboxed execution is not part of "
+	                            "certification yet (issue 7); the verdict rests on the static review", scripts)
+	          : sigma_xstrdup("no install scripts to run");
+	add_execution(cert, why);
+	free(why);
+	rc = seal_and_store(o, c, cert);
+out:
+	cJSON_Delete(cert);
+	cJSON_Delete(pr.match);
+	cJSON_Delete(pr.other);
+	artefact_dispose(&a);
+	sigma_buf_dispose(&dist);
+	unpack_result_dispose(&unpacked);
+	review_findings_dispose(&findings);
+	consensus_dispose(&cs);
+	osv_match_dispose(&adv);
+	free(scripts);
+	free(name);
+	return rc;
+}
