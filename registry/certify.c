@@ -7,7 +7,10 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "common/util.h"
+#include "common/seal.h"
+#include "common/sign.h"
 #include "registry/certify.h"
+#include "registry/execute.h"
 #include "registry/consensus.h"
 #include "registry/integrity.h"
 #include "registry/osv.h"
@@ -24,6 +27,8 @@ struct certifier {
 	fetch_client *http;
 	unpack_limits limits;
 	char *base[2];          /* resolved npm (unscoped) and PyPI bases, lazily */
+	sigma_key *key;         /* signs package certificates, or NULL */
+	int key_loaded, key_rc;
 };
 
 int certifier_new(certifier **out, registry *reg, const sigma_config *cfg, const char *project_dir)
@@ -50,6 +55,7 @@ void certifier_free(certifier *c)
 	if (!c)
 		return;
 	fetch_client_free(c->http);
+	sign_key_free(c->key);
 	free(c->project_dir);
 	free(c->base[0]);
 	free(c->base[1]);
@@ -338,19 +344,44 @@ static cJSON *base_certificate(const certify_request *req, const char *name, con
 	return cert;
 }
 
-/* Seal: certificate_id = SHA-256 of the canonical form without the id. */
+/* The signing key (common/seal.h), loaded once. A key the settings name
+ * but that cannot be loaded is an error; no key at the default path means
+ * certificates sealed by id only. */
+static int signing_key(const sigma_key **out, certifier *c)
+{
+	if (!c->key_loaded) {
+		char *path = NULL;
+		int explicit = 0;
+		c->key_loaded = 1;
+		int rc = config_signing_key_path(&path, &explicit, c->cfg);
+		if (!rc) {
+			rc = sign_key_load_private(&c->key, path);
+			if (rc == SIGMA_ENOTFOUND && !explicit)
+				rc = 0;
+		}
+		free(path);
+		c->key_rc = rc;
+	}
+	*out = c->key;
+	return c->key_rc;
+}
+
+/* Seal (certificate_id = SHA-256 of the canonical form without the id and
+ * signature; signed when there is a key) and store. */
 static int seal_and_store(certify_outcome *o, certifier *c, cJSON *cert)
 {
-	char *canon = json_canonical(cert);
-	char id[65];
-	sigma_sha256_hex(canon, strlen(canon), id);
-	free(canon);
-	cJSON_AddStringToObject(cert, "certificate_id", id);
-	char *text = cJSON_PrintUnformatted(cert);
-	int rc = registry_certificate_put(c->reg, text);
-	free(text);
+	const sigma_key *key = NULL;
+	char id[65], *text = NULL;
+	int rc = signing_key(&key, c);
 	if (!rc)
+		rc = seal_object(&text, id, cert, "certificate_id", key);
+	if (!rc)
+		rc = registry_certificate_put(c->reg, text);
+	free(text);
+	if (!rc) {
+		cJSON_AddStringToObject(cert, "certificate_id", id);
 		outcome_from(o, cert);
+	}
 	return rc;
 }
 
@@ -359,22 +390,6 @@ static void add_execution(cJSON *cert, const char *why)
 	cJSON *ex = cJSON_AddObjectToObject(cert, "execution");
 	cJSON_AddStringToObject(ex, "outcome", "skipped");
 	cJSON_AddStringToObject(ex, "reason", why);
-}
-
-/* The npm lifecycle scripts a package declares, "postinstall, install", or "". */
-static char *install_scripts(const review_package *pkg)
-{
-	static const char *const names[] = { "preinstall", "install", "postinstall" };
-	sigma_buf b = SIGMA_BUF_INIT;
-	sigma_buf_puts(&b, "");
-	const cJSON *scripts = cJSON_GetObjectItemCaseSensitive(pkg->metadata, "scripts");
-	for (size_t i = 0; i < 3; i++)
-		if (json_str(scripts, names[i]))
-			sigma_buf_printf(&b, "%s%s", b.len ? ", " : "", names[i]);
-	for (size_t i = 0; !b.len && pkg->files && i < pkg->files->nfiles; i++)
-		if (!strcmp(pkg->files->files[i].path, "setup.py"))
-			sigma_buf_puts(&b, "setup.py");
-	return sigma_buf_steal(&b);
 }
 
 static int certify_mismatch(certify_outcome *o, certifier *c, const certify_request *req, const char *name,
@@ -444,7 +459,7 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	consensus cs = { 0 };
 	osv_match adv = { 0 };
 	cJSON *cert = NULL;
-	char *scripts = NULL;
+	cJSON *execution = NULL;
 	int rc;
 	if (strcmp(req->ecosystem, "npm") && strcmp(req->ecosystem, "pypi"))
 		return sigma_error_set(SIGMA_EINVALID, "unknown ecosystem \"%s\" (npm, pypi)", req->ecosystem);
@@ -520,6 +535,18 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 		.files = &unpacked, .metadata = a.metadata, .reg = c->reg,
 	};
 	review_run_council(&findings, &pkg);
+	/* The install step runs in the sandbox; what it did joins the findings
+	 * before the council decides. Skipped for an archive that did not
+	 * unpack cleanly: there is nothing trustworthy to run. */
+	if (!urc) {
+		execute_opts xo;
+		execute_opts_init(&xo);
+		execute_install(&execution, &findings, &pkg, &xo);
+	} else {
+		execution = cJSON_CreateObject();
+		cJSON_AddStringToObject(execution, "outcome", "skipped");
+		cJSON_AddStringToObject(execution, "reason", "the distribution could not be fully unpacked");
+	}
 	if (urc) {
 		review_findings_add(&findings, "archive", "unreadable-archive", SEV_HIGH, a.filename, 0,
 		                    "the distribution could not be fully unpacked: %s", sigma_error_last());
@@ -580,16 +607,12 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	cJSON *files = cJSON_AddObjectToObject(cert, "files");
 	cJSON_AddNumberToObject(files, "count", (double)unpacked.nfiles);
 	cJSON_AddNumberToObject(files, "bytes", (double)o->reviewed_bytes);
-	scripts = install_scripts(&pkg);
-	char *why = *scripts
-	          ? sigma_xasprintf("install scripts (%s) were not run: sandboxed execution is not part of "
-	                            "certification yet (issue 7); the verdict rests on the static review", scripts)
-	          : sigma_xstrdup("no install scripts to run");
-	add_execution(cert, why);
-	free(why);
+	cJSON_AddItemToObject(cert, "execution", execution);
+	execution = NULL;
 	rc = seal_and_store(o, c, cert);
 out:
 	cJSON_Delete(cert);
+	cJSON_Delete(execution);
 	cJSON_Delete(pr.match);
 	cJSON_Delete(pr.other);
 	artefact_dispose(&a);
@@ -598,7 +621,6 @@ out:
 	review_findings_dispose(&findings);
 	consensus_dispose(&cs);
 	osv_match_dispose(&adv);
-	free(scripts);
 	free(name);
 	return rc;
 }

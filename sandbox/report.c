@@ -120,6 +120,8 @@ int sandbox_result_to_json(char **out, const sandbox_result *r)
 		cJSON_AddBoolToObject(e, "dns", a->dns);
 		if (a->dns_name)
 			cJSON_AddStringToObject(e, "dns_name", a->dns_name);
+		if (a->payload)
+			cJSON_AddStringToObject(e, "payload", a->payload);
 		cJSON_AddItemToArray(net, e);
 	}
 	cJSON_AddNumberToObject(o, "network_attempts_dropped", (double)r->net_dropped);

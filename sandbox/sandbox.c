@@ -943,8 +943,10 @@ void sandbox_result_free(sandbox_result *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->nnet; i++)
+	for (size_t i = 0; i < r->nnet; i++) {
 		free(r->net[i].dns_name);
+		free(r->net[i].payload);
+	}
 	free(r->net);
 	for (size_t i = 0; i < r->nspawned; i++)
 		free(r->spawned[i]);

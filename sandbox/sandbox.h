@@ -79,6 +79,8 @@ typedef struct sandbox_net_attempt {
 	unsigned port;
 	int      dns;          /* destination port 53 */
 	char    *dns_name;     /* the queried name when the payload was readable */
+	char    *payload;      /* sendto/sendmsg: the first bytes of the data,
+	                          non-printable bytes as '.', or NULL */
 } sandbox_net_attempt;
 
 /* What was in force. Namespaces, seccomp, capabilities and no_new_privs are
@@ -111,7 +113,8 @@ typedef struct sandbox_result {
 	size_t   nnet;
 	size_t   net_dropped;    /* attempts past the cap, counted only */
 	unsigned long spawns;    /* execve/execveat calls, the first included */
-	char   **spawned;        /* their paths (first SANDBOX_MAX_SPAWN_PATHS) */
+	char   **spawned;        /* their command lines, path then arguments
+	                            (first SANDBOX_MAX_SPAWN_PATHS, each capped) */
 	size_t   nspawned;
 	sigma_buf out, err;      /* captured, each capped at opts.output_cap */
 	uint64_t out_total, err_total; /* bytes written, kept or not */

