@@ -12,6 +12,7 @@
 #include "registry/certify_cmd.h"
 #include "registry/cmd.h"
 #include "sandbox/sandbox.h"
+#include "webhook/cmd.h"
 
 #define SIGMA_VERSION "0.1.0"
 
@@ -37,6 +38,8 @@ static const command commands[] = {
 	  keys_verify_main, keys_verify_help, 1 },
 	{ "sandbox", "run a command isolated: namespaces, seccomp, limits, timeout, network log",
 	  sandbox_cmd_main, sandbox_cmd_help, 0 },
+	{ "serve", "the webhook service: forge events in, commit statuses and certificate pages out",
+	  webhook_cmd_main, webhook_cmd_help, 2 },
 };
 
 static void usage(FILE *out)

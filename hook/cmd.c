@@ -27,6 +27,7 @@
 #include "hook/repo.h"
 #include "hook/scan.h"
 #include "registry/db.h"
+#include "webhook/outbox.h"
 
 /* ---------------------------------------------------------------- deadline */
 
@@ -159,6 +160,11 @@ static int judge_commit(const judge_args *a)
 		/* The certificate is part of the answer: failing to keep it is an error. */
 		rc = registry_submission_put(a->reg, a->repository, a->ref, a->commit, id,
 		                             j.rejected ? "rejected" : "accepted", cert);
+		/* An accepted push leaves an outbox row for `sigma serve` to post its
+		 * status. Best effort: a failure here never refuses the push. */
+		if (!rc && !a->scan && !j.rejected &&
+		    webhook_outbox_add_push(registry_path(a->reg), a->repository, a->ref, a->commit, id, "accepted") != 0)
+			sigma_error_clear();
 	}
 	if (!rc) {
 		if (a->json) {

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""forge_standin.py: a stand-in for the commit status APIs of GitHub, Gitea
+and GitLab, for sigma serve's tests. Loopback only.
+
+Serves on 127.0.0.1 at a random port and prints "PORT" on the first line
+of stdout. Understands:
+
+  POST [prefix]/repos/OWNER/REPO/statuses/SHA          GitHub, Gitea (/api/v1)
+  POST [prefix]/projects/ID/statuses/SHA               GitLab (/api/v4)
+  GET  [prefix]/repos/OWNER/REPO/commits/SHA/statuses  list (GitHub, Gitea)
+  GET  [prefix]/projects/ID/repository/commits/SHA/statuses   list (GitLab)
+
+and checks what the real APIs check: the state is one the forge knows,
+GitHub's description is at most 140 characters, GitLab's target_url at
+most 255, the context (GitLab: name) is set, the token (when --token) is
+sent in the forge's header. A refused post answers 422/400/401 and is not
+stored.
+
+Control (tests only):
+  POST /_fail    {"status": 500, "count": 2, "retry_after": 1}
+                 the next COUNT status posts get STATUS (429 with Retry-After)
+  POST /_delay   {"ms": 100}   every status post waits that long
+  GET  /_statuses              every stored status, in order (JSON array)
+  GET  /_attempts              every status post, stored or not
+"""
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit, unquote
+
+GITHUB_STATES = {"pending", "success", "failure", "error"}
+GITEA_STATES = GITHUB_STATES | {"warning", "skipped"}
+GITLAB_STATES = {"pending", "running", "success", "failed", "canceled"}
+
+
+class State:
+    def __init__(self, token, record):
+        self.lock = threading.Lock()
+        self.statuses = []
+        self.attempts = []
+        self.fail_status = 0
+        self.fail_count = 0
+        self.retry_after = None
+        self.delay_ms = 0
+        self.token = token
+        self.record = record
+
+
+def split(path):
+    parts = [unquote(p) for p in urlsplit(path).path.split("/") if p]
+    # Drop an API prefix: /api/v1 (Gitea), /api/v3 (GHE), /api/v4 (GitLab).
+    if len(parts) >= 2 and parts[0] == "api" and parts[1].startswith("v"):
+        parts = parts[2:]
+    return parts
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: without this, Nagle plus the
+    # client's delayed ACK stall every keep-alive answer by 40 ms.
+    disable_nagle_algorithm = True
+    server_version = "forge-standin/1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def answer(self, code, obj, headers=None):
+        body = (json.dumps(obj) + "\n").encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def authorized(self, kind):
+        st = self.server.state
+        if not st.token:
+            return True
+        if kind == "gitlab":
+            return self.headers.get("PRIVATE-TOKEN") == st.token
+        auth = self.headers.get("Authorization") or ""
+        return auth in ("Bearer " + st.token, "token " + st.token)
+
+    def do_GET(self):
+        st = self.server.state
+        p = split(self.path)
+        if p == ["_statuses"]:
+            with st.lock:
+                return self.answer(200, st.statuses)
+        if p == ["_attempts"]:
+            with st.lock:
+                return self.answer(200, st.attempts)
+        if len(p) == 6 and p[0] == "repos" and p[3] == "commits" and p[5] == "statuses":
+            repo, sha = p[1] + "/" + p[2], p[4]
+            with st.lock:
+                found = [s for s in st.statuses if s["kind"] != "gitlab" and s["repo"] == repo and s["sha"] == sha]
+            return self.answer(200, [dict(s["fields"], state=s["fields"]["state"]) for s in reversed(found)])
+        if len(p) == 6 and p[0] == "projects" and p[2] == "repository" and p[3] == "commits" and p[5] == "statuses":
+            repo, sha = p[1], p[4]
+            with st.lock:
+                found = [s for s in st.statuses if s["kind"] == "gitlab" and s["repo"] == repo and s["sha"] == sha]
+            out = []
+            for s in reversed(found):
+                f = dict(s["fields"])
+                f["status"] = f.get("state")
+                out.append(f)
+            return self.answer(200, out)
+        return self.answer(404, {"message": "Not Found"})
+
+    def do_POST(self):
+        st = self.server.state
+        p = split(self.path)
+        raw = self.body()
+        if p == ["_fail"]:
+            c = json.loads(raw or b"{}")
+            with st.lock:
+                st.fail_status = int(c.get("status", 500))
+                st.fail_count = int(c.get("count", 1))
+                st.retry_after = c.get("retry_after")
+            return self.answer(200, {"ok": True})
+        if p == ["_delay"]:
+            c = json.loads(raw or b"{}")
+            with st.lock:
+                st.delay_ms = int(c.get("ms", 0))
+            return self.answer(200, {"ok": True})
+        if len(p) == 5 and p[0] == "repos" and p[3] == "statuses":
+            kind, repo, sha = "github", p[1] + "/" + p[2], p[4]
+            if "/api/v1/" in self.path:
+                kind = "gitea"
+        elif len(p) == 4 and p[0] == "projects" and p[2] == "statuses":
+            kind, repo, sha = "gitlab", p[1], p[3]
+        else:
+            return self.answer(404, {"message": "Not Found"})
+        if st.delay_ms:
+            time.sleep(st.delay_ms / 1000.0)
+        try:
+            fields = json.loads(raw)
+        except ValueError:
+            fields = None
+        attempt = {"kind": kind, "repo": repo, "sha": sha, "fields": fields, "at": time.time()}
+        code, answer, headers = 201, None, {}
+        with st.lock:
+            if st.fail_count > 0:
+                st.fail_count -= 1
+                code = st.fail_status
+                answer = {"message": "injected failure"}
+                if st.retry_after is not None:
+                    headers["Retry-After"] = str(st.retry_after)
+        if code == 201:
+            code, answer = self.validate(kind, fields)
+        if code == 201 and not self.authorized(kind):
+            code, answer = 401, {"message": "Bad credentials"}
+        attempt["code"] = code
+        with st.lock:
+            st.attempts.append(attempt)
+            if code == 201:
+                rec = {"kind": kind, "repo": repo, "sha": sha, "fields": fields,
+                       "state": fields.get("state"), "at": time.time()}
+                st.statuses.append(rec)
+                if st.record:
+                    with open(st.record, "a") as f:
+                        f.write(json.dumps(rec) + "\n")
+                answer = dict(fields, id=len(st.statuses))
+        return self.answer(code, answer, headers)
+
+    @staticmethod
+    def validate(kind, f):
+        if not isinstance(f, dict):
+            return 400, {"message": "Problems parsing JSON"}
+        if kind == "gitlab":
+            if f.get("state") not in GITLAB_STATES:
+                return 400, {"message": "state does not have a valid value"}
+            if not f.get("name"):
+                return 400, {"message": "name is missing"}
+            if len(f.get("target_url") or "") > 255:
+                return 400, {"message": {"target_url": ["is too long (maximum is 255 characters)"]}}
+            return 201, None
+        states = GITHUB_STATES if kind == "github" else GITEA_STATES
+        if f.get("state") not in states:
+            return 422, {"message": "Validation Failed", "errors": [{"field": "state", "code": "invalid"}]}
+        if len(f.get("description") or "") > 140:
+            return 422, {"message": "Validation Failed",
+                         "errors": [{"field": "description", "code": "custom",
+                                     "message": "description is too long (maximum is 140 characters)"}]}
+        if not f.get("context"):
+            return 422, {"message": "Validation Failed", "errors": [{"field": "context", "code": "missing"}]}
+        return 201, None
+
+
+def main():
+    token, record = None, None
+    args = sys.argv[1:]
+    while args:
+        a = args.pop(0)
+        if a == "--token":
+            token = args.pop(0)
+        elif a == "--record":
+            record = args.pop(0)
+        else:
+            sys.exit("usage: forge_standin.py [--token T] [--record FILE]")
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    srv.state = State(token, record)
+    print(srv.server_address[1], flush=True)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,730 @@
+/* forge.c: the three forges' wire formats (see forge.h).
+ *
+ * Everything here is a pure function of its input except the two calls
+ * that talk to a forge (post a status, list statuses), which go through
+ * one libcurl easy handle per thread so that connections are reused.
+ *
+ * Security notes:
+ *   - A signature is recomputed and compared with CRYPTO_memcmp, after
+ *     checking only its public shape (prefix and length). A GitLab token is
+ *     compared through SHA-256 digests so that not even its length leaks.
+ *   - The API token goes into one request header, built here and wiped
+ *     (together with libcurl's copy of the header list) right after use.
+ *   - Names that end up in a URL path (owner/repo, sha) are checked against
+ *     a strict character set, so a payload cannot steer a post elsewhere. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "common/util.h"
+#include "webhook/forge.h"
+
+/* ---------------------------------------------------------------- signatures */
+
+const char *webhook_forge_signature_header(webhook_forge_type t)
+{
+	switch (t) {
+	case FORGE_GITHUB: return "X-Hub-Signature-256";
+	case FORGE_GITEA: return "X-Gitea-Signature";
+	case FORGE_GITLAB: return "X-Gitlab-Token";
+	}
+	return "X-Hub-Signature-256";
+}
+
+void webhook_hmac_sha256_hex(const char *key, const void *data, size_t len, char out[65])
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	static const char hex[] = "0123456789abcdef";
+	HMAC(EVP_sha256(), key, (int)strlen(key), data, len, mac, &maclen);
+	for (unsigned i = 0; i < 32; i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 15];
+	}
+	out[64] = '\0';
+	explicit_bzero(mac, sizeof mac);
+}
+
+int webhook_forge_verify(webhook_forge_type t, const char *secret, const char *proof,
+                         const void *body, size_t len)
+{
+	if (!secret || !*secret || !proof)
+		return sigma_error_set(SIGMA_EINVALID, "no %s header", webhook_forge_signature_header(t));
+	if (t == FORGE_GITLAB) {
+		/* Digests of both sides: equal length, so the comparison time says
+		 * nothing about the token, not even its length. */
+		unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
+		SHA256((const unsigned char *)secret, strlen(secret), a);
+		SHA256((const unsigned char *)proof, strlen(proof), b);
+		int differ = CRYPTO_memcmp(a, b, sizeof a);
+		explicit_bzero(a, sizeof a);
+		explicit_bzero(b, sizeof b);
+		return differ ? sigma_error_set(SIGMA_EINVALID, "wrong X-Gitlab-Token") : 0;
+	}
+	const char *hexpart = proof;
+	if (sigma_startswith(proof, "sha256="))
+		hexpart = proof + 7;
+	else if (t == FORGE_GITHUB)
+		return sigma_error_set(SIGMA_EINVALID, "X-Hub-Signature-256 is not 'sha256=<hex>'");
+	if (strlen(hexpart) != 64)
+		return sigma_error_set(SIGMA_EINVALID, "%s: not a SHA-256 hex digest", webhook_forge_signature_header(t));
+	char want[65], got[65];
+	for (int i = 0; i < 64; i++)
+		got[i] = (char)tolower((unsigned char)hexpart[i]);
+	got[64] = '\0';
+	webhook_hmac_sha256_hex(secret, body, len, want);
+	int differ = CRYPTO_memcmp(want, got, 64);
+	explicit_bzero(want, sizeof want);
+	return differ ? sigma_error_set(SIGMA_EINVALID, "%s does not match the body", webhook_forge_signature_header(t))
+	              : 0;
+}
+
+/* ---------------------------------------------------------------- events */
+
+static const cJSON *path_get(const cJSON *o, const char *a, const char *b, const char *c)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
+	if (v && b)
+		v = cJSON_GetObjectItemCaseSensitive(v, b);
+	if (v && c)
+		v = cJSON_GetObjectItemCaseSensitive(v, c);
+	return v;
+}
+
+static char *dup_str(const cJSON *v)
+{
+	if (cJSON_IsString(v) && v->valuestring && *v->valuestring)
+		return sigma_xstrdup(v->valuestring);
+	if (cJSON_IsNumber(v))
+		return sigma_xasprintf("%.0f", v->valuedouble);
+	return NULL;
+}
+
+static int is_zero_sha(const char *s)
+{
+	if (!s || !*s)
+		return 1;
+	for (; *s; s++)
+		if (*s != '0')
+			return 0;
+	return 1;
+}
+
+static int is_hex_sha(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	return (n == 40 || n == 64) && strspn(s, "0123456789abcdef") == n;
+}
+
+/* "owner/repo" with the characters forges allow in names, or a GitLab
+ * project id or path (namespaces nest: "group/sub/project"). */
+static int is_safe_repo(const char *s, int nested)
+{
+	if (!s || !*s || strlen(s) > 512)
+		return 0;
+	size_t slashes = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == '/')
+			slashes++;
+		else if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
+			return 0;
+	}
+	if (strstr(s, "..") || s[0] == '/' || s[strlen(s) - 1] == '/' || strstr(s, "//"))
+		return 0;
+	return nested ? 1 : slashes == 1;
+}
+
+static int one_of(const char *s, const char *const *set)
+{
+	for (; s && *set; set++)
+		if (!strcmp(s, *set))
+			return 1;
+	return 0;
+}
+
+static void github_like(webhook_event *out, const cJSON *root, const char *event, int gitea)
+{
+	static const char *const gh_actions[] = { "opened", "synchronize", "reopened", NULL };
+	static const char *const gitea_actions[] = { "opened", "synchronized", "synchronize", "reopened", NULL };
+	out->repository = dup_str(path_get(root, "repository", "full_name", NULL));
+	out->status_repo = out->repository ? sigma_xstrdup(out->repository) : NULL;
+	if (!strcmp(event, "pull_request")) {
+		out->action = dup_str(cJSON_GetObjectItemCaseSensitive(root, "action"));
+		if (!one_of(out->action, gitea ? gitea_actions : gh_actions)) {
+			out->ignored = "pull request action not judged (only opened, synchronize, reopened)";
+			return;
+		}
+		const cJSON *pr = cJSON_GetObjectItemCaseSensitive(root, "pull_request");
+		out->kind = EVENT_PULL_REQUEST;
+		out->sha = dup_str(path_get(pr, "head", "sha", NULL));
+		out->base_sha = dup_str(path_get(pr, "base", "sha", NULL));
+		out->ref = dup_str(path_get(pr, "head", "ref", NULL));
+		out->clone_url = dup_str(path_get(pr, "head", "repo", "clone_url"));
+		if (!out->clone_url)
+			out->clone_url = dup_str(path_get(root, "repository", "clone_url", NULL));
+		const cJSON *num = cJSON_GetObjectItemCaseSensitive(root, "number");
+		if (!cJSON_IsNumber(num))
+			num = cJSON_GetObjectItemCaseSensitive(pr, "number");
+		out->number = cJSON_IsNumber(num) ? (long)num->valuedouble : 0;
+	} else if (!strcmp(event, "push")) {
+		char *after = dup_str(cJSON_GetObjectItemCaseSensitive(root, "after"));
+		if (is_zero_sha(after)) {
+			free(after);
+			out->ignored = "push deletes a ref";
+			return;
+		}
+		out->kind = EVENT_PUSH;
+		out->sha = after;
+		out->base_sha = dup_str(cJSON_GetObjectItemCaseSensitive(root, "before"));
+		out->ref = dup_str(cJSON_GetObjectItemCaseSensitive(root, "ref"));
+		out->clone_url = dup_str(path_get(root, "repository", "clone_url", NULL));
+	} else {
+		out->ignored = "event not handled (only pull_request and push)";
+	}
+}
+
+static void gitlab(webhook_event *out, const cJSON *root, const char *event)
+{
+	static const char *const actions[] = { "open", "reopen", "update", NULL };
+	out->repository = dup_str(path_get(root, "project", "path_with_namespace", NULL));
+	if (!strcmp(event, "Merge Request Hook")) {
+		const cJSON *mr = cJSON_GetObjectItemCaseSensitive(root, "object_attributes");
+		out->action = dup_str(cJSON_GetObjectItemCaseSensitive(mr, "action"));
+		if (!one_of(out->action, actions)) {
+			out->ignored = "merge request action not judged (only open, update, reopen)";
+			return;
+		}
+		if (!strcmp(out->action, "update") && !cJSON_GetObjectItemCaseSensitive(mr, "oldrev")) {
+			/* GitLab sets oldrev only when the code changed; a title or label
+			 * edit does not need a new verdict. */
+			out->ignored = "merge request update without new commits";
+			return;
+		}
+		out->kind = EVENT_PULL_REQUEST;
+		out->sha = dup_str(path_get(mr, "last_commit", "id", NULL));
+		out->ref = dup_str(cJSON_GetObjectItemCaseSensitive(mr, "source_branch"));
+		out->clone_url = dup_str(path_get(mr, "source", "git_http_url", NULL));
+		/* The commit lives in the source project: its status goes there. */
+		out->status_repo = dup_str(cJSON_GetObjectItemCaseSensitive(mr, "source_project_id"));
+		const cJSON *iid = cJSON_GetObjectItemCaseSensitive(mr, "iid");
+		out->number = cJSON_IsNumber(iid) ? (long)iid->valuedouble : 0;
+	} else if (!strcmp(event, "Push Hook")) {
+		char *after = dup_str(cJSON_GetObjectItemCaseSensitive(root, "checkout_sha"));
+		if (!after)
+			after = dup_str(cJSON_GetObjectItemCaseSensitive(root, "after"));
+		if (is_zero_sha(after)) {
+			free(after);
+			out->ignored = "push deletes a ref";
+			return;
+		}
+		out->kind = EVENT_PUSH;
+		out->sha = after;
+		out->base_sha = dup_str(cJSON_GetObjectItemCaseSensitive(root, "before"));
+		out->ref = dup_str(cJSON_GetObjectItemCaseSensitive(root, "ref"));
+		out->clone_url = dup_str(path_get(root, "project", "git_http_url", NULL));
+		out->status_repo = dup_str(cJSON_GetObjectItemCaseSensitive(root, "project_id"));
+		if (!out->status_repo)
+			out->status_repo = dup_str(path_get(root, "project", "id", NULL));
+	} else {
+		out->ignored = "event not handled (only Merge Request Hook and Push Hook)";
+	}
+	if (!out->status_repo && out->repository)
+		out->status_repo = sigma_xstrdup(out->repository);
+}
+
+int webhook_forge_parse_event(webhook_event *out, webhook_forge_type t, const char *event,
+                              const char *body, size_t len)
+{
+	memset(out, 0, sizeof *out);
+	if (!event || !*event) {
+		out->ignored = "no event header";
+		return 0;
+	}
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	if (!root || !cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return sigma_error_set(SIGMA_EINVALID, "body is not a JSON object");
+	}
+	if (t == FORGE_GITLAB)
+		gitlab(out, root, event);
+	else
+		github_like(out, root, event, t == FORGE_GITEA);
+	cJSON_Delete(root);
+	if (out->kind == EVENT_IGNORED)
+		return 0;
+	if (is_zero_sha(out->base_sha)) {
+		free(out->base_sha);
+		out->base_sha = NULL;
+	}
+	int rc = 0;
+	if (!is_hex_sha(out->sha))
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: no commit id (or not a hex id)", event);
+	else if (out->base_sha && !is_hex_sha(out->base_sha))
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: base commit is not a hex id", event);
+	else if (!out->repository || !is_safe_repo(out->repository, 1))
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: no usable repository name", event);
+	else if (!out->status_repo || !is_safe_repo(out->status_repo, t == FORGE_GITLAB))
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: no usable repository for statuses", event);
+	if (rc)
+		webhook_event_dispose(out);
+	return rc;
+}
+
+void webhook_event_dispose(webhook_event *e)
+{
+	free(e->action);
+	free(e->repository);
+	free(e->status_repo);
+	free(e->clone_url);
+	free(e->sha);
+	free(e->base_sha);
+	free(e->ref);
+	memset(e, 0, sizeof *e);
+}
+
+static void put_str(cJSON *o, const char *key, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+char *webhook_event_to_json(const webhook_event *e)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "kind", e->kind == EVENT_PULL_REQUEST ? "pull_request" : "push");
+	put_str(o, "action", e->action);
+	put_str(o, "repository", e->repository);
+	put_str(o, "status_repo", e->status_repo);
+	put_str(o, "clone_url", e->clone_url);
+	put_str(o, "sha", e->sha);
+	put_str(o, "base_sha", e->base_sha);
+	put_str(o, "ref", e->ref);
+	cJSON_AddNumberToObject(o, "number", (double)e->number);
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+int webhook_event_from_json(webhook_event *out, const char *json)
+{
+	memset(out, 0, sizeof *out);
+	cJSON *o = cJSON_Parse(json);
+	if (!o)
+		return sigma_error_set(SIGMA_EINVALID, "job spec is not JSON");
+	const char *kind = json_str(o, "kind");
+	out->kind = kind && !strcmp(kind, "pull_request") ? EVENT_PULL_REQUEST : EVENT_PUSH;
+	out->action = dup_str(cJSON_GetObjectItemCaseSensitive(o, "action"));
+	out->repository = dup_str(cJSON_GetObjectItemCaseSensitive(o, "repository"));
+	out->status_repo = dup_str(cJSON_GetObjectItemCaseSensitive(o, "status_repo"));
+	out->clone_url = dup_str(cJSON_GetObjectItemCaseSensitive(o, "clone_url"));
+	out->sha = dup_str(cJSON_GetObjectItemCaseSensitive(o, "sha"));
+	out->base_sha = dup_str(cJSON_GetObjectItemCaseSensitive(o, "base_sha"));
+	out->ref = dup_str(cJSON_GetObjectItemCaseSensitive(o, "ref"));
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "number");
+	out->number = cJSON_IsNumber(n) ? (long)n->valuedouble : 0;
+	cJSON_Delete(o);
+	if (!out->sha || !out->repository || !out->status_repo) {
+		webhook_event_dispose(out);
+		return sigma_error_set(SIGMA_EINVALID, "job spec lacks sha, repository or status_repo");
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- statuses */
+
+const char *webhook_state_name(webhook_state s)
+{
+	switch (s) {
+	case STATE_PENDING: return "pending";
+	case STATE_SUCCESS: return "success";
+	case STATE_FAILURE: return "failure";
+	case STATE_ERROR: return "error";
+	}
+	return "error";
+}
+
+int webhook_state_parse(webhook_state *out, const char *name)
+{
+	static const webhook_state all[] = { STATE_PENDING, STATE_SUCCESS, STATE_FAILURE, STATE_ERROR };
+	for (size_t i = 0; i < 4; i++)
+		if (name && !strcmp(name, webhook_state_name(all[i]))) {
+			*out = all[i];
+			return 0;
+		}
+	return sigma_error_set(SIGMA_EINVALID, "unknown status state '%s'", name ? name : "");
+}
+
+/* The state as the forge names it. GitLab has no "error", and "running"
+ * says better than "pending" that sigma is at work. */
+static const char *forge_state(webhook_forge_type t, webhook_state s)
+{
+	if (t == FORGE_GITLAB) {
+		switch (s) {
+		case STATE_PENDING: return "running";
+		case STATE_SUCCESS: return "success";
+		case STATE_FAILURE:
+		case STATE_ERROR: return "failed";
+		}
+	}
+	return webhook_state_name(s);
+}
+
+/* At most WEBHOOK_DESCRIPTION_MAX bytes (so at most as many characters),
+ * cut before a UTF-8 continuation byte, with "..." when cut. */
+static char *fit_description(const char *d)
+{
+	size_t n = d ? strlen(d) : 0;
+	if (n <= WEBHOOK_DESCRIPTION_MAX)
+		return sigma_xstrdup(d ? d : "");
+	size_t cut = WEBHOOK_DESCRIPTION_MAX - 3;
+	while (cut > 0 && ((unsigned char)d[cut] & 0xC0) == 0x80)
+		cut--;
+	char *s = sigma_xmalloc(cut + 4);
+	memcpy(s, d, cut);
+	memcpy(s + cut, "...", 4);
+	return s;
+}
+
+static char *url_encode(const char *s)
+{
+	sigma_buf b = SIGMA_BUF_INIT;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || strchr("-._~", c))
+			sigma_buf_putc(&b, (char)c);
+		else
+			sigma_buf_printf(&b, "%%%02X", c);
+	}
+	return b.ptr ? sigma_buf_steal(&b) : sigma_xstrdup("");
+}
+
+static int status_url(char **out, const webhook_forge *f, const char *repo, const char *sha, int list)
+{
+	if (!is_hex_sha(sha))
+		return sigma_error_set(SIGMA_EINVALID, "status for '%s': not a commit id", sha ? sha : "");
+	if (!is_safe_repo(repo, f->type == FORGE_GITLAB))
+		return sigma_error_set(SIGMA_EINVALID, "status for repository '%s': not a repository name",
+		                       repo ? repo : "");
+	if (f->type == FORGE_GITLAB) {
+		char *id = url_encode(repo);
+		*out = list ? sigma_xasprintf("%s/projects/%s/repository/commits/%s/statuses?per_page=100", f->url, id, sha)
+		            : sigma_xasprintf("%s/projects/%s/statuses/%s", f->url, id, sha);
+		free(id);
+	} else if (list) {
+		*out = sigma_xasprintf("%s/repos/%s/commits/%s/statuses?%s", f->url, repo, sha,
+		                       f->type == FORGE_GITHUB ? "per_page=100" : "limit=50");
+	} else {
+		*out = sigma_xasprintf("%s/repos/%s/statuses/%s", f->url, repo, sha);
+	}
+	return 0;
+}
+
+/* The target_url to send, or NULL when the forge would refuse it. */
+static const char *fit_target_url(const webhook_forge *f, const char *url)
+{
+	if (!url || !*url)
+		return NULL;
+	if (f->type == FORGE_GITLAB && strlen(url) > WEBHOOK_GITLAB_TARGET_URL_MAX)
+		return NULL;
+	return url;
+}
+
+int webhook_forge_status_request(char **url, char **body, const webhook_forge *f, const char *repo,
+                                 const char *sha, const webhook_status *st)
+{
+	int rc = status_url(url, f, repo, sha, 0);
+	if (rc)
+		return rc;
+	cJSON *o = cJSON_CreateObject();
+	char *desc = fit_description(st->description);
+	cJSON_AddStringToObject(o, "state", forge_state(f->type, st->state));
+	const char *target = fit_target_url(f, st->target_url);
+	if (target)
+		cJSON_AddStringToObject(o, "target_url", target);
+	cJSON_AddStringToObject(o, "description", desc);
+	cJSON_AddStringToObject(o, f->type == FORGE_GITLAB ? "name" : "context",
+	                        st->context && *st->context ? st->context : WEBHOOK_DEFAULT_CONTEXT);
+	*body = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	free(desc);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- HTTP */
+
+#define RESPONSE_MAX ((size_t)4 << 20)
+
+struct webhook_http {
+	CURL *curl;
+	sigma_buf response;
+	int64_t retry_after_ms;
+	int rate_exhausted;
+	int64_t rate_reset_ms;
+};
+
+int webhook_http_new(webhook_http **out)
+{
+	webhook_http *h = sigma_xcalloc(1, sizeof *h);
+	h->curl = curl_easy_init();
+	if (!h->curl) {
+		free(h);
+		return sigma_error_set(SIGMA_EIO, "libcurl: cannot create a handle");
+	}
+	sigma_buf_init(&h->response, RESPONSE_MAX);
+	*out = h;
+	return 0;
+}
+
+void webhook_http_free(webhook_http *h)
+{
+	if (!h)
+		return;
+	curl_easy_cleanup(h->curl);
+	sigma_buf_dispose(&h->response);
+	free(h);
+}
+
+static size_t on_body(char *ptr, size_t size, size_t n, void *ctx)
+{
+	webhook_http *h = ctx;
+	/* Over the cap: keep what fits; the body is only read for a message
+	 * or a status list, and a truncated list just means "cannot tell". */
+	if (sigma_buf_put(&h->response, ptr, size * n) != 0)
+		return size * n;
+	return size * n;
+}
+
+static int header_is(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
+}
+
+static long long header_number(const char *line, size_t len, size_t skip)
+{
+	char tmp[64];
+	size_t n = len - skip < sizeof tmp - 1 ? len - skip : sizeof tmp - 1;
+	memcpy(tmp, line + skip, n);
+	tmp[n] = '\0';
+	return strtoll(tmp, NULL, 10);
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *ctx)
+{
+	webhook_http *h = ctx;
+	size_t len = size * n;
+	if (header_is(line, len, "Retry-After")) {
+		char tmp[128];
+		size_t k = len - 12 < sizeof tmp - 1 ? len - 12 : sizeof tmp - 1;
+		memcpy(tmp, line + 12, k);
+		tmp[k] = '\0';
+		char *p = tmp;
+		while (*p == ' ')
+			p++;
+		p[strcspn(p, "\r\n")] = '\0';
+		char *end = NULL;
+		long long secs = strtoll(p, &end, 10);
+		if (end != p && (*end == '\0' || *end == ' ')) {
+			h->retry_after_ms = secs * 1000;
+		} else {
+			time_t when = curl_getdate(p, NULL);
+			if (when > 0)
+				h->retry_after_ms = ((int64_t)when - (int64_t)time(NULL)) * 1000;
+		}
+		if (h->retry_after_ms < 0)
+			h->retry_after_ms = 0;
+	} else if (header_is(line, len, "X-RateLimit-Remaining") || header_is(line, len, "RateLimit-Remaining")) {
+		size_t skip = (size_t)(strchr(line, ':') - line) + 1;
+		if (header_number(line, len, skip) == 0)
+			h->rate_exhausted = 1;
+	} else if (header_is(line, len, "X-RateLimit-Reset") || header_is(line, len, "RateLimit-Reset")) {
+		size_t skip = (size_t)(strchr(line, ':') - line) + 1;
+		long long reset = header_number(line, len, skip);
+		if (reset > 0)
+			h->rate_reset_ms = ((int64_t)reset - (int64_t)time(NULL)) * 1000;
+	}
+	return len;
+}
+
+static void wipe_headers(struct curl_slist *l)
+{
+	for (struct curl_slist *p = l; p; p = p->next)
+		if (p->data)
+			explicit_bzero(p->data, strlen(p->data));
+	curl_slist_free_all(l);
+}
+
+static struct curl_slist *request_headers(const webhook_forge *f, int json_body)
+{
+	struct curl_slist *l = NULL;
+	l = curl_slist_append(l, f->type == FORGE_GITHUB ? "Accept: application/vnd.github+json"
+	                                                 : "Accept: application/json");
+	if (json_body)
+		l = curl_slist_append(l, "Content-Type: application/json");
+	if (f->type == FORGE_GITHUB)
+		l = curl_slist_append(l, "X-GitHub-Api-Version: 2022-11-28");
+	if (f->token && *f->token) {
+		char *auth;
+		if (f->type == FORGE_GITLAB)
+			auth = sigma_xasprintf("PRIVATE-TOKEN: %s", f->token);
+		else if (f->type == FORGE_GITEA)
+			auth = sigma_xasprintf("Authorization: token %s", f->token);
+		else
+			auth = sigma_xasprintf("Authorization: Bearer %s", f->token);
+		l = curl_slist_append(l, auth);
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+	return l;
+}
+
+/* One request; fills h->response and the header hints. */
+static CURLcode perform(webhook_http *h, const webhook_forge *f, const char *url, const char *body, long *status)
+{
+	struct curl_slist *headers = request_headers(f, body != NULL);
+	sigma_buf_clear(&h->response);
+	h->retry_after_ms = -1;
+	h->rate_exhausted = 0;
+	h->rate_reset_ms = -1;
+	CURL *c = h->curl;
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "sigma-serve/0.1");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	CURLcode cc = curl_easy_perform(c);
+	*status = 0;
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	/* The handle keeps a pointer to the list: detach it before wiping. */
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	wipe_headers(headers);
+	return cc;
+}
+
+int webhook_forge_post_status(webhook_post_result *out, webhook_http *h, const webhook_forge *f,
+                              const char *repo, const char *sha, const webhook_status *st)
+{
+	char *url = NULL, *body = NULL;
+	memset(out, 0, sizeof *out);
+	out->retry_after_ms = -1;
+	int rc = webhook_forge_status_request(&url, &body, f, repo, sha, st);
+	if (rc)
+		return rc;
+	long status = 0;
+	CURLcode cc = perform(h, f, url, body, &status);
+	out->http_status = status;
+	if (cc != CURLE_OK) {
+		/* Did the request leave? A refused connection or an unknown host
+		 * certainly did not; a timeout or a dropped answer may have. */
+		int maybe_sent = cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING ||
+		                 cc == CURLE_SEND_ERROR || cc == CURLE_PARTIAL_FILE;
+		out->outcome = maybe_sent ? POST_UNCERTAIN : POST_RETRY;
+		snprintf(out->message, sizeof out->message, "%s", curl_easy_strerror(cc));
+	} else if (status >= 200 && status < 300) {
+		out->outcome = POST_OK;
+	} else if (status == 429 || (status == 403 && h->rate_exhausted)) {
+		/* Rate limited: the request was refused, not applied. */
+		out->outcome = POST_RETRY;
+		out->retry_after_ms = h->retry_after_ms >= 0 ? h->retry_after_ms : h->rate_reset_ms;
+		snprintf(out->message, sizeof out->message, "HTTP %ld (rate limited)", status);
+	} else if (status >= 500) {
+		/* A 5xx may come from a proxy after the forge stored the status:
+		 * settle before posting again, so it appears once. */
+		out->outcome = POST_UNCERTAIN;
+		out->retry_after_ms = h->retry_after_ms;
+		snprintf(out->message, sizeof out->message, "HTTP %ld", status);
+	} else {
+		out->outcome = POST_FINAL;
+		snprintf(out->message, sizeof out->message, "HTTP %ld: %.200s", status,
+		         h->response.ptr ? h->response.ptr : "");
+		for (char *p = out->message; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+	}
+	free(url);
+	free(body);
+	return 0;
+}
+
+int webhook_forge_status_exists(webhook_http *h, const webhook_forge *f, const char *repo, const char *sha,
+                                const webhook_status *st)
+{
+	char *url = NULL, *desc = NULL;
+	int rc = status_url(&url, f, repo, sha, 1);
+	if (rc)
+		return rc;
+	long status = 0;
+	CURLcode cc = perform(h, f, url, NULL, &status);
+	free(url);
+	if (cc != CURLE_OK || status != 200)
+		return sigma_error_set(SIGMA_EIO, "listing statuses: %s",
+		                       cc != CURLE_OK ? curl_easy_strerror(cc) : "unexpected HTTP status");
+	cJSON *list = cJSON_ParseWithLength(h->response.ptr ? h->response.ptr : "", h->response.len);
+	if (!cJSON_IsArray(list)) {
+		cJSON_Delete(list);
+		return sigma_error_set(SIGMA_EIO, "listing statuses: not a JSON array");
+	}
+	desc = fit_description(st->description);
+	const char *target = fit_target_url(f, st->target_url);
+	const char *want_state = forge_state(f->type, st->state);
+	const char *ctx_key = f->type == FORGE_GITLAB ? "name" : "context";
+	/* Gitea answers "status" where GitHub says "state". */
+	int found = 0;
+	const cJSON *s;
+	cJSON_ArrayForEach(s, list) {
+		const char *state = json_str(s, "state") ? json_str(s, "state") : json_str(s, "status");
+		if (sigma_streq(json_str(s, ctx_key), st->context) && sigma_streq(state, want_state) &&
+		    sigma_streq(json_str(s, "description") ? json_str(s, "description") : "", desc) &&
+		    (!target || sigma_streq(json_str(s, "target_url"), target))) {
+			found = 1;
+			break;
+		}
+	}
+	cJSON_Delete(list);
+	free(desc);
+	return found;
+}
+
+int64_t webhook_backoff_ms(int attempts, int base_ms, int max_ms, int64_t hint_ms, uint64_t entropy)
+{
+	int64_t d = base_ms > 0 ? base_ms : 1;
+	for (int i = 1; i < attempts && d < max_ms; i++)
+		d *= 2;
+	if (d > max_ms)
+		d = max_ms;
+	/* Full-range jitter between d/2 and d: retries from many rows spread out. */
+	entropy ^= entropy >> 33;
+	entropy *= 0xff51afd7ed558ccdULL;
+	entropy ^= entropy >> 33;
+	int64_t half = d / 2;
+	d = half + (half > 0 ? (int64_t)(entropy % (uint64_t)(half + 1)) : 0);
+	if (hint_ms > d)
+		d = hint_ms;
+	return d;
+}

@@ -1,0 +1,585 @@
+/* serve.c: see serve.h.
+ *
+ * Threading: libmicrohttpd runs one thread per connection. A delivery's
+ * thread verifies the signature, parses the event, hands the job to the
+ * group-commit thread and sleeps until it is on disk; many connections
+ * waiting at once is exactly what makes the batches (and the throughput)
+ * large. The number of connections is capped, and so is every body.
+ *
+ * Why 401 and not 403 for a bad signature: the forge shows the code in
+ * its delivery log, and 401 reads as "your secret is wrong". Nothing about
+ * which part failed is sent back; the log line says it. */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+#include <cjson/cJSON.h>
+#include "common/buf.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "common/util.h"
+#include "registry/db.h"
+#include "webhook/forge.h"
+#include "webhook/pages.h"
+#include "webhook/serve.h"
+
+#define CONNECTION_LIMIT 1024
+#define DELIVERY_ID_MAX 200
+#define PAGE_MAX ((size_t)64 << 20)
+
+struct webhook_server {
+	struct MHD_Daemon *daemon;
+	webhook_service *svc;
+	char *tls_cert, *tls_key;
+};
+
+typedef struct request {
+	int webhook;              /* POST /webhook/NAME */
+	size_t forge;             /* index into settings->forges */
+	sigma_buf body;
+	int too_big;
+	size_t discarded;         /* bytes dropped after the cap */
+	int64_t started;
+} request;
+
+static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void log_line(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "sigma serve: %s\n", line);
+}
+
+/* ---------------------------------------------------------------- responses */
+
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned code, const char *type, const char *body,
+                               size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (sigma_startswith(type, "text/html"))
+		MHD_add_response_header(r, "Content-Security-Policy",
+		                        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'");
+	enum MHD_Result ret = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result respond_json(struct MHD_Connection *conn, unsigned code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum MHD_Result respond_json(struct MHD_Connection *conn, unsigned code, const char *fmt, ...)
+{
+	char body[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(body, sizeof body, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof body - 1)
+		n = snprintf(body, sizeof body, "{\"status\":\"error\"}");
+	body[n++] = '\n';
+	return respond(conn, code, "application/json", body, (size_t)n);
+}
+
+/* A JSON string value, for the few texts echoed in answers. */
+static void json_escape(char *out, size_t size, const char *s)
+{
+	size_t k = 0;
+	for (; s && *s && k + 7 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			out[k++] = '\\';
+			out[k++] = (char)c;
+		} else if (c < 0x20) {
+			k += (size_t)snprintf(out + k, size - k, "\\u%04x", c);
+		} else {
+			out[k++] = (char)c;
+		}
+	}
+	out[k] = '\0';
+}
+
+/* ---------------------------------------------------------------- deliveries */
+
+static const char *header(struct MHD_Connection *conn, const char *name)
+{
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+static const char *first_header(struct MHD_Connection *conn, const char *a, const char *b)
+{
+	const char *v = header(conn, a);
+	return v || !b ? v : header(conn, b);
+}
+
+static metric_event classify(const char *event)
+{
+	if (sigma_streq(event, "pull_request") || sigma_streq(event, "Merge Request Hook"))
+		return MEV_PULL_REQUEST;
+	if (sigma_streq(event, "push") || sigma_streq(event, "Push Hook"))
+		return MEV_PUSH;
+	return MEV_OTHER;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The JSON inside a form-encoded body ("payload=<url-encoded JSON>"), in
+ * place: it is never longer than the body. SIGMA_EINVALID without one. */
+static int form_payload(sigma_buf *b)
+{
+	const char *p = b->ptr;
+	while (p && *p) {
+		if (sigma_startswith(p, "payload=")) {
+			p += 8;
+			size_t k = 0;
+			for (; *p && *p != '&'; p++) {
+				if (*p == '+') {
+					b->ptr[k++] = ' ';
+				} else if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+					b->ptr[k++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+					p += 2;
+				} else {
+					b->ptr[k++] = *p;
+				}
+			}
+			b->ptr[k] = '\0';
+			b->len = k;
+			return 0;
+		}
+		p = strchr(p, '&');
+		if (p)
+			p++;
+	}
+	return sigma_error_set(SIGMA_EINVALID, "form-encoded body without a payload field");
+}
+
+static enum MHD_Result handle_delivery(struct MHD_Connection *conn, webhook_service *svc, request *rq)
+{
+	const webhook_forge *f = &svc->settings->forges[rq->forge];
+	const char *event = NULL, *delivery = NULL, *proof = NULL;
+	int64_t job_id = 0;
+	char fallback_id[80], reason[256];
+	switch (f->type) {
+	case FORGE_GITHUB:
+		event = header(conn, "X-GitHub-Event");
+		delivery = header(conn, "X-GitHub-Delivery");
+		proof = header(conn, "X-Hub-Signature-256");
+		break;
+	case FORGE_GITEA:
+		event = first_header(conn, "X-Gitea-Event", "X-GitHub-Event");
+		delivery = first_header(conn, "X-Gitea-Delivery", "X-GitHub-Delivery");
+		proof = first_header(conn, "X-Gitea-Signature", "X-Hub-Signature-256");
+		break;
+	case FORGE_GITLAB:
+		event = header(conn, "X-Gitlab-Event");
+		/* Idempotency-Key is repeated on GitLab's retries of one event;
+		 * X-Gitlab-Event-UUID is shared by all hooks one request set off,
+		 * so it only identifies a delivery together with the event name. */
+		delivery = header(conn, "Idempotency-Key");
+		proof = header(conn, "X-Gitlab-Token");
+		break;
+	}
+	metric_event mev = classify(event);
+	const char *ctype = header(conn, MHD_HTTP_HEADER_CONTENT_TYPE);
+	int form = ctype && sigma_startswith(ctype, "application/x-www-form-urlencoded");
+
+	/* GitHub signs the body as sent; Gitea signs the JSON inside a form. */
+	int verified;
+	const char *bad_form = NULL;
+	if (form && f->type == FORGE_GITEA) {
+		if (form_payload(&rq->body) != 0)
+			bad_form = sigma_error_last();
+		verified = bad_form ? 0 : webhook_forge_verify(f->type, f->secret, proof, rq->body.ptr ? rq->body.ptr : "",
+		                                               rq->body.len);
+	} else {
+		verified = webhook_forge_verify(f->type, f->secret, proof, rq->body.ptr ? rq->body.ptr : "", rq->body.len);
+		if (verified == 0 && form && form_payload(&rq->body) != 0)
+			bad_form = sigma_error_last();
+	}
+	if (bad_form) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_BAD_REQUEST);
+		log_line("delivery forge=%s event=%s outcome=bad_request reason=\"%s\"", f->name, event ? event : "-",
+		         bad_form);
+		return respond_json(conn, MHD_HTTP_BAD_REQUEST, "{\"status\":\"bad_request\"}");
+	}
+	if (verified != 0) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_UNAUTHORIZED);
+		log_line("delivery forge=%s event=%s id=%.64s outcome=unauthorized reason=\"%s\"", f->name,
+		         event ? event : "-", delivery ? delivery : "-", sigma_error_last());
+		return respond_json(conn, MHD_HTTP_UNAUTHORIZED, "{\"status\":\"unauthorized\"}");
+	}
+
+	char *gitlab_id = NULL;
+	if (f->type == FORGE_GITLAB && !delivery && header(conn, "X-Gitlab-Event-UUID"))
+		delivery = gitlab_id = sigma_xasprintf("%s:%s", event ? event : "", header(conn, "X-Gitlab-Event-UUID"));
+	if (!delivery || !*delivery) {
+		/* No id: the body itself identifies a redelivery. */
+		char hex[65];
+		sigma_sha256_hex(rq->body.ptr ? rq->body.ptr : "", rq->body.len, hex);
+		snprintf(fallback_id, sizeof fallback_id, "sha256:%s", hex);
+		delivery = fallback_id;
+	}
+	enum MHD_Result ret;
+	if (strlen(delivery) > DELIVERY_ID_MAX) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_BAD_REQUEST);
+		ret = respond_json(conn, MHD_HTTP_BAD_REQUEST, "{\"status\":\"bad_request\",\"reason\":\"delivery id too long\"}");
+		goto out;
+	}
+
+	webhook_event ev;
+	if (webhook_forge_parse_event(&ev, f->type, event, rq->body.ptr ? rq->body.ptr : "", rq->body.len) != 0) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_BAD_REQUEST);
+		json_escape(reason, sizeof reason, sigma_error_last());
+		log_line("delivery forge=%s event=%s id=%.64s outcome=bad_request reason=\"%s\"", f->name,
+		         event ? event : "-", delivery, sigma_error_last());
+		ret = respond_json(conn, MHD_HTTP_BAD_REQUEST, "{\"status\":\"bad_request\",\"reason\":\"%s\"}", reason);
+		goto out;
+	}
+	if (ev.kind == EVENT_IGNORED) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_IGNORED);
+		log_line("delivery forge=%s event=%s id=%.64s outcome=ignored reason=\"%s\"", f->name, event ? event : "-",
+		         delivery, ev.ignored);
+		json_escape(reason, sizeof reason, ev.ignored);
+		webhook_event_dispose(&ev);
+		ret = respond_json(conn, MHD_HTTP_ACCEPTED, "{\"status\":\"ignored\",\"reason\":\"%s\"}", reason);
+		goto out;
+	}
+	char *spec = webhook_event_to_json(&ev);
+	int rc = webhook_committer_submit(svc->committer, f->name, delivery,
+	                                  ev.kind == EVENT_PULL_REQUEST ? "pull_request" : "push", spec, &job_id);
+	free(spec);
+	int64_t ms = webhook_wall_ms() - rq->started;
+	if (rc == WEBHOOK_QUEUED) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_QUEUED);
+		log_line("delivery forge=%s event=%s id=%.64s outcome=queued job=%lld repo=%s sha=%.12s ms=%lld", f->name,
+		         event, delivery, (long long)job_id, ev.repository, ev.sha, (long long)ms);
+		ret = respond_json(conn, MHD_HTTP_ACCEPTED, "{\"status\":\"queued\",\"job\":%lld}", (long long)job_id);
+	} else if (rc == WEBHOOK_DUPLICATE) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_DUPLICATE);
+		log_line("delivery forge=%s event=%s id=%.64s outcome=duplicate job=%lld", f->name, event, delivery,
+		         (long long)job_id);
+		ret = respond_json(conn, MHD_HTTP_OK, "{\"status\":\"duplicate\",\"job\":%lld}", (long long)job_id);
+	} else {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_ERROR);
+		log_line("delivery forge=%s event=%s id=%.64s outcome=error reason=\"%s\"", f->name, event, delivery,
+		         sigma_error_last());
+		ret = respond_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"unavailable\"}");
+	}
+	webhook_event_dispose(&ev);
+out:
+	free(gitlab_id);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- pages */
+
+static int is_hex64(const char *s)
+{
+	return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+static enum MHD_Result handle_certificate(struct MHD_Connection *conn, webhook_service *svc, const char *id)
+{
+	if (!is_hex64(id))
+		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
+	char *cert = NULL;
+	pthread_mutex_lock(&svc->read_lock);
+	int rc = webhook_queue_certificate(&cert, svc->reader, id);
+	pthread_mutex_unlock(&svc->read_lock);
+	if (rc == SIGMA_ENOTFOUND)
+		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
+	if (rc) {
+		log_line("certificate %.16s: %s", id, sigma_error_last());
+		return respond_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"unavailable\"}");
+	}
+	const char *accept = header(conn, MHD_HTTP_HEADER_ACCEPT);
+	const char *format = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
+	enum MHD_Result ret;
+	if (accept && strstr(accept, "text/html") && !sigma_streq(format, "json")) {
+		sigma_buf page;
+		sigma_buf_init(&page, PAGE_MAX);
+		if (webhook_pages_certificate_html(&page, cert) == 0)
+			ret = respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", page.ptr, page.len);
+		else
+			ret = respond_json(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "{\"status\":\"error\"}");
+		sigma_buf_dispose(&page);
+	} else {
+		ret = respond(conn, MHD_HTTP_OK, "application/json", cert, strlen(cert));
+	}
+	free(cert);
+	return ret;
+}
+
+static int first_record(void *ctx, const char *json)
+{
+	char **out = ctx;
+	*out = sigma_xstrdup(json);
+	return 1;
+}
+
+/* /packages/ECOSYSTEM/NAME/VERSION; NAME may hold a slash (@scope/name). */
+static enum MHD_Result handle_package(struct MHD_Connection *conn, webhook_service *svc, const char *rest)
+{
+	const char *slash = strchr(rest, '/'), *last = strrchr(rest, '/');
+	if (!slash || slash == last || slash == rest || !last[1] || last == slash + 1)
+		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
+	char *eco = sigma_xstrndup(rest, (size_t)(slash - rest));
+	char *name = sigma_xstrndup(slash + 1, (size_t)(last - slash - 1));
+	char *record = NULL;
+	pthread_mutex_lock(&svc->read_lock);
+	int rc = svc->registry_reader ? registry_records(svc->registry_reader, NULL, eco, name, last + 1, first_record,
+	                                                 &record)
+	                              : SIGMA_EIO;
+	pthread_mutex_unlock(&svc->read_lock);
+	enum MHD_Result ret;
+	if (record)
+		ret = respond(conn, MHD_HTTP_OK, "application/json", record, strlen(record));
+	else if (rc < 0)
+		ret = respond_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"unavailable\"}");
+	else
+		ret = respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
+	free(record);
+	free(eco);
+	free(name);
+	return ret;
+}
+
+static enum MHD_Result handle_metrics(struct MHD_Connection *conn, webhook_service *svc, int health)
+{
+	webhook_queue_stats stats;
+	pthread_mutex_lock(&svc->read_lock);
+	int rc = webhook_queue_stats_get(&stats, svc->reader);
+	pthread_mutex_unlock(&svc->read_lock);
+	if (health)
+		return rc ? respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "database unavailable\n", 21)
+		          : respond(conn, MHD_HTTP_OK, "text/plain", "ok\n", 3);
+	sigma_buf out;
+	sigma_buf_init(&out, (size_t)8 << 20);
+	webhook_metrics_render(&out, &svc->metrics, rc ? NULL : &stats);
+	enum MHD_Result ret = respond(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+	                              out.ptr ? out.ptr : "", out.len);
+	sigma_buf_dispose(&out);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+	webhook_server *srv = cls;
+	webhook_service *svc = srv->svc;
+	request *rq = *con_cls;
+	if (!rq) {
+		rq = sigma_xcalloc(1, sizeof *rq);
+		rq->started = webhook_wall_ms();
+		sigma_buf_init(&rq->body, WEBHOOK_BODY_MAX);
+		*con_cls = rq;
+		if (sigma_startswith(url, "/webhook/")) {
+			if (strcmp(method, "POST") != 0)
+				return respond_json(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "{\"status\":\"method_not_allowed\"}");
+			const char *name = url + 9;
+			size_t i;
+			for (i = 0; i < svc->settings->nforges; i++)
+				if (!strcmp(svc->settings->forges[i].name, name))
+					break;
+			if (i == svc->settings->nforges) {
+				webhook_metrics_delivery(&svc->metrics, i, MEV_OTHER, MOUT_BAD_REQUEST);
+				log_line("delivery to unknown forge '%.64s': 404", name);
+				return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"unknown_forge\"}");
+			}
+			rq->webhook = 1;
+			rq->forge = i;
+			const char *cl = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+			if (cl && strtoull(cl, NULL, 10) > WEBHOOK_BODY_MAX) {
+				webhook_metrics_delivery(&svc->metrics, i, MEV_OTHER, MOUT_TOO_LARGE);
+				log_line("delivery forge=%s outcome=too_large length=%s", name, cl);
+				return respond_json(conn, MHD_HTTP_CONTENT_TOO_LARGE, "{\"status\":\"too_large\"}");
+			}
+			/* One allocation of the announced size, instead of doubling:
+			 * under load, reallocations are most of the allocator's work. */
+			if (cl) {
+				size_t want = (size_t)strtoull(cl, NULL, 10);
+				if (want > 0) {
+					rq->body.ptr = sigma_xmalloc(want + 1);
+					rq->body.ptr[0] = '\0';
+					rq->body.cap = want + 1;
+				}
+			}
+			return MHD_YES;
+		}
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+			return respond_json(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "{\"status\":\"method_not_allowed\"}");
+		if (sigma_startswith(url, "/certificates/"))
+			return handle_certificate(conn, svc, url + 14);
+		if (sigma_startswith(url, "/packages/"))
+			return handle_package(conn, svc, url + 10);
+		if (!strcmp(url, "/healthz"))
+			return handle_metrics(conn, svc, 1);
+		if (!strcmp(url, "/metrics"))
+			return handle_metrics(conn, svc, 0);
+		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
+	}
+	if (!rq->webhook) {
+		*upload_data_size = 0; /* a body on a GET: ignored */
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		/* Over the cap: keep reading and dropping, so the client gets its 413
+		 * (libmicrohttpd cannot answer mid-upload), but only up to a bound:
+		 * past it the connection is cut. */
+		if (rq->too_big) {
+			rq->discarded += *upload_data_size;
+			*upload_data_size = 0;
+			return rq->discarded > 4 * WEBHOOK_BODY_MAX ? MHD_NO : MHD_YES;
+		}
+		if (sigma_buf_put(&rq->body, upload_data, *upload_data_size) != 0) {
+			rq->too_big = 1;
+			rq->discarded = rq->body.len + *upload_data_size;
+			sigma_buf_dispose(&rq->body);
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (rq->too_big) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, MEV_OTHER, MOUT_TOO_LARGE);
+		log_line("delivery forge=%s outcome=too_large (over %zu bytes)", svc->settings->forges[rq->forge].name,
+		         WEBHOOK_BODY_MAX);
+		return respond_json(conn, MHD_HTTP_CONTENT_TOO_LARGE, "{\"status\":\"too_large\"}");
+	}
+	return handle_delivery(conn, svc, rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	request *rq = *con_cls;
+	if (rq) {
+		sigma_buf_dispose(&rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+/* ---------------------------------------------------------------- start, stop */
+
+static int parse_listen(struct sockaddr_storage *out, socklen_t *len, const char *listen)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host)
+		return sigma_error_set(SIGMA_EINVALID, "listen address '%s': expected ADDR:PORT", listen);
+	const char *h = listen;
+	size_t hl = (size_t)(colon - listen);
+	if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	char *end = NULL;
+	long port = strtol(colon + 1, &end, 10);
+	if (!end || *end || end == colon + 1 || port < 0 || port > 65535)
+		return sigma_error_set(SIGMA_EINVALID, "listen address '%s': bad port", listen);
+	struct addrinfo hints, *res = NULL;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	char portstr[8];
+	snprintf(portstr, sizeof portstr, "%ld", port);
+	int g = getaddrinfo(host, portstr, &hints, &res);
+	if (g != 0 || !res)
+		return sigma_error_set(SIGMA_EINVALID, "listen address '%s': %s", listen, gai_strerror(g));
+	memcpy(out, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int webhook_server_start(webhook_server **out, webhook_service *svc, const char *listen, int *port)
+{
+	struct sockaddr_storage addr;
+	socklen_t addrlen = 0;
+	int rc = parse_listen(&addr, &addrlen, listen);
+	if (rc)
+		return rc;
+	webhook_server *s = sigma_xcalloc(1, sizeof *s);
+	s->svc = svc;
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	const webhook_settings *st = svc->settings;
+	if (st->tls_cert) {
+		sigma_buf c, k;
+		sigma_buf_init(&c, 1 << 20);
+		sigma_buf_init(&k, 1 << 20);
+		if ((rc = sigma_buf_read_file(&c, st->tls_cert)) || (rc = sigma_buf_read_file(&k, st->tls_key))) {
+			if (k.ptr)
+				explicit_bzero(k.ptr, k.cap);
+			sigma_buf_dispose(&c);
+			sigma_buf_dispose(&k);
+			free(s);
+			return sigma_error_wrap(rc, "TLS: ");
+		}
+		s->tls_cert = sigma_buf_steal(&c);
+		s->tls_key = sigma_buf_steal(&k);
+		flags |= MHD_USE_TLS;
+	}
+	struct MHD_OptionItem tls_opts[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	struct MHD_OptionItem no_opts[] = { { MHD_OPTION_END, 0, NULL } };
+	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+	                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+	                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	                             MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
+	                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+	                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	                             MHD_OPTION_ARRAY, st->tls_cert ? tls_opts : no_opts,
+	                             MHD_OPTION_END);
+	if (!s->daemon) {
+		webhook_server_stop(s);
+		return sigma_error_set(SIGMA_EIO, "cannot listen on %s (in use, or not an address of this machine?)", listen);
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	*port = info ? info->port : 0;
+	*out = s;
+	return 0;
+}
+
+void webhook_server_stop(webhook_server *s)
+{
+	if (!s)
+		return;
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	if (s->tls_key) {
+		explicit_bzero(s->tls_key, strlen(s->tls_key));
+		free(s->tls_key);
+	}
+	free(s->tls_cert);
+	free(s);
+}

@@ -1,0 +1,47 @@
+/* service.h: the context every part of `sigma serve` shares.
+ *
+ * One struct, created by `sigma serve` (webhook/cmd.c) and handed to the
+ * HTTP handlers, the worker threads and the status poster. It holds the
+ * settings (read-only after start), the counters, the group-commit thread,
+ * and the condition variables that wake workers and the poster. Each
+ * thread opens its own database connections; the only shared connections
+ * are the page readers, behind `read_lock`. */
+#ifndef SIGMA_WEBHOOK_SERVICE_H
+#define SIGMA_WEBHOOK_SERVICE_H
+#include <pthread.h>
+#include <stdatomic.h>
+#include "webhook/metrics.h"
+#include "webhook/queue.h"
+#include "webhook/settings.h"
+
+#define WEBHOOK_MIRROR_LOCKS 32
+
+struct registry;
+
+typedef struct webhook_service {
+	const webhook_settings *settings;
+	const char *db_path;
+	char *public_url;                 /* settings' publicUrl, or http://LISTEN */
+	webhook_metrics metrics;
+	webhook_committer *committer;
+	atomic_int stopping;
+
+	pthread_mutex_t wake_lock;
+	pthread_cond_t wake_jobs;         /* a job was queued, or stop */
+	pthread_cond_t wake_poster;       /* a status was queued, or stop */
+	int jobs_signalled, poster_signalled;
+
+	/* One fetch at a time per mirror (hash of the mirror path). */
+	pthread_mutex_t mirror_locks[WEBHOOK_MIRROR_LOCKS];
+
+	/* Readers for the pages, /metrics and /healthz. */
+	pthread_mutex_t read_lock;
+	webhook_queue *reader;
+	struct registry *registry_reader;
+} webhook_service;
+
+/* Wake the workers / the poster (safe from any thread). */
+void webhook_service_wake_jobs(webhook_service *svc);
+void webhook_service_wake_poster(webhook_service *svc);
+
+#endif

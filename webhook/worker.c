@@ -1,0 +1,739 @@
+/* worker.c: see worker.h.
+ *
+ * Failure policy, per step of a job:
+ *   - the forge is no longer configured: the job closes without a status
+ *     (there is nowhere to post it), logged;
+ *   - the fetch fails (network, forge down): the job goes back to the
+ *     queue with backoff, up to FETCH_ATTEMPTS, then ends in an `error`
+ *     status;
+ *   - the commit is not on the remote, or the scan fails: `error` status;
+ *   - the database is busy or failing: the job stays `running` and is put
+ *     back at the next start (nothing is acknowledged twice: statuses are
+ *     unique per job and phase).
+ * Every path that closes a job from a delivery queues exactly one final
+ * status, in the transaction that closes it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+#include "common/config.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "common/sign.h"
+#include "common/util.h"
+#include "hook/certificate.h"
+#include "hook/policy.h"
+#include "hook/repo.h"
+#include "hook/scan.h"
+#include "common/strmap.h"
+#include "registry/certify.h"
+#include "registry/db.h"
+#include "webhook/mirror.h"
+#include "webhook/worker.h"
+
+#define FETCH_ATTEMPTS 5
+#define POST_BATCH 32
+
+void webhook_service_wake_jobs(webhook_service *svc)
+{
+	pthread_mutex_lock(&svc->wake_lock);
+	svc->jobs_signalled = 1;
+	pthread_cond_broadcast(&svc->wake_jobs);
+	pthread_mutex_unlock(&svc->wake_lock);
+}
+
+void webhook_service_wake_poster(webhook_service *svc)
+{
+	pthread_mutex_lock(&svc->wake_lock);
+	svc->poster_signalled = 1;
+	pthread_cond_broadcast(&svc->wake_poster);
+	pthread_mutex_unlock(&svc->wake_lock);
+}
+
+/* Sleep until signalled or `ms` passed. */
+static void wait_for(webhook_service *svc, pthread_cond_t *cond, int *signalled, int64_t ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&svc->wake_lock);
+	while (!*signalled && !atomic_load(&svc->stopping))
+		if (pthread_cond_timedwait(cond, &svc->wake_lock, &ts) != 0)
+			break;
+	*signalled = 0;
+	pthread_mutex_unlock(&svc->wake_lock);
+}
+
+static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void log_line(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	/* One write per line, so lines from threads never interleave. */
+	fprintf(stderr, "sigma serve: %s\n", line);
+}
+
+/* ---------------------------------------------------------------- describing */
+
+static int json_int(const cJSON *o, const char *a, const char *b)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
+	if (b)
+		v = cJSON_GetObjectItemCaseSensitive(v, b);
+	return cJSON_IsNumber(v) ? (int)v->valuedouble : 0;
+}
+
+int webhook_worker_describe(webhook_state *state, char *description, size_t size, const char *cert_json)
+{
+	cJSON *c = cert_json ? cJSON_Parse(cert_json) : NULL;
+	const char *decision = json_str(c, "decision");
+	if (!c || !decision) {
+		cJSON_Delete(c);
+		return sigma_error_set(SIGMA_EINVALID, "not a submission certificate");
+	}
+	int npkgs = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c, "packages"));
+	int rejecting = json_int(c, "summary", "rejecting");
+	int warnings = json_int(c, "summary", "warnings");
+	int errors = json_int(c, "summary", "lockfile_errors");
+	const cJSON *reasons = cJSON_GetObjectItemCaseSensitive(c, "reasons");
+	const cJSON *first = cJSON_GetArrayItem(reasons, 0);
+	char first_text[96] = "";
+	if (first) {
+		const char *pkg = json_str(first, "package");
+		const cJSON *depth = cJSON_GetObjectItemCaseSensitive(first, "depth");
+		const char *code = json_str(first, "code");
+		if (pkg)
+			snprintf(first_text, sizeof first_text, "%s (%s%s%s)", pkg,
+			         cJSON_IsNumber(depth) ? (depth->valuedouble == 0 ? "direct" : "transitive") : "lockfile",
+			         code ? ", " : "", code ? code : "");
+		else if (json_str(first, "message"))
+			snprintf(first_text, sizeof first_text, "%s", json_str(first, "message"));
+	}
+	if (!strcmp(decision, "rejected")) {
+		*state = STATE_FAILURE;
+		if (rejecting > 0)
+			snprintf(description, size, "sigma: rejected: %d blocked%s%s; %d package%s checked", rejecting,
+			         *first_text ? ", first " : "", first_text, npkgs, npkgs == 1 ? "" : "s");
+		else
+			snprintf(description, size, "sigma: rejected%s%s; %d package%s checked", *first_text ? ": " : "",
+			         first_text, npkgs, npkgs == 1 ? "" : "s");
+	} else {
+		*state = STATE_SUCCESS;
+		snprintf(description, size, "sigma: accepted; %d package%s checked%s%.0d%s%s%.0d%s", npkgs,
+		         npkgs == 1 ? "" : "s", warnings ? ", " : "", warnings, warnings ? " warning" : "",
+		         warnings > 1 ? "s" : "", errors, errors ? " unreadable lockfile(s)" : "");
+	}
+	cJSON_Delete(c);
+	/* The forge layer cuts to the limit too; cut here so the stored row
+	 * is exactly what is sent. */
+	if (strlen(description) > WEBHOOK_DESCRIPTION_MAX) {
+		size_t cut = WEBHOOK_DESCRIPTION_MAX - 3;
+		while (cut > 0 && ((unsigned char)description[cut] & 0xC0) == 0x80)
+			cut--;
+		memcpy(description + cut, "...", 4);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+typedef struct worker {
+	webhook_service *svc;
+	webhook_queue *q;
+	registry *reg;
+	int index;
+} worker;
+
+static char *target_url(const webhook_service *svc, const char *cert_id)
+{
+	return cert_id ? sigma_xasprintf("%s/certificates/%s", svc->public_url, cert_id) : NULL;
+}
+
+static void fill_row(webhook_status_row *row, int64_t job_id, const webhook_forge *f, const char *repo,
+                     const char *sha, webhook_state state, const char *description, const char *url)
+{
+	memset(row, 0, sizeof *row);
+	row->job_id = job_id;
+	row->forge = f->name;
+	row->repo = (char *)repo;
+	row->sha = (char *)sha;
+	row->state = (char *)webhook_state_name(state);
+	row->description = (char *)description;
+	row->target_url = (char *)url;
+	row->context = f->context;
+}
+
+static metric_job job_metric(webhook_state s)
+{
+	return s == STATE_SUCCESS ? MJOB_SUCCESS : s == STATE_FAILURE ? MJOB_FAILURE : MJOB_ERROR;
+}
+
+/* Close a job with an error status (no certificate). */
+static int finish_error(worker *w, const webhook_job *job, const webhook_forge *f, const webhook_event *ev,
+                        const char *why)
+{
+	char desc[WEBHOOK_DESCRIPTION_MAX + 1];
+	snprintf(desc, sizeof desc, "sigma: could not judge this commit: %s", why);
+	if (strlen(desc) >= WEBHOOK_DESCRIPTION_MAX)
+		memcpy(desc + WEBHOOK_DESCRIPTION_MAX - 3, "...", 4);
+	webhook_status_row row;
+	fill_row(&row, job->id, f, ev->status_repo, ev->sha, STATE_ERROR, desc, NULL);
+	webhook_job_result r = { .final = &row, .error = why };
+	int rc = webhook_queue_finish(w->q, job->id, &r);
+	if (!rc) {
+		webhook_metrics_job(&w->svc->metrics, job->kind, MJOB_ERROR, webhook_wall_ms() - job->created_ms);
+		webhook_service_wake_poster(w->svc);
+	}
+	log_line("job %lld %s %s@%.12s: error: %s", (long long)job->id, job->kind, ev->repository, ev->sha, why);
+	return rc;
+}
+
+typedef struct before_ctx {
+	sigma_repo *repo;
+	registry *reg;
+	const char *base_tree;
+	scan_set set;
+	int loaded;
+} before_ctx;
+
+static const scan_set *load_before(void *ctx)
+{
+	before_ctx *b = ctx;
+	if (!b->base_tree)
+		return NULL;
+	if (!b->loaded) {
+		b->loaded = 1;
+		if (scan_tree(&b->set, b->repo, b->reg, b->base_tree, NULL) != 0) {
+			scan_set_dispose(&b->set);
+			b->base_tree = NULL;
+			return NULL;
+		}
+	}
+	return &b->set;
+}
+
+/* The signing key the settings name (an error when named but unloadable,
+ * since certificates would silently lose their signature), or NULL when
+ * the default path holds none: the same rule as the hook's. */
+static int signing_key(sigma_key **out, const sigma_config *cfg)
+{
+	char *path = NULL;
+	int explicit = 0;
+	*out = NULL;
+	int rc = config_signing_key_path(&path, &explicit, cfg);
+	if (!rc) {
+		rc = sign_key_load_private(out, path);
+		if (rc == SIGMA_ENOTFOUND && !explicit)
+			rc = 0;
+		else if (rc)
+			sigma_error_wrap(rc, "sigma.signingKey: ");
+	}
+	free(path);
+	return rc;
+}
+
+static unsigned mirror_lock_index(const char *path)
+{
+	unsigned h = 2166136261u;
+	for (; *path; path++)
+		h = (h ^ (unsigned char)*path) * 16777619u;
+	return h % WEBHOOK_MIRROR_LOCKS;
+}
+
+/* ---------------------------------------------------------------- certification */
+
+typedef struct candidate {
+	const graph_node *node;
+	const char *ecosystem;
+} candidate;
+
+static int by_depth(const void *a, const void *b)
+{
+	const candidate *x = a, *y = b;
+	return (x->node->depth > y->node->depth) - (x->node->depth < y->node->depth);
+}
+
+/* Step 3 of a job: certify what the registry does not know yet, direct
+ * packages first, then transitive ones in breadth-first (depth) order, at
+ * most cfg->audit_cap of the transitive ones. Returns how many outcomes
+ * were stored (so the caller judges again), or SIGMA_ETIMEOUT when the
+ * service is stopping (the job is then run again at the next start). */
+static int certify_unreviewed(worker *w, const sigma_config *cfg, const judgement *j, int64_t job_id)
+{
+	candidate *list = sigma_xcalloc(j->n ? j->n : 1, sizeof *list);
+	size_t n = 0;
+	strmap seen;
+	strmap_init(&seen);
+	for (size_t i = 0; i < j->n; i++) {
+		const judged *p = &j->pkgs[i];
+		const graph_node *node = &p->g->nodes[p->node];
+		if (!sigma_streq(p->status, "uncertified") || node->kind != GRAPH_KIND_REGISTRY || !node->version ||
+		    !*node->version || node->depth < 0)
+			continue;
+		char *key = sigma_xasprintf("%s\n%s\n%s", p->g->ecosystem, node->name, node->version);
+		if (!strmap_get(&seen, key)) {
+			strmap_put(&seen, key, (void *)node);
+			list[n].node = node;
+			list[n].ecosystem = p->g->ecosystem;
+			n++;
+		}
+		free(key);
+	}
+	strmap_dispose(&seen);
+	qsort(list, n, sizeof *list, by_depth);
+
+	certifier *c = NULL;
+	int stored = 0, transitive = 0, failures = 0;
+	if (n && certifier_new(&c, w->reg, cfg, NULL) != 0) {
+		log_line("job %lld: certification unavailable: %s", (long long)job_id, sigma_error_last());
+		n = 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (atomic_load(&w->svc->stopping)) {
+			stored = sigma_error_set(SIGMA_ETIMEOUT, "stopping during certification");
+			break;
+		}
+		const graph_node *node = list[i].node;
+		if (node->depth > 0 && transitive++ >= cfg->audit_cap)
+			break; /* the rest stay uncertified: the audit cap */
+		certify_request req = { list[i].ecosystem, node->name, node->version, node->integrity };
+		certify_outcome o;
+		memset(&o, 0, sizeof o);
+		if (certify_package(&o, c, &req) == 0)
+			stored++;
+		else if (failures++ == 0)
+			log_line("job %lld: certify %s %s@%s: %s", (long long)job_id, list[i].ecosystem, node->name,
+			         node->version, sigma_error_last());
+		certify_outcome_dispose(&o);
+	}
+	certifier_free(c);
+	free(list);
+	return stored;
+}
+
+/* The subject ref of a pull request: the forge's own ref for its head. */
+static char *subject_ref(const webhook_forge *f, const webhook_event *ev)
+{
+	if (ev->kind == EVENT_PULL_REQUEST && ev->number > 0)
+		return f->type == FORGE_GITLAB ? sigma_xasprintf("refs/merge-requests/%ld/head", ev->number)
+		                               : sigma_xasprintf("refs/pull/%ld/head", ev->number);
+	if (ev->ref && !sigma_startswith(ev->ref, "refs/"))
+		return sigma_xasprintf("refs/heads/%s", ev->ref);
+	return sigma_xstrdup(ev->ref ? ev->ref : "HEAD");
+}
+
+static int run_event_job(worker *w, const webhook_job *job)
+{
+	webhook_service *svc = w->svc;
+	webhook_event ev;
+	sigma_repo *repo = NULL;
+	sigma_config cfg;
+	sigma_key *key = NULL;
+	char *gitdir = NULL, *cert = NULL, *url = NULL, *ref = NULL, id[65] = "";
+	int rc, have_judgement = 0, have_scan = 0;
+	judgement j;
+	scan_set now;
+	before_ctx before;
+	memset(&cfg, 0, sizeof cfg);
+	memset(&before, 0, sizeof before);
+	memset(&j, 0, sizeof j);
+	memset(&now, 0, sizeof now);
+
+	if ((rc = webhook_event_from_json(&ev, job->spec))) {
+		log_line("job %lld: unreadable spec, dropped: %s", (long long)job->id, sigma_error_last());
+		webhook_job_result r = { .error = "unreadable job spec" };
+		return webhook_queue_finish(w->q, job->id, &r);
+	}
+	const webhook_forge *f = webhook_settings_forge(svc->settings, job->forge);
+	if (!f) {
+		log_line("job %lld: forge '%s' is no longer configured; no status posted", (long long)job->id,
+		         job->forge ? job->forge : "");
+		webhook_job_result r = { .error = "forge not configured" };
+		rc = webhook_queue_finish(w->q, job->id, &r);
+		goto out;
+	}
+
+	/* 1. The commit: in place, or fetched into the mirror. */
+	const webhook_repository *mapped = webhook_settings_repository(svc->settings, f->name, ev.repository);
+	if (mapped && mapped->path) {
+		gitdir = sigma_xstrdup(mapped->path);
+	} else {
+		webhook_fetch fx = { svc->settings->mirrors, f, ev.repository, ev.clone_url, ev.ref, ev.sha, ev.base_sha };
+		char *mpath = webhook_mirror_path(&fx);
+		pthread_mutex_t *lock = &svc->mirror_locks[mirror_lock_index(mpath)];
+		free(mpath);
+		pthread_mutex_lock(lock);
+		rc = webhook_mirror_fetch(&gitdir, &fx);
+		pthread_mutex_unlock(lock);
+		if (rc == SIGMA_EIO && job->attempts < FETCH_ATTEMPTS) {
+			int64_t delay = webhook_backoff_ms(job->attempts, svc->settings->retry_base_ms,
+			                                   svc->settings->retry_max_ms, -1, (uint64_t)job->id ^ (uint64_t)time(NULL));
+			log_line("job %lld %s@%.12s: fetch failed (attempt %d, again in %lld ms): %s", (long long)job->id,
+			         ev.repository, ev.sha, job->attempts, (long long)delay, sigma_error_last());
+			webhook_metrics_job(&svc->metrics, job->kind, MJOB_RETRY, 0);
+			rc = webhook_queue_defer(w->q, job->id, delay, sigma_error_last());
+			goto out;
+		}
+		if (rc) {
+			rc = finish_error(w, job, f, &ev, sigma_error_last());
+			goto out;
+		}
+	}
+
+	/* 2. Scan and judge, with the hook's own pipeline. */
+	char commit[SIGMA_OID_HEX], tree[SIGMA_OID_HEX], base[SIGMA_OID_HEX], base_tree[SIGMA_OID_HEX];
+	if ((rc = repo_open_path(&repo, gitdir)) || (rc = repo_commit(commit, repo, ev.sha)) ||
+	    (rc = repo_commit_tree(tree, repo, commit)) ||
+	    (rc = config_load(&cfg, mapped && mapped->path ? repo_gitdir(repo) : NULL)) ||
+	    (rc = signing_key(&key, &cfg))) {
+		rc = finish_error(w, job, f, &ev, sigma_error_last());
+		goto out;
+	}
+	int have_base = ev.base_sha && repo_commit(base, repo, ev.base_sha) == 0 &&
+	                repo_commit_tree(base_tree, repo, base) == 0;
+	sigma_error_clear();
+	if ((rc = scan_tree(&now, repo, w->reg, tree, have_base ? base_tree : NULL))) {
+		rc = finish_error(w, job, f, &ev, sigma_error_last());
+		goto out;
+	}
+	have_scan = 1;
+	before.repo = repo;
+	before.reg = w->reg;
+	before.base_tree = have_base ? base_tree : NULL;
+	if ((rc = policy_judge(&j, &cfg, w->reg, &now, load_before, &before))) {
+		rc = finish_error(w, job, f, &ev, sigma_error_last());
+		goto out;
+	}
+	have_judgement = 1;
+
+	/* 3. pending, now that the number of packages is known. */
+	char desc[WEBHOOK_DESCRIPTION_MAX + 1];
+	snprintf(desc, sizeof desc, "sigma: checking %zu package%s in %zu lockfile%s", j.n, j.n == 1 ? "" : "s",
+	         now.nrefs, now.nrefs == 1 ? "" : "s");
+	webhook_status_row row;
+	fill_row(&row, job->id, f, ev.status_repo, ev.sha, STATE_PENDING, desc, NULL);
+	if ((rc = webhook_queue_add_status(w->q, &row)))
+		goto out;
+	webhook_service_wake_poster(svc);
+
+	/* 4. Certify the unreviewed packages, then judge again with what the
+	 * registry now knows. */
+	int certified = certify_unreviewed(w, &cfg, &j, job->id);
+	if (certified == SIGMA_ETIMEOUT) {
+		rc = certified;
+		goto out;
+	}
+	if (certified > 0) {
+		judgement_dispose(&j);
+		have_judgement = 0;
+		if ((rc = policy_judge(&j, &cfg, w->reg, &now, load_before, &before))) {
+			rc = finish_error(w, job, f, &ev, sigma_error_last());
+			goto out;
+		}
+		have_judgement = 1;
+	}
+
+	/* 5. The certificate, stored as the hook stores it. */
+	ref = subject_ref(f, &ev);
+	cert_subject subj = { ev.repository, ref, commit, tree };
+	if ((rc = certificate_build(&cert, id, &j, &now, &subj, key)) ||
+	    (rc = registry_submission_put(w->reg, ev.repository, ref, commit, id, j.rejected ? "rejected" : "accepted",
+	                                  cert))) {
+		rc = finish_error(w, job, f, &ev, sigma_error_last());
+		goto out;
+	}
+
+	/* 6. The final status, in the transaction that closes the job. */
+	webhook_state state;
+	webhook_worker_describe(&state, desc, sizeof desc, cert);
+	url = target_url(svc, id);
+	fill_row(&row, job->id, f, ev.status_repo, ev.sha, state, desc, url);
+	webhook_job_result r = { &row, id, ev.repository, ref, commit, j.rejected ? "rejected" : "accepted", NULL };
+	if ((rc = webhook_queue_finish(w->q, job->id, &r)))
+		goto out;
+	webhook_metrics_job(&svc->metrics, job->kind, job_metric(state), webhook_wall_ms() - job->created_ms);
+	webhook_service_wake_poster(svc);
+	log_line("job %lld %s %s@%.12s: %s, %zu packages, certificate %.16s", (long long)job->id, job->kind,
+	         ev.repository, ev.sha, j.rejected ? "rejected" : "accepted", j.n, id);
+out:
+	if (have_judgement)
+		judgement_dispose(&j);
+	if (have_scan)
+		scan_set_dispose(&now);
+	scan_set_dispose(&before.set);
+	repo_free(repo);
+	sign_key_free(key);
+	config_dispose(&cfg);
+	webhook_event_dispose(&ev);
+	free(gitdir);
+	free(cert);
+	free(url);
+	free(ref);
+	return rc;
+}
+
+/* The forge for an outbox row: the repository's configured forge, else
+ * the only forge of the hook's type (or the only forge at all). */
+static const webhook_forge *outbox_forge(const webhook_settings *s, const char *repository, const char *forge_repo,
+                                         const char *type, const char **status_repo)
+{
+	const webhook_repository *m = webhook_settings_repository(s, NULL, repository);
+	if (!m && forge_repo)
+		m = webhook_settings_repository(s, NULL, forge_repo);
+	*status_repo = m && m->name ? m->name : forge_repo ? forge_repo : repository;
+	if (m && m->forge)
+		return webhook_settings_forge(s, m->forge);
+	const webhook_forge *only = NULL;
+	size_t matches = 0;
+	for (size_t i = 0; i < s->nforges; i++)
+		if (!type || !strcmp(type, webhook_forge_type_name(s->forges[i].type))) {
+			only = &s->forges[i];
+			matches++;
+		}
+	return matches == 1 ? only : NULL;
+}
+
+static int run_outbox_job(worker *w, const webhook_job *job)
+{
+	webhook_service *svc = w->svc;
+	cJSON *spec = cJSON_Parse(job->spec);
+	char *cert = NULL, *url = NULL;
+	int rc = 0;
+	const char *repository = json_str(spec, "repository"), *sha = json_str(spec, "sha"),
+	           *cert_id = json_str(spec, "certificate_id"), *status_repo = NULL;
+	if (!repository || !sha || !cert_id) {
+		log_line("outbox job %lld: unreadable row, dropped", (long long)job->id);
+		webhook_job_result r = { .error = "unreadable outbox row" };
+		rc = webhook_queue_finish(w->q, job->id, &r);
+		goto out;
+	}
+	const webhook_forge *f = outbox_forge(svc->settings, repository, json_str(spec, "forge_repository"),
+	                                      json_str(spec, "forge_type"), &status_repo);
+	if (!f) {
+		log_line("outbox job %lld: no forge configured for repository '%s' (add [repository \"%s\"] forge = NAME)",
+		         (long long)job->id, repository, repository);
+		webhook_job_result r = { .error = "no forge for this repository" };
+		rc = webhook_queue_finish(w->q, job->id, &r);
+		goto out;
+	}
+	/* A repository on this machine can prove the push landed: a refused
+	 * push (another ref refused) leaves the commit unreachable. */
+	const webhook_repository *mapped = webhook_settings_repository(svc->settings, f->name, repository);
+	if (mapped && mapped->path) {
+		sigma_repo *repo = NULL;
+		char oid[SIGMA_OID_HEX];
+		int present = repo_open_path(&repo, mapped->path) == 0 && repo_commit(oid, repo, sha) == 0;
+		repo_free(repo);
+		if (!present) {
+			log_line("outbox job %lld: %.12s is not in %s (push refused?), no status", (long long)job->id, sha,
+			         mapped->path);
+			webhook_job_result r = { .error = "commit not in the repository" };
+			rc = webhook_queue_finish(w->q, job->id, &r);
+			goto out;
+		}
+	}
+	if (registry_submission_get(&cert, w->reg, sha) == 0) {
+		cJSON *c = cJSON_Parse(cert);
+		int same = sigma_streq(json_str(c, "id"), cert_id);
+		cJSON_Delete(c);
+		if (!same) {
+			free(cert);
+			cert = NULL;
+		}
+	}
+	if (!cert)
+		webhook_queue_certificate(&cert, w->q, cert_id);
+	webhook_state state = STATE_ERROR;
+	char desc[WEBHOOK_DESCRIPTION_MAX + 1];
+	if (!cert || webhook_worker_describe(&state, desc, sizeof desc, cert) != 0) {
+		state = STATE_ERROR;
+		snprintf(desc, sizeof desc, "sigma: the push's certificate %.12s is missing", cert_id);
+	}
+	url = cert ? target_url(svc, cert_id) : NULL;
+	webhook_status_row row;
+	fill_row(&row, job->id, f, status_repo, sha, state, desc, url);
+	webhook_job_result r = { &row, cert ? cert_id : NULL, repository, json_str(spec, "ref"), sha,
+	                         json_str(spec, "decision"), NULL };
+	if ((rc = webhook_queue_finish(w->q, job->id, &r)))
+		goto out;
+	webhook_metrics_job(&svc->metrics, "outbox", job_metric(state), webhook_wall_ms() - job->created_ms);
+	webhook_service_wake_poster(svc);
+	log_line("outbox job %lld %s@%.12s: %s", (long long)job->id, status_repo, sha, webhook_state_name(state));
+out:
+	cJSON_Delete(spec);
+	free(cert);
+	free(url);
+	return rc;
+}
+
+void *webhook_worker_main(void *arg)
+{
+	worker w = { .svc = arg };
+	webhook_service *svc = w.svc;
+	if (webhook_queue_open(&w.q, svc->db_path, 0, 10000) || registry_open(&w.reg, svc->db_path, REGISTRY_READWRITE)) {
+		log_line("worker: cannot open %s: %s", svc->db_path, sigma_error_last());
+		webhook_queue_close(w.q);
+		return NULL;
+	}
+	while (!atomic_load(&svc->stopping)) {
+		webhook_job job;
+		int rc = webhook_queue_claim(&job, w.q, svc->settings->outbox_delay_ms);
+		if (rc == SIGMA_ENOTFOUND) {
+			wait_for(svc, &svc->wake_jobs, &svc->jobs_signalled, 500);
+			continue;
+		}
+		if (rc) {
+			log_line("worker: %s", sigma_error_last());
+			wait_for(svc, &svc->wake_jobs, &svc->jobs_signalled, 1000);
+			continue;
+		}
+		if (!strcmp(job.kind, "outbox"))
+			rc = run_outbox_job(&w, &job);
+		else
+			rc = run_event_job(&w, &job);
+		if (rc)
+			log_line("job %lld: left for the next start: %s", (long long)job.id, sigma_error_last());
+		webhook_job_dispose(&job);
+	}
+	registry_close(w.reg);
+	webhook_queue_close(w.q);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- poster */
+
+static void post_one(webhook_service *svc, webhook_http *http, const webhook_status_row *row,
+                     webhook_status_update *u)
+{
+	const webhook_settings *s = svc->settings;
+	memset(u, 0, sizeof *u);
+	u->id = row->id;
+	const webhook_forge *f = webhook_settings_forge(s, row->forge);
+	webhook_status st = { STATE_ERROR, row->description, row->target_url, row->context };
+	if (!f || webhook_state_parse(&st.state, row->state)) {
+		u->done = STATUS_FAILED;
+		u->result = "forge not configured";
+		webhook_metrics_post(&svc->metrics, MPOST_FINAL);
+		log_line("status %lld: forge '%s' not configured, dropped", (long long)row->id, row->forge);
+		return;
+	}
+	int attempt = row->attempts + 1;
+	if (row->uncertain) {
+		int seen = webhook_forge_status_exists(http, f, row->repo, row->sha, &st);
+		if (seen == 1) {
+			u->done = STATUS_POSTED;
+			u->result = "already on the forge";
+			webhook_metrics_post(&svc->metrics, MPOST_RECONCILED);
+			log_line("status %lld %s %s@%.12s %s: already posted (settled)", (long long)row->id, f->name, row->repo,
+			         row->sha, row->state);
+			return;
+		}
+		if (seen < 0) {
+			u->done = STATUS_WAITING;
+			u->uncertain = 1;
+			u->next_at_ms = webhook_wall_ms() + webhook_backoff_ms(attempt, s->retry_base_ms, s->retry_max_ms, -1,
+			                                                       (uint64_t)row->id * 7919u + (uint64_t)clock());
+			u->result = "cannot tell whether posted";
+			webhook_metrics_post(&svc->metrics, MPOST_UNCERTAIN);
+			return;
+		}
+	}
+	webhook_post_result pr;
+	if (webhook_forge_post_status(&pr, http, f, row->repo, row->sha, &st) != 0) {
+		u->done = STATUS_FAILED;
+		u->result = "cannot build the request";
+		webhook_metrics_post(&svc->metrics, MPOST_FINAL);
+		log_line("status %lld: %s", (long long)row->id, sigma_error_last());
+		return;
+	}
+	u->http_status = pr.http_status;
+	switch (pr.outcome) {
+	case POST_OK:
+		u->done = STATUS_POSTED;
+		u->result = "posted";
+		webhook_metrics_post(&svc->metrics, MPOST_OK);
+		log_line("status %lld %s %s@%.12s %s: posted (HTTP %ld, attempt %d)", (long long)row->id, f->name,
+		         row->repo, row->sha, row->state, pr.http_status, attempt);
+		return;
+	case POST_FINAL:
+		u->done = STATUS_FAILED;
+		u->result = "refused";
+		webhook_metrics_post(&svc->metrics, MPOST_FINAL);
+		log_line("status %lld %s %s@%.12s %s: refused, not retried: %s", (long long)row->id, f->name, row->repo,
+		         row->sha, row->state, pr.message);
+		return;
+	case POST_RETRY:
+	case POST_UNCERTAIN:
+		break;
+	}
+	if (attempt >= s->max_attempts) {
+		u->done = STATUS_FAILED;
+		u->result = "gave up";
+		webhook_metrics_post(&svc->metrics, MPOST_GAVE_UP);
+		log_line("status %lld %s %s@%.12s: gave up after %d attempts: %s", (long long)row->id, f->name, row->repo,
+		         row->sha, attempt, pr.message);
+		return;
+	}
+	int64_t delay = webhook_backoff_ms(attempt, s->retry_base_ms, s->retry_max_ms, pr.retry_after_ms,
+	                                   (uint64_t)row->id * 7919u + (uint64_t)webhook_wall_ms());
+	u->done = STATUS_WAITING;
+	u->uncertain = pr.outcome == POST_UNCERTAIN;
+	u->next_at_ms = webhook_wall_ms() + delay;
+	u->result = pr.outcome == POST_UNCERTAIN ? "uncertain" : "retry";
+	webhook_metrics_post(&svc->metrics, pr.outcome == POST_UNCERTAIN ? MPOST_UNCERTAIN : MPOST_RETRY);
+	log_line("status %lld %s %s@%.12s: %s, again in %lld ms (attempt %d)", (long long)row->id, f->name, row->repo,
+	         row->sha, pr.message, (long long)delay, attempt);
+}
+
+void *webhook_poster_main(void *arg)
+{
+	webhook_service *svc = arg;
+	webhook_queue *q = NULL;
+	webhook_http *http = NULL;
+	if (webhook_queue_open(&q, svc->db_path, 0, 10000) || webhook_http_new(&http)) {
+		log_line("poster: %s", sigma_error_last());
+		webhook_queue_close(q);
+		return NULL;
+	}
+	while (!atomic_load(&svc->stopping)) {
+		webhook_status_row *rows = NULL;
+		size_t n = 0;
+		if (webhook_queue_due(&rows, &n, q, POST_BATCH) || n == 0) {
+			free(rows);
+			int64_t next = webhook_queue_next_due(q), wait = 1000;
+			if (next >= 0) {
+				wait = next - webhook_wall_ms();
+				wait = wait < 1 ? 1 : wait > 1000 ? 1000 : wait;
+			}
+			wait_for(svc, &svc->wake_poster, &svc->poster_signalled, wait);
+			continue;
+		}
+		webhook_status_update *u = sigma_xcalloc(n, sizeof *u);
+		size_t done = 0;
+		if (webhook_queue_sending(q, rows, n) == 0) {
+			for (; done < n && !atomic_load(&svc->stopping); done++)
+				post_one(svc, http, &rows[done], &u[done]);
+			if (webhook_queue_status_updates(q, u, done) != 0)
+				log_line("poster: %s", sigma_error_last());
+		} else {
+			log_line("poster: %s", sigma_error_last());
+		}
+		for (size_t i = 0; i < n; i++)
+			webhook_status_row_dispose(&rows[i]);
+		free(rows);
+		free(u);
+	}
+	webhook_http_free(http);
+	webhook_queue_close(q);
+	return NULL;
+}
