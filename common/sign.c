@@ -133,3 +133,24 @@ int sign_verify(const sigma_key *k, const void *data, size_t len, const char *si
 	EVP_MD_CTX_free(md);
 	return ok ? 0 : sigma_error_set(SIGMA_EINVALID, "the signature does not match");
 }
+
+char *sign_public_path(const char *priv)
+{
+	if (sigma_endswith(priv, ".key"))
+		return sigma_xasprintf("%.*s.pub", (int)(strlen(priv) - 4), priv);
+	return sigma_xasprintf("%s.pub", priv);
+}
+
+int sign_public_pem(char **out, const sigma_key *k)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data = NULL;
+	long n = 0;
+	if (!bio || PEM_write_bio_PUBKEY(bio, k->pkey) != 1 || (n = BIO_get_mem_data(bio, &data)) <= 0) {
+		BIO_free(bio);
+		return sigma_error_set(SIGMA_EIO, "cannot write the public key");
+	}
+	*out = sigma_xstrndup(data, (size_t)n);
+	BIO_free(bio);
+	return 0;
+}

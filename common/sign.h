@@ -28,4 +28,11 @@ int sign_data(char **out, const sigma_key *k, const void *data, size_t len);
 /* 0 when `sig_b64` is k's signature of `data`, SIGMA_EINVALID otherwise. */
 int sign_verify(const sigma_key *k, const void *data, size_t len, const char *sig_b64);
 
+/* The public key's path for a private key path: "dir/signing.key" ->
+ * "dir/signing.pub"; any other name gets ".pub" added. Caller frees. */
+char *sign_public_path(const char *private_path);
+
+/* The public key as PEM text (caller frees). */
+int sign_public_pem(char **out, const sigma_key *k);
+
 #endif

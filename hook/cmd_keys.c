@@ -24,14 +24,6 @@
 #include "common/util.h"
 #include "hook/cmd.h"
 
-/* "dir/signing.key" -> "dir/signing.pub"; anything else gets ".pub" added. */
-static char *public_path_of(const char *priv)
-{
-	if (sigma_endswith(priv, ".key"))
-		return sigma_xasprintf("%.*s.pub", (int)(strlen(priv) - 4), priv);
-	return sigma_xasprintf("%s.pub", priv);
-}
-
 int keys_keygen_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -71,7 +63,7 @@ int keys_keygen_main(int argc, char **argv)
 		free(dir);
 	}
 	if (!rc) {
-		pub = public_path_of(priv);
+		pub = sign_public_path(priv);
 		rc = sign_keygen(priv, pub, id);
 	}
 	if (rc)
@@ -135,7 +127,7 @@ int keys_verify_main(int argc, char **argv)
 		char *priv = NULL;
 		int explicit = 0;
 		if ((rc = config_signing_key_path(&priv, &explicit, &cfg)) == 0) {
-			default_pub = public_path_of(priv);
+			default_pub = sign_public_path(priv);
 			key_paths = sigma_xrealloc(key_paths, sizeof *key_paths);
 			key_paths[nkeys++] = default_pub;
 		}

@@ -20,6 +20,8 @@
 #include <cjson/cJSON.h>
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/sign.h"
+#include "common/config.h"
 #include "common/json.h"
 #include "common/util.h"
 #include "registry/db.h"
@@ -383,6 +385,41 @@ static enum MHD_Result handle_metrics(struct MHD_Connection *conn, webhook_servi
 
 /* ---------------------------------------------------------------- dispatch */
 
+/* GET /keys: the public key certificates are signed with, so anyone can
+ * check a certificate page with `sigma verify --key`. {"keys": []} when
+ * certificates are not signed. Read per request: rare, and a key rotated
+ * on disk shows at once. */
+static enum MHD_Result handle_keys(struct MHD_Connection *conn)
+{
+	sigma_config cfg;
+	char *priv = NULL, *pub = NULL, *pem = NULL;
+	int explicit = 0;
+	sigma_key *k = NULL;
+	cJSON *doc = cJSON_CreateObject(), *keys = cJSON_AddArrayToObject(doc, "keys");
+	if (config_load(&cfg, NULL) == 0) {
+		if (config_signing_key_path(&priv, &explicit, &cfg) == 0) {
+			pub = sign_public_path(priv);
+			if (sign_key_load_public(&k, pub) == 0 && sign_public_pem(&pem, k) == 0) {
+				cJSON *e = cJSON_CreateObject();
+				cJSON_AddStringToObject(e, "alg", "ed25519");
+				cJSON_AddStringToObject(e, "key_id", sign_key_id(k));
+				cJSON_AddStringToObject(e, "public_key_pem", pem);
+				cJSON_AddItemToArray(keys, e);
+			}
+		}
+		config_dispose(&cfg);
+	}
+	char *text = cJSON_PrintUnformatted(doc);
+	enum MHD_Result ret = respond(conn, MHD_HTTP_OK, "application/json", text, strlen(text));
+	free(text);
+	cJSON_Delete(doc);
+	sign_key_free(k);
+	free(priv);
+	free(pub);
+	free(pem);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
@@ -434,6 +471,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return handle_certificate(conn, svc, url + 14);
 		if (sigma_startswith(url, "/packages/"))
 			return handle_package(conn, svc, url + 10);
+		if (!strcmp(url, "/keys"))
+			return handle_keys(conn);
 		if (!strcmp(url, "/healthz"))
 			return handle_metrics(conn, svc, 1);
 		if (!strcmp(url, "/metrics"))
