@@ -28,8 +28,16 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
+# The binary: ./sigma for the normal build, build-asan/sigma and so on for
+# the others, so that `make asan` never leaves an instrumented ./sigma.
+ifeq ($(BUILD),build)
+SIGMA_OUT := sigma
+else
+SIGMA_OUT := $(BUILD)/sigma
+endif
+
 .PHONY: all check asan fuzz demo bench bench-sandbox install clean
-all: sigma
+all: $(SIGMA_OUT)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
 	@mkdir -p $(dir $@)
@@ -42,7 +50,7 @@ $(BUILD)/libsigma.a: $(LIB_OBJ)
 # --export-dynamic-symbol: see common/gitinit.c (libgit2's CA bundle load).
 EXPORTS  := -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file
 
-sigma: $(BUILD)/main.o $(BUILD)/libsigma.a
+$(SIGMA_OUT): $(BUILD)/main.o $(BUILD)/libsigma.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(EXPORTS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libsigma.a
@@ -51,8 +59,8 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libsigma.a
 
 units: $(UNIT_BIN)
 
-check: sigma $(UNIT_BIN)
-	SIGMA_BIN=$(CURDIR)/sigma SIGMA_UNIT_DIR=$(CURDIR)/$(BUILD)/tests bash tests/run.sh
+check: $(SIGMA_OUT) $(UNIT_BIN)
+	SIGMA_BIN=$(CURDIR)/$(SIGMA_OUT) SIGMA_UNIT_DIR=$(CURDIR)/$(BUILD)/tests bash tests/run.sh
 
 asan:
 	$(MAKE) BUILD=build-asan CC=clang \
