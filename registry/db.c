@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include "common/error.h"
+#include "common/json.h"
 #include "common/util.h"
 #include "registry/db.h"
 
@@ -44,11 +45,22 @@ static const char *const migrations[] = {
 	"  malicious INTEGER NOT NULL, severity TEXT NOT NULL DEFAULT '', summary TEXT,"
 	"  affected TEXT NOT NULL, modified TEXT, imported_at TEXT NOT NULL,"
 	"  PRIMARY KEY (ecosystem, name, id));",
+	/* 3: submission certificates share their (large) packages member: one
+	 * copy per distinct list, referenced by hash, reassembled by a view. */
+	"CREATE TABLE certificate_parts(hash TEXT PRIMARY KEY, body TEXT NOT NULL);"
+	"ALTER TABLE submissions ADD COLUMN part_hash TEXT;"
+	"ALTER TABLE submissions ADD COLUMN part_at INTEGER;"
+	"CREATE VIEW submission_certificates AS"
+	"  SELECT s.repository, s.ref, s.commit_oid, s.id, s.decision, s.issued_at,"
+	"    CASE WHEN s.part_hash IS NULL THEN s.certificate"
+	"    ELSE CAST(substr(CAST(s.certificate AS BLOB), 1, s.part_at) || p.body ||"
+	"              substr(CAST(s.certificate AS BLOB), s.part_at + 1) AS TEXT) END AS certificate"
+	"  FROM submissions s LEFT JOIN certificate_parts p ON p.hash = s.part_hash;",
 };
 
 enum {
 	ST_LOOKUP, ST_LOOKUP_CERT, ST_BLOCK, ST_UNBLOCK, ST_CERT_PUT, ST_CACHE_GET, ST_CACHE_PUT,
-	ST_SUB_PUT, ST_SUB_GET, ST_KEYS, ST_CERT_BODY, ST_BLOCKS_OF, ST__COUNT
+	ST_SUB_PUT, ST_SUB_GET, ST_PART_HAS, ST_PART_PUT, ST_KEYS, ST_CERT_BODY, ST_BLOCKS_OF, ST__COUNT
 };
 
 static const char *const statements[ST__COUNT] = {
@@ -75,9 +87,11 @@ static const char *const statements[ST__COUNT] = {
 		"INSERT OR REPLACE INTO cache(key, deps, value, created_at) VALUES (?1, ?2, ?3, ?4)",
 	[ST_SUB_PUT] =
 		"INSERT OR REPLACE INTO submissions(repository, ref, commit_oid, id, decision, issued_at,"
-		" certificate) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		" certificate, part_hash, part_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_SUB_GET] =
-		"SELECT certificate FROM submissions WHERE commit_oid=?1 ORDER BY issued_at DESC LIMIT 1",
+		"SELECT certificate FROM submission_certificates WHERE commit_oid=?1 ORDER BY issued_at DESC LIMIT 1",
+	[ST_PART_HAS] = "SELECT 1 FROM certificate_parts WHERE hash=?1",
+	[ST_PART_PUT] = "INSERT OR IGNORE INTO certificate_parts(hash, body) VALUES (?1, ?2)",
 	[ST_KEYS] =
 		"SELECT ecosystem, name, version FROM certificates"
 		" WHERE (?1 IS NULL OR ecosystem=?1) AND (?2 IS NULL OR name=?2) AND (?3 IS NULL OR version=?3)"
@@ -569,12 +583,97 @@ void registry_cache_put(registry *r, const char *key, const char *deps, const ch
 
 /* ---------------------------------------------------------------- submissions */
 
+/* The byte range [*start, *end) of the value of top-level member `key` in
+ * the JSON object `text`, found by one scan that tracks strings and depth.
+ * 0, or SIGMA_ENOTFOUND. */
+static int top_member(const char *text, size_t len, const char *key, size_t *start, size_t *end)
+{
+	size_t klen = strlen(key);
+	int depth = 0, in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+			continue;
+		}
+		if (c == '"') {
+			/* A key of the top-level object: "key": */
+			if (depth == 1 && i + klen + 2 < len && !memcmp(text + i + 1, key, klen) &&
+			    text[i + klen + 1] == '"' && text[i + klen + 2] == ':') {
+				size_t v = i + klen + 3, j = v;
+				int d = 0, str = 0;
+				for (; j < len; j++) {
+					char ch = text[j];
+					if (str) {
+						if (ch == '\\')
+							j++;
+						else if (ch == '"')
+							str = 0;
+						continue;
+					}
+					if (ch == '"')
+						str = 1;
+					else if (ch == '[' || ch == '{')
+						d++;
+					else if (ch == ']' || ch == '}') {
+						if (d == 0)
+							break;
+						if (--d == 0) {
+							j++;
+							break;
+						}
+					} else if (ch == ',' && d == 0)
+						break;
+				}
+				*start = v;
+				*end = j;
+				return 0;
+			}
+			in_string = 1;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return SIGMA_ENOTFOUND;
+}
+
+/* Certificates above this size keep their packages member in
+ * certificate_parts, shared between every submission with the same list. */
+#define PART_MIN ((size_t)4096)
+
 int registry_submission_put(registry *r, const char *repository, const char *ref,
                             const char *commit, const char *id, const char *decision,
                             const char *certificate_json)
 {
-	char now[32];
+	char now[32], hash[65];
 	sigma_utc_now(now);
+	size_t len = strlen(certificate_json), ps = 0, pe = 0;
+	int split = len > PART_MIN && top_member(certificate_json, len, "packages", &ps, &pe) == 0 &&
+	            pe - ps > PART_MIN;
+	if (split) {
+		sigma_sha256_hex(certificate_json + ps, pe - ps, hash);
+		sqlite3_stmt *h = stmt(r, ST_PART_HAS);
+		if (!h)
+			return db_fail(r, "store submission certificate");
+		bind_text(h, 1, hash);
+		int have = sqlite3_step(h) == SQLITE_ROW;
+		sqlite3_reset(h);
+		if (!have) {
+			sqlite3_stmt *p = stmt(r, ST_PART_PUT);
+			if (!p)
+				return db_fail(r, "store submission certificate");
+			bind_text(p, 1, hash);
+			sqlite3_bind_text(p, 2, certificate_json + ps, (int)(pe - ps), SQLITE_STATIC);
+			int rc = step_done(r, p, "store submission certificate");
+			if (rc)
+				return rc;
+		}
+	}
 	sqlite3_stmt *s = stmt(r, ST_SUB_PUT);
 	if (!s)
 		return db_fail(r, "store submission certificate");
@@ -584,8 +683,22 @@ int registry_submission_put(registry *r, const char *repository, const char *ref
 	bind_text(s, 4, id);
 	bind_text(s, 5, decision);
 	bind_text(s, 6, now);
-	bind_text(s, 7, certificate_json);
-	return step_done(r, s, "store submission certificate");
+	char *elided = NULL;
+	if (split) {
+		elided = sigma_xmalloc(len - (pe - ps) + 1);
+		memcpy(elided, certificate_json, ps);
+		memcpy(elided + ps, certificate_json + pe, len - pe + 1);
+		sqlite3_bind_text(s, 7, elided, -1, SQLITE_STATIC);
+		bind_text(s, 8, hash);
+		sqlite3_bind_int64(s, 9, (sqlite3_int64)ps);
+	} else {
+		sqlite3_bind_text(s, 7, certificate_json, -1, SQLITE_STATIC);
+		sqlite3_bind_null(s, 8);
+		sqlite3_bind_null(s, 9);
+	}
+	int rc = step_done(r, s, "store submission certificate");
+	free(elided);
+	return rc;
 }
 
 int registry_submission_get(char **out, registry *r, const char *commit)

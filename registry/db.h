@@ -7,7 +7,10 @@
  *     every version ('*'), must not be used;
  *   - the hook's caches: parsed lockfile graphs by blob id, and the
  *     lockfile list of each tree;
- *   - submission certificates, one per (repository, ref, commit).
+ *   - submission certificates, one per (repository, ref, commit); their
+ *     packages member (most of a certificate) is kept once per distinct
+ *     list in certificate_parts and spliced back by the view
+ *     submission_certificates, which is what readers select from.
  *
  * Concurrency: WAL mode, so any number of hook processes read while one
  * writer writes; writers wait up to a busy timeout rather than fail. The
@@ -25,7 +28,7 @@ enum {
 };
 
 /* The schema version this build writes. */
-#define REGISTRY_SCHEMA_VERSION 2
+#define REGISTRY_SCHEMA_VERSION 3
 
 /* Open (creating the file, its directory and the schema when missing, unless
  * READONLY). *out is the caller's (registry_close). 0, SIGMA_ENOTFOUND

@@ -84,8 +84,8 @@ static const char *const statements[ST__COUNT] = {
 	[ST_CERT_FIND] = "SELECT repository, ref, commit_oid FROM webhook_certificates WHERE id=?1",
 	/* The registry's own table (registry/db.c), read by its primary key. */
 	[ST_SUB_BY_KEY] =
-		"SELECT certificate FROM submissions WHERE repository=?1 AND ref IS ?2 AND commit_oid=?3 AND id=?4",
-	[ST_SUB_BY_ID] = "SELECT certificate FROM submissions WHERE id=?1 LIMIT 1",
+		"SELECT certificate FROM submission_certificates WHERE repository=?1 AND ref IS ?2 AND commit_oid=?3 AND id=?4",
+	[ST_SUB_BY_ID] = "SELECT certificate FROM submission_certificates WHERE id=?1 LIMIT 1",
 	[ST_OUTBOX_PUT] = "INSERT INTO webhook_jobs(kind, spec, created_at) VALUES ('outbox', ?1, ?2)",
 };
 

@@ -34,4 +34,18 @@ check "a changed package.json next to the lockfile is parsed again" grep -q "par
 sqlite3 "$SIGMA_DB" "UPDATE cache SET value='{\"n\":7}' WHERE key LIKE 'lock:%'"
 echo y > Y && git add -A && git commit -qm y && git push -q origin other 2> "$T/out"
 check "a corrupt cache entry is re-parsed, not trusted" grep -q "parsed=1 cached=0" "$T/out"
+# Certificates share their packages list: the react app's 1,244 packages are
+# stored once however many commits and branches carry them, and each
+# certificate still reads back whole and intact.
+check "one shared copy of the packages list for all the pushes of the same lockfile" \
+	test "$(sqlite3 "$SIGMA_DB" "SELECT count(*) FROM certificate_parts")" -le 3
+check "... while every submission has its certificate" \
+	test "$(sqlite3 "$SIGMA_DB" "SELECT count(*) FROM submissions")" -ge 5
+sqlite3 "$SIGMA_DB" "SELECT certificate FROM submission_certificates WHERE ref='refs/heads/other' ORDER BY issued_at LIMIT 1" > "$T/cert.json"
+check "a certificate read back from shared storage is whole: its id matches its content" \
+	bash -c "'$SIGMA_BIN' verify '$T/cert.json' | grep -q 'NOT SIGNED.*matches the content'"
+check "... and it lists all 1,244 packages" \
+	test "$(python3 -c "import json; print(len(json.load(open('$T/cert.json'))['packages']))")" -eq 1244
+check "... in a row far smaller than the certificate" \
+	test "$(sqlite3 "$SIGMA_DB" "SELECT max(length(certificate)) FROM submissions WHERE part_hash IS NOT NULL")" -lt 20000
 done_testing

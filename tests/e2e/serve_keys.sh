@@ -23,7 +23,7 @@ work=$(new_clone work "$server")
 cd "$work"
 npm_project . '{"left-pad":"1.3.0"}' "$(lock_entry left-pad 1.3.0)"
 git add -A && git commit -qm one && git push -q origin main 2>/dev/null
-sqlite3 "$SIGMA_DB" "SELECT certificate FROM submissions WHERE commit_oid='$(git rev-parse HEAD)'" > "$T/cert.json"
+sqlite3 "$SIGMA_DB" "SELECT certificate FROM submission_certificates WHERE commit_oid='$(git rev-parse HEAD)'" > "$T/cert.json"
 check "a stored certificate verifies with the key fetched from /keys" \
 	bash -c "'$SIGMA_BIN' verify --key '$T/served.pub' '$T/cert.json' | grep -q 'signed by key $key_id'"
 mkdir -p "$T/other" && "$SIGMA_BIN" keygen --out "$T/other/x.key" > /dev/null

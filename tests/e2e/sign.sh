@@ -19,7 +19,7 @@ cd "$work"
 npm_project . '{"left-pad":"1.3.0"}' "$(lock_entry left-pad 1.3.0)"
 git add -A && git commit -qm one && git push -q origin main 2>/dev/null
 commit=$(git rev-parse HEAD)
-sqlite3 "$SIGMA_DB" "SELECT certificate FROM submissions WHERE commit_oid='$commit'" > "$T/cert.json"
+sqlite3 "$SIGMA_DB" "SELECT certificate FROM submission_certificates WHERE commit_oid='$commit'" > "$T/cert.json"
 check "the hook stored a signed certificate" grep -q '"signature":{"alg":"ed25519","key_id":"'"$key_id"'"' "$T/cert.json"
 sigma verify "$T/cert.json" > "$out"; rc=$?
 check "sigma verify accepts it (exit 0)" test "$rc" -eq 0
