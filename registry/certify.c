@@ -307,8 +307,12 @@ static void outcome_from(certify_outcome *o, const cJSON *cert)
 	snprintf(o->analysis_type, sizeof o->analysis_type, "%s",
 	         json_str(cert, "analysis_type") ? json_str(cert, "analysis_type") : "");
 	const char *id = json_str(cert, "certificate_id"), *sha = json_str(cert, "distribution_sha256");
+	free(o->certificate_id);
+	free(o->distribution_sha256);
+	free(o->reason);
 	o->certificate_id = id ? sigma_xstrdup(id) : NULL;
 	o->distribution_sha256 = sha ? sigma_xstrdup(sha) : NULL;
+	o->reason = NULL;
 	const cJSON *r0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cert, "reasons"), 0);
 	if (json_str(r0, "message"))
 		o->reason = sigma_xasprintf("%s: %s", json_str(r0, "code") ? json_str(r0, "code") : "?",
