@@ -8,9 +8,21 @@
 #include "hook/lockfile.h"
 
 extern const lockfile_format lockfile_npm;
+extern const lockfile_format lockfile_yarn;
+extern const lockfile_format lockfile_pnpm;
+extern const lockfile_format lockfile_requirements;
+extern const lockfile_format lockfile_poetry;
+extern const lockfile_format lockfile_uv;
+extern const lockfile_format lockfile_pipenv;
 
 static const lockfile_format *const formats[] = {
 	&lockfile_npm,
+	&lockfile_yarn,
+	&lockfile_pnpm,
+	&lockfile_requirements,
+	&lockfile_poetry,
+	&lockfile_uv,
+	&lockfile_pipenv,
 };
 
 const lockfile_format *lockfile_detect(const char *basename)
