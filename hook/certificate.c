@@ -19,6 +19,8 @@ static cJSON *pkg_ref(const graph_node *n)
 	memcpy(s, n->name, a);
 	s[a] = '@';
 	memcpy(s + a + 1, n->version, b + 1);
+	if (!b)
+		s[a] = '\0'; /* no version pinned: the bare name */
 	cJSON *v = cJSON_CreateString(s);
 	if (s != stack)
 		free(s);

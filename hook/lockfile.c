@@ -4,6 +4,8 @@
  * `lockfile_format` and listing it in `formats` below. Order matters only
  * when two formats could claim one basename (none do today). */
 #include <string.h>
+#include <strings.h>
+#include "common/util.h"
 #include "common/error.h"
 #include "hook/lockfile.h"
 
@@ -30,6 +32,25 @@ const lockfile_format *lockfile_detect(const char *basename)
 	for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
 		if (formats[i]->match(basename))
 			return formats[i];
+	return NULL;
+}
+
+const lockfile_format *lockfile_detect_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	const lockfile_format *f = lockfile_detect(base);
+	if (f || !sigma_endswith(base, ".txt") || !strncasecmp(base, "readme", 6) || !strncasecmp(base, "license", 7))
+		return f;
+	/* A .txt anywhere below a directory named "requirements". */
+	for (const char *p = path; p < base; ) {
+		const char *slash = strchr(p, '/');
+		if (!slash || slash >= base)
+			break;
+		if ((size_t)(slash - p) == strlen("requirements") && !strncmp(p, "requirements", (size_t)(slash - p)))
+			return &lockfile_requirements;
+		p = slash + 1;
+	}
 	return NULL;
 }
 

@@ -44,6 +44,11 @@ typedef struct lockfile_format {
 /* The format that owns `basename`, or NULL. */
 const lockfile_format *lockfile_detect(const char *basename);
 
+/* The same for a path inside a tree, which also finds the requirements
+ * files that live in a requirements/ directory (requirements/dev.txt,
+ * requirements/extras/auth.txt), as pip-tools and many projects lay them out. */
+const lockfile_format *lockfile_detect_path(const char *path);
+
 /* Resolve one lockfile into a finished graph. *out is the caller's. */
 int lockfile_resolve(sigma_graph **out, const lockfile_format *fmt, const lockfile_input *in);
 

@@ -212,13 +212,15 @@ static int walk_cb(const char *root, const git_tree_entry *e, void *payload)
 		return strcmp(name, "node_modules") == 0 ? 1 : 0; /* 1 = skip the subtree */
 	if (type != GIT_OBJECT_BLOB)
 		return 0;
-	const lockfile_format *fmt = lockfile_detect(name);
-	if (!fmt)
-		return 0;
 	/* Symlinks are blobs too; a symlinked "lockfile" is not one. */
 	if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
 		return 0;
 	char *path = sigma_xasprintf("%s%s", root, name);
+	const lockfile_format *fmt = lockfile_detect_path(path);
+	if (!fmt) {
+		free(path);
+		return 0;
+	}
 	char h[SIGMA_OID_HEX];
 	hex(h, git_tree_entry_id(e));
 	found_add(f, path, h, fmt);
@@ -238,9 +240,7 @@ static int diff_cb(const git_diff_delta *d, float progress, void *payload)
 	const char *path = d->new_file.path ? d->new_file.path : d->old_file.path;
 	if (is_vendored(path))
 		return 0;
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	const lockfile_format *fmt = lockfile_detect(base);
+	const lockfile_format *fmt = lockfile_detect_path(path);
 	if (!fmt)
 		return 0;
 	/* Drop the old entry for this path, then add the new one if it exists. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/util.h"
+#include "hook/lockfile.h"
 #include "hook/report.h"
 
 #define MAX_SHOWN 10
@@ -16,30 +17,56 @@ static const char *depth_words(int depth)
 	return depth <= 3 ? words[depth] : "transitive, deeper than L3";
 }
 
+/* "name@version", or the bare name when the lockfile pins no version. */
+static void print_pkg(FILE *out, const graph_node *n)
+{
+	fprintf(out, n->version[0] ? "%s@%s" : "%s", n->name, n->version);
+}
+
 static void print_chain(FILE *out, const sigma_graph *g, uint32_t node)
 {
 	const graph_node *n = &g->nodes[node];
 	if (n->depth < 0) {
-		fprintf(out, "%s@%s", n->name, n->version);
+		print_pkg(out, n);
 		return;
 	}
 	uint32_t *path = sigma_xmalloc(((size_t)n->depth + 1) * sizeof *path), len = 0;
 	graph_chain(g, node, path, &len);
-	for (uint32_t i = 0; i < len; i++)
-		fprintf(out, "%s%s@%s", i ? " > " : "", g->nodes[path[i]].name, g->nodes[path[i]].version);
+	for (uint32_t i = 0; i < len; i++) {
+		if (i)
+			fputs(" > ", out);
+		print_pkg(out, &g->nodes[path[i]]);
+	}
 	free(path);
 }
 
+/* Where a direct dependency is declared, for each lockfile format. */
 static const char *manifest_of(const sigma_graph *g)
 {
-	return !strcmp(g->ecosystem, "npm") ? "package.json" : "your requirements";
+	const lockfile_format *f = lockfile_detect_path(g->lockfile);
+	if (f && f->manifest)
+		return f->manifest;
+	return "the requirements file";
+}
+
+/* How each package manager pins a transitive dependency to a safe version. */
+static const char *pin_advice(const sigma_graph *g)
+{
+	if (sigma_startswith(g->format, "package-lock"))
+		return "or pin a safe version with \"overrides\" in package.json";
+	if (sigma_startswith(g->format, "yarn"))
+		return "or pin a safe version with \"resolutions\" in package.json";
+	if (sigma_startswith(g->format, "pnpm"))
+		return "or pin a safe version with \"pnpm.overrides\" in package.json";
+	if (!strcmp(g->ecosystem, "pypi"))
+		return "or pin a safe version with a constraint (name==version)";
+	return "or pin a safe version";
 }
 
 static void print_fix(FILE *out, const judged *p)
 {
 	const sigma_graph *g = p->g;
 	const graph_node *n = &g->nodes[p->node];
-	int npm = !strcmp(g->ecosystem, "npm");
 	if (p->code && !strcmp(p->code, "integrity-mismatch")) {
 		fprintf(out, "    fix:     regenerate %s from the registry (delete the entry, reinstall)\n"
 		             "             so it points at the certified artefact\n", g->lockfile);
@@ -53,11 +80,11 @@ static void print_fix(FILE *out, const judged *p)
 		if (n->depth < 64)
 			graph_chain(g, p->node, top, &len);
 		const graph_node *d = len ? &g->nodes[top[0]] : n;
-		fprintf(out, "    fix:     it comes in through %s@%s: upgrade or replace %s%s%s;\n"
+		fprintf(out, "    fix:     it comes in through ");
+		print_pkg(out, d);
+		fprintf(out, ": upgrade or replace %s,\n             %s;\n"
 		             "             then update %s, commit and push again\n",
-		        d->name, d->version, d->name,
-		        npm ? ",\n             or pin a safe " : "", npm ? "version with \"overrides\" in package.json" : "",
-		        g->lockfile);
+		        d->name, pin_advice(g), g->lockfile);
 	}
 	if (!strcmp(p->status, "blocked") && p->st.reason_code && !strcmp(p->st.reason_code, "admin"))
 		fprintf(out, "             (`sigma registry show %s %s %s` on the server shows the block)\n",
@@ -68,8 +95,9 @@ static void print_problem(FILE *out, const judged *p)
 {
 	const sigma_graph *g = p->g;
 	const graph_node *n = &g->nodes[p->node];
-	fprintf(out, "  %s %s@%s (%s%s%s), %s\n", p->effect == EFFECT_REJECT ? "x" : "!", n->name, n->version,
-	        g->ecosystem, n->dev ? ", dev" : "", n->alias ? ", installed as an alias" : "",
+	fprintf(out, "  %s ", p->effect == EFFECT_REJECT ? "x" : "!");
+	print_pkg(out, n);
+	fprintf(out, " (%s%s%s), %s\n", g->ecosystem, n->dev ? ", dev" : "", n->alias ? ", installed as an alias" : "",
 	        depth_words(n->depth));
 	fprintf(out, "    lockfile: %s\n", g->lockfile);
 	if (n->depth > 0) {
@@ -134,9 +162,10 @@ void report_print(FILE *out, const judgement *j, const scan_set *s, const report
 			continue;
 		}
 		const graph_node *n = &p->g->nodes[p->node];
-		fprintf(out, "  ! warning: %s@%s (%s), %s%s, in %s\n", n->name, n->version, p->g->ecosystem,
-		        depth_words(n->depth), p->introduced ? "" : ", already there before this push",
-		        p->g->lockfile);
+		fputs("  ! warning: ", out);
+		print_pkg(out, n);
+		fprintf(out, " (%s), %s%s, in %s\n", p->g->ecosystem, depth_words(n->depth),
+		        p->introduced ? "" : ", already there before this push", p->g->lockfile);
 		if (n->depth > 0) {
 			fprintf(out, "    chain:   ");
 			print_chain(out, p->g, p->node);

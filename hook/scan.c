@@ -61,11 +61,9 @@ static int list_load(lockfile_ref **out, size_t *n, const char *text)
 		if (sscanf(p, "%31[^\t]\t%63[^\t]\t%63[^\t]\t%n", fmt, oid, moid, &used) != 3 || !used)
 			goto bad;
 		const char *path = p + used;
-		const lockfile_format *f = NULL;
-		const char *slash = memrchr(path, '/', (size_t)(nl - path));
-		char *base = sigma_xstrndup(slash ? slash + 1 : path, (size_t)(nl - (slash ? slash + 1 : path)));
-		f = lockfile_detect(base);
-		free(base);
+		char *whole = sigma_xstrndup(path, (size_t)(nl - path));
+		const lockfile_format *f = lockfile_detect_path(whole);
+		free(whole);
 		if (!f || strcmp(f->name, fmt) != 0 || strlen(oid) != 40)
 			goto bad;
 		refs = sigma_xrealloc(refs, (count + 1) * sizeof *refs);
@@ -292,7 +290,7 @@ static int walk_dir(scan_set *s, const char *root, const char *rel, int depth)
 			if (S_ISDIR(st.st_mode) && depth < 64) {
 				rc = walk_dir(s, root, child, depth + 1);
 			} else if (S_ISREG(st.st_mode)) {
-				const lockfile_format *fmt = lockfile_detect(e->d_name);
+				const lockfile_format *fmt = lockfile_detect_path(child);
 				if (fmt) {
 					s->refs = sigma_xrealloc(s->refs, (s->nrefs + 1) * sizeof *s->refs);
 					lockfile_ref *ref = &s->refs[s->nrefs++];
