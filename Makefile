@@ -12,15 +12,21 @@
 PREFIX   ?= /usr/local
 BUILD    ?= build
 CC       ?= cc
-PKGS     := libgit2 sqlite3 libcjson openssl libcurl libseccomp yaml-0.1 libarchive libmicrohttpd
+PKGS     := libgit2 sqlite3 libcjson libcrypto libcurl libseccomp yaml-0.1 libarchive libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+# libcurl, libarchive and libmicrohttpd are loaded on first use
+# (common/lazylib.c): compiled against, not linked.
+LAZY_PKGS  := libcurl libarchive libmicrohttpd
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS))) -ldl -lpthread
 
 WARN     := -Wall -Wextra -Werror=shadow -Werror=missing-prototypes \
             -Werror=format -Werror=implicit-function-declaration -Wno-unused-parameter -Wno-format-truncation
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. $(PKG_CFLAGS)
 LDLIBS   := $(PKG_LIBS) -lm
+# Unit tests may call the lazily loaded libraries directly (test_unpack
+# writes archives with libarchive), so they link them.
+TEST_LIBS  := $(shell pkg-config --libs $(LAZY_PKGS))
 
 LIB_SRC  := $(wildcard common/*.c hook/*.c registry/*.c sandbox/*.c webhook/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -55,7 +61,7 @@ $(SIGMA_OUT): $(BUILD)/main.o $(BUILD)/libsigma.a
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libsigma.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsigma.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsigma.a $(LDLIBS) $(TEST_LIBS)
 
 units: $(UNIT_BIN)
 

@@ -10,6 +10,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 sigma=$here/sigma
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is needed"; exit 2; }
 b=$(mktemp -d "${TMPDIR:-/tmp}/sigma-sbench.XXXXXX")
+chmod 755 "$b" # the sandbox runs as an unprivileged uid: it must read /bench
 trap 'rm -rf "$b"' EXIT
 
 binds=()

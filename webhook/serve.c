@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -584,21 +585,19 @@ int webhook_server_start(webhook_server **out, webhook_service *svc, const char 
 		s->tls_key = sigma_buf_steal(&k);
 		flags |= MHD_USE_TLS;
 	}
-	struct MHD_OptionItem tls_opts[] = {
-		{ MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert },
+	/* One options array (the only form common/lazylib.c forwards). */
+	struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_SOCK_ADDR, 0, &addr },
+		{ MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL },
+		{ MHD_OPTION_THREAD_STACK_SIZE, 512 * 1024, NULL },
+		{ MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL },
+		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL },
+		{ st->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, s->tls_cert },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key },
 		{ MHD_OPTION_END, 0, NULL },
 	};
-	struct MHD_OptionItem no_opts[] = { { MHD_OPTION_END, 0, NULL } };
-	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-	                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-	                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
-	                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	                             MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
-	                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-	                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	                             MHD_OPTION_ARRAY, st->tls_cert ? tls_opts : no_opts,
-	                             MHD_OPTION_END);
+	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!s->daemon) {
 		webhook_server_stop(s);
 		return sigma_error_set(SIGMA_EIO, "cannot listen on %s (in use, or not an address of this machine?)", listen);
