@@ -7,6 +7,7 @@
 #   make demo       push twice to a temporary bare repository: one refusal, one acceptance
 #   make bench      the hook benchmarks (hyperfine), bench/results.md
 #   make bench-sandbox  sigma sandbox against bubblewrap, bench/sandbox-results.md
+#   make bench-parsers  each lockfile resolver's MB/s, bench/parsers-results.md
 #   make install PREFIX=/usr/local
 
 PREFIX   ?= /usr/local
@@ -42,7 +43,7 @@ else
 SIGMA_OUT := $(BUILD)/sigma
 endif
 
-.PHONY: all check asan fuzz demo bench bench-sandbox install clean
+.PHONY: all check asan fuzz demo bench bench-sandbox bench-parsers install clean
 all: $(SIGMA_OUT)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
@@ -91,6 +92,13 @@ bench: sigma
 
 bench-sandbox: sigma
 	bash bench/sandbox.sh
+
+$(BUILD)/bench/parse: bench/parse.c $(BUILD)/libsigma.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsigma.a $(LDLIBS)
+
+bench-parsers: $(BUILD)/bench/parse
+	bash bench/parsers.sh
 
 install: sigma
 	install -d $(DESTDIR)$(PREFIX)/bin
