@@ -8,6 +8,7 @@
 #   make bench      the hook benchmarks (hyperfine), bench/results.md
 #   make bench-sandbox  sigma sandbox against bubblewrap, bench/sandbox-results.md
 #   make bench-parsers  each lockfile resolver's MB/s, bench/parsers-results.md
+#   make bench-certify  certification per package, lookups for 10,000 packages
 #   make install PREFIX=/usr/local
 
 PREFIX   ?= /usr/local
@@ -43,7 +44,7 @@ else
 SIGMA_OUT := $(BUILD)/sigma
 endif
 
-.PHONY: all check asan fuzz demo bench bench-sandbox bench-parsers install clean
+.PHONY: all check asan fuzz demo bench bench-sandbox bench-parsers bench-certify install clean
 all: $(SIGMA_OUT)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
@@ -99,6 +100,9 @@ $(BUILD)/bench/parse: bench/parse.c $(BUILD)/libsigma.a
 
 bench-parsers: $(BUILD)/bench/parse
 	bash bench/parsers.sh
+
+bench-certify: sigma
+	bash bench/certify.sh
 
 install: sigma
 	install -d $(DESTDIR)$(PREFIX)/bin

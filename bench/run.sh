@@ -44,12 +44,12 @@ printf '%s %s refs/heads/main\n' "$react" "$long" > "$b/push-long"
 hook="GIT_DIR=$b/server.git $sigma pre-receive"
 
 cd "$b"
-hyperfine -N --warmup 3 --runs 30 --export-markdown "$b/t1.md" \
+hyperfine -N --warmup 3 --runs 30 --export-markdown "$b/t1.md" --export-json "$b/t1.json" \
 	--prepare "sqlite3 $SIGMA_DB 'DELETE FROM cache'" \
 	-n "push changing the lockfile (cold: nothing cached)" "bash -c '$hook < $b/push-change'"
 # Warm the caches once, then the cache-hit cases.
 bash -c "$hook < $b/push-change" 2>/dev/null
-hyperfine -N --warmup 3 --runs 50 --export-markdown "$b/t2.md" \
+hyperfine -N --warmup 3 --runs 50 --export-markdown "$b/t2.md" --export-json "$b/t2.json" \
 	-n "same lockfile pushed again on another branch (cache hit)" "bash -c '$hook < $b/push-branch'" \
 	-n "1,000 new commits, lockfiles unchanged" "bash -c '$hook < $b/push-long'"
 cd "$fixture"
@@ -76,6 +76,14 @@ rss_hit=$( { /usr/bin/time -v bash -c "$hook < $b/push-branch" 2>&1 >/dev/null; 
 		echo
 		cat "$b/t3.md"
 	fi
+	echo
+	echo "Medians:"
+	python3 - "$b/t1.json" "$b/t2.json" <<'PY'
+import json, sys
+for f in sys.argv[1:]:
+    for r in json.load(open(f))["results"]:
+        print(f"- {r['command']}: median {r['median'] * 1000:.1f} ms")
+PY
 	echo
 	echo "Peak RSS (/usr/bin/time -v, includes the bash wrapper's exec): cold push ${rss_cold} KB, cache hit ${rss_hit} KB."
 } > "$here/bench/results.md"

@@ -13,7 +13,7 @@ const char *json_str(const cJSON *o, const char *key)
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
-static void put_string(sigma_buf *b, const char *s)
+void json_put_string(sigma_buf *b, const char *s)
 {
 	sigma_buf_putc(b, '"');
 	const unsigned char *p = (const unsigned char *)s, *run = p;
@@ -59,7 +59,7 @@ static void put_value(sigma_buf *b, const cJSON *v)
 		else
 			sigma_buf_printf(b, "%.17g", d);
 	} else if (cJSON_IsString(v)) {
-		put_string(b, v->valuestring);
+		json_put_string(b, v->valuestring);
 	} else if (cJSON_IsArray(v)) {
 		const cJSON *e;
 		int first = 1;
@@ -86,7 +86,7 @@ static void put_value(sigma_buf *b, const cJSON *v)
 		for (i = 0; i < n; i++) {
 			if (i)
 				sigma_buf_putc(b, ',');
-			put_string(b, members[i]->string);
+			json_put_string(b, members[i]->string);
 			sigma_buf_putc(b, ':');
 			put_value(b, members[i]);
 		}

@@ -11,6 +11,10 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+/* Append `s` as a canonical JSON string (quoted, minimal escapes). */
+struct sigma_buf;
+void json_put_string(struct sigma_buf *b, const char *s);
+
 /* The canonical text of `v`; the caller frees it. */
 char *json_canonical(const cJSON *v);
 

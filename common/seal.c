@@ -56,8 +56,14 @@ static char *join(const member *m, size_t n)
 
 int seal_object(char **out, char id[65], const cJSON *obj, const char *id_field, const sigma_key *key)
 {
+	return seal_object_raw(out, id, obj, NULL, NULL, id_field, key);
+}
+
+int seal_object_raw(char **out, char id[65], const cJSON *obj, const char *raw_key, const char *raw_value,
+                    const char *id_field, const sigma_key *key)
+{
 	size_t n = (size_t)cJSON_GetArraySize(obj), k = 0;
-	member *m = sigma_xcalloc(n + 2, sizeof *m);
+	member *m = sigma_xcalloc(n + 3, sizeof *m);
 	const cJSON *c;
 	int rc = 0;
 	cJSON_ArrayForEach(c, obj) {
@@ -67,6 +73,19 @@ int seal_object(char **out, char id[65], const cJSON *obj, const char *id_field,
 		}
 		m[k].key = c->string;
 		m[k].text = member_text(c->string, c);
+		k++;
+	}
+	if (raw_key) {
+		cJSON *kv = cJSON_CreateString(raw_key);
+		char *kt = json_canonical(kv);
+		cJSON_Delete(kv);
+		m[k].key = raw_key;
+		size_t kl = strlen(kt), vl = strlen(raw_value);
+		m[k].text = sigma_xmalloc(kl + 1 + vl + 1);
+		memcpy(m[k].text, kt, kl);
+		m[k].text[kl] = ':';
+		memcpy(m[k].text + kl + 1, raw_value, vl + 1);
+		free(kt);
 		k++;
 	}
 	qsort(m, k, sizeof *m, member_cmp);

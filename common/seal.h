@@ -20,6 +20,12 @@
  * unchanged. */
 int seal_object(char **out, char id[65], const cJSON *obj, const char *id_field, const sigma_key *key);
 
+/* The same, with one more member whose value is already canonical JSON
+ * text (`raw_key`: `raw_value`), for a large member written directly
+ * rather than built as a cJSON tree. */
+int seal_object_raw(char **out, char id[65], const cJSON *obj, const char *raw_key, const char *raw_value,
+                    const char *id_field, const sigma_key *key);
+
 /* Check a sealed certificate. 0 when the id matches and, if signed, the
  * signature verifies with one of `keys` (signer gets its key id; "" when
  * unsigned). SIGMA_EINVALID with the reason otherwise, including a

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "common/buf.h"
 #include "common/json.h"
 #include "common/seal.h"
 #include "common/util.h"
@@ -51,52 +52,142 @@ static cJSON *chain_of(const sigma_graph *g, uint32_t node)
 	return chain;
 }
 
-/* One package. Members are added in canonical (sorted) order so that the
- * canonical writer need not sort 20 keys for every package. */
-static cJSON *package_entry(const judged *p)
+/* ---------------------------------------------------------------- packages, written directly
+ *
+ * The packages member is most of a certificate (1,244 entries for a large
+ * project), so it is written straight into canonical JSON text rather than
+ * built as a cJSON tree and serialised: members in sorted key order, strings
+ * through json_put_string, integers with %d. */
+
+static void put_key(sigma_buf *b, const char *key, int *first)
+{
+	if (!*first)
+		sigma_buf_putc(b, ',');
+	*first = 0;
+	sigma_buf_putc(b, '"');
+	sigma_buf_puts(b, key);
+	sigma_buf_puts(b, "\":");
+}
+
+static void put_str_or_null(sigma_buf *b, const char *v)
+{
+	if (v)
+		json_put_string(b, v);
+	else
+		sigma_buf_puts(b, "null");
+}
+
+/* "name@version", or the bare name when no version is pinned. */
+static void put_ref(sigma_buf *b, const graph_node *n)
+{
+	char stack[256];
+	int len = snprintf(stack, sizeof stack, n->version[0] ? "%s@%s" : "%s", n->name, n->version);
+	if (len >= 0 && (size_t)len < sizeof stack) {
+		json_put_string(b, stack);
+	} else {
+		char *s = sigma_xasprintf(n->version[0] ? "%s@%s" : "%s", n->name, n->version);
+		json_put_string(b, s);
+		free(s);
+	}
+}
+
+static void put_chain(sigma_buf *b, const sigma_graph *g, uint32_t node)
+{
+	sigma_buf_putc(b, '[');
+	int depth = g->nodes[node].depth;
+	if (depth < 0) {
+		put_ref(b, &g->nodes[node]);
+	} else {
+		uint32_t *path = sigma_xmalloc(((size_t)depth + 1) * sizeof *path), len = 0;
+		graph_chain(g, node, path, &len);
+		for (uint32_t i = 0; i < len; i++) {
+			if (i)
+				sigma_buf_putc(b, ',');
+			put_ref(b, &g->nodes[path[i]]);
+		}
+		free(path);
+	}
+	sigma_buf_putc(b, ']');
+}
+
+static void put_warning(sigma_buf *b, const char *code, const char *message, int *first)
+{
+	if (!*first)
+		sigma_buf_putc(b, ',');
+	*first = 0;
+	sigma_buf_puts(b, "{\"code\":");
+	json_put_string(b, code);
+	sigma_buf_puts(b, ",\"message\":");
+	json_put_string(b, message);
+	sigma_buf_putc(b, '}');
+}
+
+static void put_package(sigma_buf *b, const judged *p)
 {
 	const sigma_graph *g = p->g;
 	const graph_node *n = &g->nodes[p->node];
-	cJSON *o = cJSON_CreateObject();
-	if (n->alias)
-		cJSON_AddStringToObject(o, "alias", n->alias);
-	cJSON_AddStringToObject(o, "audit", "lookup");
-	cJSON_AddItemToObject(o, "chain", chain_of(g, p->node));
-	cJSON_AddNumberToObject(o, "depth", n->depth);
-	cJSON_AddBoolToObject(o, "dev", n->dev);
-	cJSON_AddBoolToObject(o, "direct", n->direct);
-	cJSON_AddStringToObject(o, "ecosystem", g->ecosystem);
-	cJSON_AddStringToObject(o, "effect", effect_name(p->effect));
-	add_opt_string(o, "integrity", n->integrity);
-	cJSON_AddBoolToObject(o, "introduced", p->introduced);
-	cJSON_AddStringToObject(o, "kind", graph_kind_name(n->kind));
-	cJSON_AddStringToObject(o, "lockfile", g->lockfile);
-	cJSON_AddStringToObject(o, "name", n->name);
-	if (n->optional)
-		cJSON_AddBoolToObject(o, "optional", 1);
-	cJSON *parents = cJSON_AddArrayToObject(o, "parents");
-	for (uint32_t i = 0; i < n->nparents; i++)
-		cJSON_AddItemToArray(parents, pkg_ref(&g->nodes[n->parents[i]]));
-	if (n->peer)
-		cJSON_AddBoolToObject(o, "peer", 1);
-	cJSON_AddStringToObject(o, "security_level", p->st.security_level[0] ? p->st.security_level : "");
-	add_opt_string(o, "spec", n->direct ? n->spec : NULL);
-	cJSON_AddStringToObject(o, "status", p->status);
-	cJSON_AddStringToObject(o, "version", n->version);
-	cJSON *warnings = cJSON_AddArrayToObject(o, "warnings");
-	for (uint32_t f = 0; f < n->nfindings; f++) {
-		cJSON *w = cJSON_CreateObject();
-		cJSON_AddStringToObject(w, "code", n->findings[f].code);
-		cJSON_AddStringToObject(w, "message", n->findings[f].message);
-		cJSON_AddItemToArray(warnings, w);
+	int first = 1;
+	sigma_buf_putc(b, '{');
+	if (n->alias) {
+		put_key(b, "alias", &first);
+		json_put_string(b, n->alias);
 	}
-	if (p->why && p->code && (!n->nfindings || strcmp(p->code, n->findings[0].code) != 0)) {
-		cJSON *w = cJSON_CreateObject();
-		cJSON_AddStringToObject(w, "code", p->code);
-		cJSON_AddStringToObject(w, "message", p->why);
-		cJSON_AddItemToArray(warnings, w);
+	put_key(b, "audit", &first);
+	sigma_buf_puts(b, "\"lookup\"");
+	put_key(b, "chain", &first);
+	put_chain(b, g, p->node);
+	put_key(b, "depth", &first);
+	sigma_buf_printf(b, "%d", n->depth);
+	put_key(b, "dev", &first);
+	sigma_buf_puts(b, n->dev ? "true" : "false");
+	put_key(b, "direct", &first);
+	sigma_buf_puts(b, n->direct ? "true" : "false");
+	put_key(b, "ecosystem", &first);
+	json_put_string(b, g->ecosystem);
+	put_key(b, "effect", &first);
+	json_put_string(b, effect_name(p->effect));
+	put_key(b, "integrity", &first);
+	put_str_or_null(b, n->integrity);
+	put_key(b, "introduced", &first);
+	sigma_buf_puts(b, p->introduced ? "true" : "false");
+	put_key(b, "kind", &first);
+	json_put_string(b, graph_kind_name(n->kind));
+	put_key(b, "lockfile", &first);
+	json_put_string(b, g->lockfile);
+	put_key(b, "name", &first);
+	json_put_string(b, n->name);
+	if (n->optional) {
+		put_key(b, "optional", &first);
+		sigma_buf_puts(b, "true");
 	}
-	return o;
+	put_key(b, "parents", &first);
+	sigma_buf_putc(b, '[');
+	for (uint32_t i = 0; i < n->nparents; i++) {
+		if (i)
+			sigma_buf_putc(b, ',');
+		put_ref(b, &g->nodes[n->parents[i]]);
+	}
+	sigma_buf_putc(b, ']');
+	if (n->peer) {
+		put_key(b, "peer", &first);
+		sigma_buf_puts(b, "true");
+	}
+	put_key(b, "security_level", &first);
+	json_put_string(b, p->st.security_level);
+	put_key(b, "spec", &first);
+	put_str_or_null(b, n->direct ? n->spec : NULL);
+	put_key(b, "status", &first);
+	json_put_string(b, p->status);
+	put_key(b, "version", &first);
+	json_put_string(b, n->version);
+	put_key(b, "warnings", &first);
+	sigma_buf_putc(b, '[');
+	int wfirst = 1;
+	for (uint32_t f = 0; f < n->nfindings; f++)
+		put_warning(b, n->findings[f].code, n->findings[f].message, &wfirst);
+	if (p->why && p->code && (!n->nfindings || strcmp(p->code, n->findings[0].code) != 0))
+		put_warning(b, p->code, p->why, &wfirst);
+	sigma_buf_puts(b, "]}");
 }
 
 int certificate_build(char **out, char id[65], const judgement *j, const scan_set *s,
@@ -153,9 +244,14 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 		cJSON_AddBoolToObject(l, "resolved", s->graphs[i] != NULL);
 		cJSON_AddItemToArray(lockfiles, l);
 	}
-	cJSON *packages = cJSON_AddArrayToObject(c, "packages");
-	for (size_t i = 0; i < j->n; i++)
-		cJSON_AddItemToArray(packages, package_entry(&j->pkgs[i]));
+	sigma_buf packages = SIGMA_BUF_INIT;
+	sigma_buf_putc(&packages, '[');
+	for (size_t i = 0; i < j->n; i++) {
+		if (i)
+			sigma_buf_putc(&packages, ',');
+		put_package(&packages, &j->pkgs[i]);
+	}
+	sigma_buf_putc(&packages, ']');
 
 	cJSON *summary = cJSON_AddObjectToObject(c, "summary");
 	cJSON *depth = cJSON_AddObjectToObject(summary, "depth");
@@ -174,7 +270,8 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 	 * webhook service's job, so nothing is left out by the cap here. */
 	cJSON_AddNumberToObject(summary, "uncertified_cap", 0);
 
-	int rc = seal_object(out, id, c, "id", key);
+	int rc = seal_object_raw(out, id, c, "packages", packages.ptr, "id", key);
+	sigma_buf_dispose(&packages);
 	cJSON_Delete(c);
 	return rc;
 }

@@ -44,6 +44,8 @@ check "... while every submission has its certificate" \
 sqlite3 "$SIGMA_DB" "SELECT certificate FROM submission_certificates WHERE ref='refs/heads/other' ORDER BY issued_at LIMIT 1" > "$T/cert.json"
 check "a certificate read back from shared storage is whole: its id matches its content" \
 	bash -c "'$SIGMA_BIN' verify '$T/cert.json' | grep -q 'NOT SIGNED.*matches the content'"
+check "... and is exactly the canonical form an independent writer (Python json, sorted keys) produces" \
+	python3 -c "import json,sys; raw=open('$T/cert.json').read().strip(); sys.exit(0 if json.dumps(json.loads(raw), sort_keys=True, separators=(',', ':'), ensure_ascii=False) == raw else 1)"
 check "... and it lists all 1,244 packages" \
 	test "$(python3 -c "import json; print(len(json.load(open('$T/cert.json'))['packages']))")" -eq 1244
 check "... in a row far smaller than the certificate" \
