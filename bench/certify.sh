@@ -29,6 +29,14 @@ for t in "$here"/tests/fixtures/registry/npm/*.tgz; do
 	       "$sigma certify npm $name $version")
 done
 hyperfine -N --warmup 1 --runs 5 --export-markdown "$b/t1.md" "${args[@]}" > /dev/null
+# The council's throughput, from certify's own account (unpack + review time only).
+sqlite3 "$SIGMA_DB" "DELETE FROM certificates"
+pkgs=()
+for t in "$here"/tests/fixtures/registry/npm/*.tgz; do
+	base=$(basename "$t" .tgz); name=${base%-*}; pkgs+=("${name/__//}@${base##*-}")
+done
+review=$(for p in "${pkgs[@]}"; do "$sigma" certify npm "${p%@*}" "${p##*@}" 2>/dev/null; done | grep '^review:' |
+	awk '{mb += $2; ms += $7} END {printf "%.2f MB of unpacked source reviewed in %.0f ms: %.1f MB/s", mb, ms, mb / (ms / 1000)}')
 
 # 10,000 packages: a lockfile, and a registry that knows every one of them.
 python3 - "$b/big" <<'PY'
@@ -56,6 +64,8 @@ hyperfine -N --warmup 1 --runs 5 --export-markdown "$b/t3.md" -n "sigma scan, 10
 	echo "stand-in on 127.0.0.1; each run starts with the certificate deleted."
 	echo
 	cat "$b/t1.md"
+	echo
+	echo "Council throughput (unpack + eight reviewers, excluding fetch and the sandbox): $review."
 	echo
 	echo "Registry lookups: the same 10,000-package scan against an empty registry and against one that"
 	echo "holds a certificate for every package (the difference is the cost of finding them):"

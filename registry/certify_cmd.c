@@ -155,6 +155,9 @@ static void summary(const tally *t, const certifier *c)
 	        "%d uncertified (audit cap); %d reused; %u HTTP requests; %.2f s\n",
 	        t->total, t->total == 1 ? "" : "s", t->certified, t->flagged, t->blocked, t->errors, t->capped,
 	        t->reused, certifier_requests(c), secs);
+	if (t->review_ms > 0)
+		fprintf(t->tty ? stderr : stdout, "review: %.2f MB of source in %.0f ms (%.1f MB/s)\n", t->bytes / 1e6,
+		        t->review_ms, t->bytes / 1e6 / (t->review_ms / 1000.0));
 }
 
 /* ---------------------------------------------------------------- one package */
