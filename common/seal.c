@@ -62,8 +62,14 @@ int seal_object(char **out, char id[65], const cJSON *obj, const char *id_field,
 int seal_object_raw(char **out, char id[65], const cJSON *obj, const char *raw_key, const char *raw_value,
                     const char *id_field, const sigma_key *key)
 {
+	return seal_object_raws(out, id, obj, &raw_key, &raw_value, raw_key ? 1 : 0, id_field, key);
+}
+
+int seal_object_raws(char **out, char id[65], const cJSON *obj, const char *const *raw_keys,
+                     const char *const *raw_values, size_t nraw, const char *id_field, const sigma_key *key)
+{
 	size_t n = (size_t)cJSON_GetArraySize(obj), k = 0;
-	member *m = sigma_xcalloc(n + 3, sizeof *m);
+	member *m = sigma_xcalloc(n + nraw + 2, sizeof *m);
 	const cJSON *c;
 	int rc = 0;
 	cJSON_ArrayForEach(c, obj) {
@@ -75,7 +81,8 @@ int seal_object_raw(char **out, char id[65], const cJSON *obj, const char *raw_k
 		m[k].text = member_text(c->string, c);
 		k++;
 	}
-	if (raw_key) {
+	for (size_t r = 0; r < nraw; r++) {
+		const char *raw_key = raw_keys[r], *raw_value = raw_values[r];
 		cJSON *kv = cJSON_CreateString(raw_key);
 		char *kt = json_canonical(kv);
 		cJSON_Delete(kv);

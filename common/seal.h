@@ -25,6 +25,9 @@ int seal_object(char **out, char id[65], const cJSON *obj, const char *id_field,
  * rather than built as a cJSON tree. */
 int seal_object_raw(char **out, char id[65], const cJSON *obj, const char *raw_key, const char *raw_value,
                     const char *id_field, const sigma_key *key);
+/* The same with `nraw` ready members. */
+int seal_object_raws(char **out, char id[65], const cJSON *obj, const char *const *raw_keys,
+                     const char *const *raw_values, size_t nraw, const char *id_field, const sigma_key *key);
 
 /* Check a sealed certificate. 0 when the id matches and, if signed, the
  * signature verifies with one of `keys` (signer gets its key id; "" when

@@ -190,8 +190,8 @@ static void put_package(sigma_buf *b, const judged *p)
 	sigma_buf_puts(b, "]}");
 }
 
-int certificate_build(char **out, char id[65], const judgement *j, const scan_set *s,
-                      const cert_subject *subject, const sigma_key *key)
+/* The members every certificate has: schema, issued_at, tool, subject. */
+static cJSON *certificate_frame(const cert_subject *subject)
 {
 	cJSON *c = cJSON_CreateObject();
 	char now[32];
@@ -206,6 +206,34 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 	add_opt_string(subj, "ref", subject->ref);
 	add_opt_string(subj, "commit", subject->commit);
 	add_opt_string(subj, "tree", subject->tree);
+	return c;
+}
+
+void cert_reusable_dispose(cert_reusable *r)
+{
+	free(r->lockfiles);
+	free(r->packages);
+	free(r->summary);
+	memset(r, 0, sizeof *r);
+}
+
+int certificate_build_reused(char **out, char id[65], const cert_reusable *r, const cert_subject *subject,
+                             const sigma_key *key)
+{
+	cJSON *c = certificate_frame(subject);
+	cJSON_AddStringToObject(c, "decision", "accepted");
+	cJSON_AddArrayToObject(c, "reasons");
+	const char *keys[] = { "lockfiles", "packages", "summary" };
+	const char *values[] = { r->lockfiles, r->packages, r->summary };
+	int rc = seal_object_raws(out, id, c, keys, values, 3, "id", key);
+	cJSON_Delete(c);
+	return rc;
+}
+
+int certificate_build(char **out, char id[65], const judgement *j, const scan_set *s,
+                      const cert_subject *subject, const sigma_key *key, cert_reusable *keep)
+{
+	cJSON *c = certificate_frame(subject);
 
 	cJSON_AddStringToObject(c, "decision", j->rejected ? "rejected" : "accepted");
 	cJSON *reasons = cJSON_AddArrayToObject(c, "reasons");
@@ -270,6 +298,13 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 	 * webhook service's job, so nothing is left out by the cap here. */
 	cJSON_AddNumberToObject(summary, "uncertified_cap", 0);
 
+	if (keep) {
+		memset(keep, 0, sizeof *keep);
+		keep->lockfiles = json_canonical(lockfiles);
+		keep->summary = json_canonical(summary);
+		keep->packages = sigma_xstrdup(packages.ptr);
+		keep->npackages = j->n;
+	}
 	int rc = seal_object_raw(out, id, c, "packages", packages.ptr, "id", key);
 	sigma_buf_dispose(&packages);
 	cJSON_Delete(c);

@@ -17,9 +17,27 @@ typedef struct cert_subject {
 	const char *tree;     /* may be NULL */
 } cert_subject;
 
+/* The members of a certificate that depend only on the lockfiles and the
+ * registry, not on the commit: for a clean judgement (nothing refused,
+ * warned or unreadable) they can be reused as they are. Canonical texts. */
+typedef struct cert_reusable {
+	char *lockfiles;   /* the "lockfiles" array */
+	char *packages;    /* the "packages" array */
+	char *summary;     /* the "summary" object */
+	size_t npackages;
+} cert_reusable;
+
+void cert_reusable_dispose(cert_reusable *r);
+
 /* Build the certificate, sealed (common/seal.h) with `key` when it is not
- * NULL; *out (canonical JSON text) is the caller's. */
+ * NULL; *out (canonical JSON text) is the caller's. When `keep` is not
+ * NULL it receives the reusable members (the caller decides whether the
+ * judgement was clean enough to reuse them). */
 int certificate_build(char **out, char id[65], const judgement *j, const scan_set *s,
-                      const cert_subject *subject, const sigma_key *key);
+                      const cert_subject *subject, const sigma_key *key, cert_reusable *keep);
+
+/* An accepted certificate from reused members, for a new subject. */
+int certificate_build_reused(char **out, char id[65], const cert_reusable *r, const cert_subject *subject,
+                             const sigma_key *key);
 
 #endif

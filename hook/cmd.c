@@ -15,6 +15,9 @@
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <cjson/cJSON.h>
+#include "common/json.h"
+#include "common/buf.h"
 #include "common/cli.h"
 #include "common/config.h"
 #include "common/error.h"
@@ -137,6 +140,84 @@ typedef struct judge_args {
 	int scan;                /* `sigma scan` (stdout, "rejected") rather than the hook (stderr) */
 } judge_args;
 
+/* ---------------------------------------------------------------- reuse
+ *
+ * A clean judgement (no package blocked, flagged or with a rule finding, no
+ * unreadable lockfile) depends only on the lockfiles, the files their
+ * resolvers read, the registry's content and the settings: not on the
+ * commit, the ref or the old tip. Its certificate members are kept under a
+ * key made of exactly those, with the registry's generation number (bumped
+ * by every block, unblock and certificate), and reused whole: no graph is
+ * loaded and no package looked up. Anything that is not clean is judged
+ * afresh every time. */
+
+static int reuse_key(char out[80], registry *reg, const sigma_config *cfg, const scan_set *s)
+{
+	int64_t gen;
+	if (registry_generation(reg, &gen))
+		return SIGMA_ERROR;
+	sigma_buf b = SIGMA_BUF_INIT;
+	sigma_buf_printf(&b, "judged/1 gen=%lld policy=%d rules=%d depth=%d\n", (long long)gen, cfg->policy_all,
+	                 cfg->rules_reject, cfg->reject_depth);
+	for (size_t i = 0; i < s->nrefs; i++)
+		sigma_buf_printf(&b, "%s\t%s\t%s\t%s\n", s->refs[i].format->name, s->refs[i].path, s->refs[i].oid,
+		                 s->refs[i].manifest_oid);
+	char hex[65];
+	sigma_sha256_hex(b.ptr, b.len, hex);
+	snprintf(out, 80, "judged:%s", hex);
+	sigma_buf_dispose(&b);
+	return 0;
+}
+
+static int reuse_load(cert_reusable *out, registry *reg, sigma_repo *repo, const char *tree, const char *key)
+{
+	char *deps = NULL, *value = NULL, *packages = NULL;
+	int rc = SIGMA_ENOTFOUND;
+	cJSON *v = NULL;
+	if (registry_cache_get(reg, key, &deps, &value))
+		goto out;
+	v = cJSON_Parse(value);
+	const char *lockfiles = json_str(v, "lockfiles"), *summary = json_str(v, "summary");
+	const char *hash = json_str(v, "packages");
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "n");
+	if (!lockfiles || !summary || !hash || !cJSON_IsNumber(n) || (deps && !scan_deps_hold(repo, tree, deps)) ||
+	    registry_part_get(&packages, reg, hash))
+		goto out;
+	out->lockfiles = sigma_xstrdup(lockfiles);
+	out->summary = sigma_xstrdup(summary);
+	out->packages = packages;
+	out->npackages = (size_t)n->valuedouble;
+	packages = NULL;
+	rc = 0;
+out:
+	cJSON_Delete(v);
+	free(deps);
+	free(value);
+	free(packages);
+	return rc;
+}
+
+static void reuse_store(registry *reg, const char *key, const cert_reusable *keep, const scan_set *s)
+{
+	char hash[65];
+	if (registry_part_put(reg, hash, keep->packages, strlen(keep->packages)))
+		return;
+	sigma_buf deps = SIGMA_BUF_INIT;
+	for (size_t i = 0; i < s->nrefs; i++)
+		if (s->deps[i])
+			sigma_buf_puts(&deps, s->deps[i]);
+	cJSON *v = cJSON_CreateObject();
+	cJSON_AddStringToObject(v, "lockfiles", keep->lockfiles);
+	cJSON_AddStringToObject(v, "summary", keep->summary);
+	cJSON_AddStringToObject(v, "packages", hash);
+	cJSON_AddNumberToObject(v, "n", (double)keep->npackages);
+	char *text = cJSON_PrintUnformatted(v);
+	registry_cache_put(reg, key, deps.len ? deps.ptr : NULL, text);
+	free(text);
+	cJSON_Delete(v);
+	sigma_buf_dispose(&deps);
+}
+
 static int judge_commit(const judge_args *a)
 {
 	int64_t started = sigma_now_ms();
@@ -146,15 +227,27 @@ static int judge_commit(const judge_args *a)
 		return rc;
 	int have_base = a->base_commit && repo_commit_tree(base_tree, a->repo, a->base_commit) == 0;
 	scan_set now;
-	if ((rc = scan_tree(&now, a->repo, a->reg, tree, have_base ? base_tree : NULL)))
+	if ((rc = scan_tree_list(&now, a->repo, a->reg, tree, have_base ? base_tree : NULL)))
 		return rc;
 	before_ctx before = { .repo = a->repo, .reg = a->reg, .base_tree = have_base ? base_tree : NULL };
 	judgement j;
-	char *cert = NULL, id[65] = "";
-	rc = policy_judge(&j, a->cfg, a->reg, &now, load_before, &before);
-	if (!rc) {
-		cert_subject subj = { a->repository, a->ref, a->commit, tree };
-		rc = certificate_build(&cert, id, &j, &now, &subj, a->key);
+	memset(&j, 0, sizeof j);
+	char *cert = NULL, id[65] = "", key[80] = "";
+	cert_reusable keep;
+	memset(&keep, 0, sizeof keep);
+	cert_subject subj = { a->repository, a->ref, a->commit, tree };
+	int have_key = reuse_key(key, a->reg, a->cfg, &now) == 0;
+	int reused = have_key && reuse_load(&keep, a->reg, a->repo, tree, key) == 0;
+	if (reused) {
+		rc = certificate_build_reused(&cert, id, &keep, &subj, a->key);
+	} else {
+		scan_tree_resolve(&now, a->repo, a->reg, tree);
+		rc = policy_judge(&j, a->cfg, a->reg, &now, load_before, &before);
+		int clean = !rc && !j.candidates && !now.nerrors && !j.rejected;
+		if (!rc)
+			rc = certificate_build(&cert, id, &j, &now, &subj, a->key, clean && have_key ? &keep : NULL);
+		if (!rc && clean && have_key)
+			reuse_store(a->reg, key, &keep, &now);
 	}
 	if (!rc) {
 		/* The certificate is part of the answer: failing to keep it is an error. */
@@ -173,16 +266,17 @@ static int judge_commit(const judge_args *a)
 			report_ctx rctx = { .ref = a->ref, .commit = a->commit, .cert_id = id,
 			                    .on_error_accept = a->cfg->on_error_accept,
 			                    .gitlab = getenv("GL_USERNAME") != NULL, .verbose = 1,
-			                    .scan = a->scan };
+			                    .scan = a->scan, .npackages = reused ? keep.npackages : 0 };
 			report_print(a->scan ? stdout : stderr, &j, &now, &rctx);
 		}
 		rc = j.rejected ? 1 : 0;
 	}
 	if (getenv("SIGMA_TRACE"))
-		fprintf(stderr, "sigma: trace: %s lockfiles=%zu parsed=%zu cached=%d old_tip_scanned=%d ms=%lld\n",
-		        a->ref, now.nrefs, now.nrefs - (size_t)now.cache_hits - now.nerrors, now.cache_hits,
-		        before.loaded, (long long)(sigma_now_ms() - started));
+		fprintf(stderr, "sigma: trace: %s lockfiles=%zu parsed=%zu cached=%d old_tip_scanned=%d judgement=%s ms=%lld\n",
+		        a->ref, now.nrefs, reused ? 0 : now.nrefs - (size_t)now.cache_hits - now.nerrors, now.cache_hits,
+		        before.loaded, reused ? "reused" : "computed", (long long)(sigma_now_ms() - started));
 	free(cert);
+	cert_reusable_dispose(&keep);
 	judgement_dispose(&j);
 	scan_set_dispose(&now);
 	scan_set_dispose(&before.set);
@@ -407,7 +501,7 @@ int hook_scan_main(int argc, char **argv)
 		}
 		char *cert = NULL, id[65];
 		cert_subject subj = { path, NULL, NULL, NULL };
-		if ((rc = certificate_build(&cert, id, &j, &now, &subj, key))) {
+		if ((rc = certificate_build(&cert, id, &j, &now, &subj, key, NULL))) {
 			judgement_dispose(&j);
 			scan_set_dispose(&now);
 			goto fail;

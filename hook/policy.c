@@ -140,6 +140,7 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 	}
 
 	registry_snapshot_end(reg);
+	out->candidates = candidates;
 
 	/* Pass 2: only now, and only if something matters, ask what the old tip had. */
 	strmap had;

@@ -37,6 +37,7 @@ typedef struct judgement {
 	judged *pkgs;         /* one per (lockfile, package) */
 	size_t n;
 	size_t n_reject, n_warn;
+	size_t candidates;    /* packages blocked, flagged or with findings, whatever their effect */
 	size_t n_errors;      /* lockfiles that could not be resolved */
 	int error_rejects;    /* the errors alone reject (sigma.onError = reject) */
 	size_t per_depth[5];  /* 0, 1, 2, 3, deeper */

@@ -124,8 +124,8 @@ void report_print(FILE *out, const judgement *j, const scan_set *s, const report
 			fprintf(out, "%zu lockfile%s sigma could not read", j->n_errors, j->n_errors == 1 ? "" : "s");
 		fputc('\n', out);
 	} else if (j->n_warn || j->n_errors || ctx->verbose) {
-		size_t total = 0;
-		for (size_t i = 0; i < s->nrefs; i++)
+		size_t total = ctx->npackages;
+		for (size_t i = 0; !total && i < s->nrefs; i++)
 			total += s->graphs[i] ? s->graphs[i]->nnodes : 0;
 		fprintf(out, "sigma: %s%s accepted: %zu lockfile%s, %zu packages%s%zu warning%s\n", ctx->ref, shortc,
 		        s->nrefs, s->nrefs == 1 ? "" : "s", total, ", ", j->n_warn + j->n_errors,

@@ -17,6 +17,7 @@ typedef struct report_ctx {
 	int gitlab;             /* prefix the headline with GL-HOOK-ERR: */
 	int verbose;            /* also print the accepted case's summary line */
 	int scan;               /* `sigma scan`, not a push: word the headline so */
+	size_t npackages;       /* the package count when the graphs were not loaded */
 } report_ctx;
 
 void report_print(FILE *out, const judgement *j, const scan_set *s, const report_ctx *ctx);

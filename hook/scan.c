@@ -24,9 +24,12 @@ static void add_error(scan_set *s, const char *path, const char *message)
 
 void scan_set_dispose(scan_set *s)
 {
-	for (size_t i = 0; i < s->nrefs; i++)
+	for (size_t i = 0; i < s->nrefs; i++) {
 		graph_free(s->graphs ? s->graphs[i] : NULL);
+		free(s->deps ? s->deps[i] : NULL);
+	}
 	free(s->graphs);
+	free(s->deps);
 	lockfile_refs_free(s->refs, s->nrefs);
 	for (size_t i = 0; i < s->nerrors; i++) {
 		free(s->errors[i].path);
@@ -171,7 +174,7 @@ static int deps_hold(sigma_repo *r, const char *tree, const char *deps, const ch
 		char *want = sigma_xstrndup(tab + 1, (size_t)(nl - tab - 1));
 		int same;
 		if (strcmp(path, "@dir") == 0) {
-			same = strcmp(want, dir) == 0;
+			same = !dir || strcmp(want, dir) == 0;
 		} else {
 			char have[SIGMA_OID_HEX] = "-";
 			if (repo_read_path(NULL, have, r, tree, path) != 0)
@@ -185,6 +188,11 @@ static int deps_hold(sigma_repo *r, const char *tree, const char *deps, const ch
 		p = nl + 1;
 	}
 	return 1;
+}
+
+int scan_deps_hold(sigma_repo *r, const char *tree, const char *deps)
+{
+	return deps_hold(r, tree, deps, NULL);
 }
 
 /* ---------------------------------------------------------------- resolving */
@@ -221,6 +229,8 @@ static void graph_for_tree_ref(scan_set *s, size_t i, sigma_repo *r, registry *r
 	    graph_load(&s->graphs[i], value, strlen(value)) == 0) {
 		graph_set(&s->graphs[i]->lockfile, ref->path);
 		s->cache_hits++;
+		s->deps[i] = deps;
+		deps = NULL;
 		goto out;
 	}
 	sigma_buf lock, man;
@@ -245,6 +255,8 @@ static void graph_for_tree_ref(scan_set *s, size_t i, sigma_repo *r, registry *r
 		registry_cache_put(reg, key, rd.deps.len ? rd.deps.ptr : NULL, text);
 		free(text);
 	}
+	if (!rc && rd.deps.len)
+		s->deps[i] = sigma_xstrdup(rd.deps.ptr);
 	sigma_buf_dispose(&lock);
 	sigma_buf_dispose(&man);
 	sigma_buf_dispose(&rd.deps);
@@ -254,16 +266,30 @@ out:
 	free(value);
 }
 
-int scan_tree(scan_set *out, sigma_repo *r, registry *reg, const char *tree, const char *base_tree)
+int scan_tree_list(scan_set *out, sigma_repo *r, registry *reg, const char *tree, const char *base_tree)
 {
 	memset(out, 0, sizeof *out);
 	int rc = lockfile_list(&out->refs, &out->nrefs, r, reg, tree, base_tree);
 	if (rc)
 		return rc;
 	out->graphs = sigma_xcalloc(out->nrefs, sizeof *out->graphs);
-	for (size_t i = 0; i < out->nrefs; i++)
-		graph_for_tree_ref(out, i, r, reg, tree);
+	out->deps = sigma_xcalloc(out->nrefs, sizeof *out->deps);
 	return 0;
+}
+
+void scan_tree_resolve(scan_set *s, sigma_repo *r, registry *reg, const char *tree)
+{
+	for (size_t i = 0; i < s->nrefs; i++)
+		if (!s->graphs[i])
+			graph_for_tree_ref(s, i, r, reg, tree);
+}
+
+int scan_tree(scan_set *out, sigma_repo *r, registry *reg, const char *tree, const char *base_tree)
+{
+	int rc = scan_tree_list(out, r, reg, tree, base_tree);
+	if (!rc)
+		scan_tree_resolve(out, r, reg, tree);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- directories */
@@ -322,6 +348,7 @@ int scan_dir(scan_set *out, const char *root)
 	if (out->nrefs)
 		qsort(out->refs, out->nrefs, sizeof *out->refs, ref_cmp);
 	out->graphs = sigma_xcalloc(out->nrefs, sizeof *out->graphs);
+	out->deps = sigma_xcalloc(out->nrefs, sizeof *out->deps);
 	for (size_t i = 0; i < out->nrefs; i++) {
 		lockfile_ref *ref = &out->refs[i];
 		sigma_buf lock, man;

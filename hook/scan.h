@@ -29,6 +29,8 @@ typedef struct scan_set {
 	scan_error *errors;
 	size_t nerrors;
 	int cache_hits;          /* lockfiles served from the parse cache */
+	char **deps;             /* deps[i]: other files refs[i]'s resolver read
+	                            ("path\toid\n" lines, "@dir\tDIR" last), or NULL */
 } scan_set;
 
 /* Resolve every lockfile of `tree`. `reg` (may be NULL) provides the
@@ -36,6 +38,15 @@ typedef struct scan_set {
  * starting point for a diff. Lockfile errors go into out->errors; the
  * return value is negative only when the tree itself cannot be read. */
 int scan_tree(scan_set *out, sigma_repo *r, registry *reg, const char *tree, const char *base_tree);
+
+/* The two halves of scan_tree: the lockfile list only (graphs left NULL),
+ * then the graphs of that list. */
+int scan_tree_list(scan_set *out, sigma_repo *r, registry *reg, const char *tree, const char *base_tree);
+void scan_tree_resolve(scan_set *s, sigma_repo *r, registry *reg, const char *tree);
+
+/* Non-zero when the files a resolver read (a deps text as in scan_set)
+ * are still the same blobs in `tree`. */
+int scan_deps_hold(sigma_repo *r, const char *tree, const char *deps);
 
 /* The same for a directory on disk (no cache; .git and node_modules skipped). */
 int scan_dir(scan_set *out, const char *root);

@@ -56,11 +56,22 @@ static const char *const migrations[] = {
 	"    ELSE CAST(substr(CAST(s.certificate AS BLOB), 1, s.part_at) || p.body ||"
 	"              substr(CAST(s.certificate AS BLOB), s.part_at + 1) AS TEXT) END AS certificate"
 	"  FROM submissions s LEFT JOIN certificate_parts p ON p.hash = s.part_hash;",
+	/* 4: a generation number that every change to what lookups can return
+	 * bumps, so a judgement cached under one generation is never reused
+	 * after a block, an unblock or a new certificate. */
+	"CREATE TABLE generation(id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);"
+	"INSERT INTO generation VALUES (1, 0);"
+	"CREATE TRIGGER blocks_ins AFTER INSERT ON blocks BEGIN UPDATE generation SET n = n + 1; END;"
+	"CREATE TRIGGER blocks_upd AFTER UPDATE ON blocks BEGIN UPDATE generation SET n = n + 1; END;"
+	"CREATE TRIGGER blocks_del AFTER DELETE ON blocks BEGIN UPDATE generation SET n = n + 1; END;"
+	"CREATE TRIGGER certs_ins AFTER INSERT ON certificates BEGIN UPDATE generation SET n = n + 1; END;"
+	"CREATE TRIGGER certs_upd AFTER UPDATE ON certificates BEGIN UPDATE generation SET n = n + 1; END;"
+	"CREATE TRIGGER certs_del AFTER DELETE ON certificates BEGIN UPDATE generation SET n = n + 1; END;",
 };
 
 enum {
 	ST_LOOKUP, ST_LOOKUP_CERT, ST_BLOCK, ST_UNBLOCK, ST_CERT_PUT, ST_CACHE_GET, ST_CACHE_PUT,
-	ST_SUB_PUT, ST_SUB_GET, ST_PART_HAS, ST_PART_PUT, ST_KEYS, ST_CERT_BODY, ST_BLOCKS_OF, ST__COUNT
+	ST_SUB_PUT, ST_SUB_GET, ST_PART_HAS, ST_PART_PUT, ST_PART_GET, ST_GENERATION, ST_KEYS, ST_CERT_BODY, ST_BLOCKS_OF, ST__COUNT
 };
 
 static const char *const statements[ST__COUNT] = {
@@ -92,6 +103,8 @@ static const char *const statements[ST__COUNT] = {
 		"SELECT certificate FROM submission_certificates WHERE commit_oid=?1 ORDER BY issued_at DESC LIMIT 1",
 	[ST_PART_HAS] = "SELECT 1 FROM certificate_parts WHERE hash=?1",
 	[ST_PART_PUT] = "INSERT OR IGNORE INTO certificate_parts(hash, body) VALUES (?1, ?2)",
+	[ST_PART_GET] = "SELECT body FROM certificate_parts WHERE hash=?1",
+	[ST_GENERATION] = "SELECT n FROM generation WHERE id = 1",
 	[ST_KEYS] =
 		"SELECT ecosystem, name, version FROM certificates"
 		" WHERE (?1 IS NULL OR ecosystem=?1) AND (?2 IS NULL OR name=?2) AND (?3 IS NULL OR version=?3)"
@@ -785,5 +798,45 @@ int registry_certificates_of(registry *r, const char *ecosystem, const char *nam
 	if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
 		rc = db_fail(r, "read certificates");
 	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- generation and parts */
+
+int registry_generation(registry *r, int64_t *out)
+{
+	sqlite3_stmt *s = stmt(r, ST_GENERATION);
+	if (!s)
+		return db_fail(r, "read the registry generation");
+	int rc = sqlite3_step(s) == SQLITE_ROW ? 0 : db_fail(r, "read the registry generation");
+	if (!rc)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc;
+}
+
+int registry_part_put(registry *r, char hash[65], const char *text, size_t len)
+{
+	sigma_sha256_hex(text, len, hash);
+	sqlite3_stmt *s = stmt(r, ST_PART_PUT);
+	if (!s)
+		return db_fail(r, "store a certificate part");
+	bind_text(s, 1, hash);
+	sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
+	return step_done(r, s, "store a certificate part");
+}
+
+int registry_part_get(char **out, registry *r, const char *hash)
+{
+	sqlite3_stmt *s = stmt(r, ST_PART_GET);
+	if (!s)
+		return db_fail(r, "read a certificate part");
+	bind_text(s, 1, hash);
+	int rc = SIGMA_ENOTFOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*out = sigma_xstrdup(col_text(s, 0));
+		rc = 0;
+	}
+	sqlite3_reset(s);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #ifndef SIGMA_REGISTRY_DB_H
 #define SIGMA_REGISTRY_DB_H
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct registry registry;
 
@@ -28,7 +29,7 @@ enum {
 };
 
 /* The schema version this build writes. */
-#define REGISTRY_SCHEMA_VERSION 3
+#define REGISTRY_SCHEMA_VERSION 4
 
 /* Open (creating the file, its directory and the schema when missing, unless
  * READONLY). *out is the caller's (registry_close). 0, SIGMA_ENOTFOUND
@@ -99,6 +100,15 @@ int registry_submission_get(char **out, registry *r, const char *commit);
  * per statement (the difference is most of a lookup's cost). */
 int registry_snapshot_begin(registry *r);
 void registry_snapshot_end(registry *r);
+
+/* A number that changes whenever a block or a certificate is written or
+ * removed: everything a lookup can return is the same while it is. */
+int registry_generation(registry *r, int64_t *out);
+
+/* Content-addressed certificate parts (hash = hex SHA-256 of the text). */
+int registry_part_put(registry *r, char hash[65], const char *text, size_t len);
+/* SIGMA_ENOTFOUND when there is no such part. */
+int registry_part_get(char **out, registry *r, const char *hash);
 
 /* Run `fn` inside one IMMEDIATE transaction (so bulk imports are atomic and
  * fast); rolls back when fn returns non-zero. */

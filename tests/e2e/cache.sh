@@ -15,15 +15,34 @@ check "the first push parses the lockfile" grep -q "refs/heads/main lockfiles=1 
 
 git checkout -q -b other && echo x > X && git add -A && git commit -qm x
 git push -q origin other 2> "$T/out"
-check "the same lockfile on another branch is a cache hit" grep -q "refs/heads/other lockfiles=1 parsed=0 cached=1" "$T/out"
+check "the same lockfile on another branch parses nothing and reuses the clean judgement" \
+	grep -q "refs/heads/other lockfiles=1 parsed=0 .*judgement=reused" "$T/out"
 
 for i in $(seq 1 50); do echo "$i" > "file$i"; git add -A; git commit -qm "commit $i"; done
 git push -q origin other 2> "$T/out"
-check "50 commits that leave the lockfile alone parse nothing" grep -q "lockfiles=1 parsed=0 cached=1" "$T/out"
+check "50 commits that leave the lockfile alone parse nothing" grep -q "lockfiles=1 parsed=0 .*judgement=reused" "$T/out"
 
 server2=$(new_server second)
 git push -q "$server2" other 2> "$T/out"
-check "another repository with the same lockfile blob reuses the parse" grep -q "parsed=0 cached=1" "$T/out"
+check "another repository with the same lockfile blob reuses the work" grep -q "parsed=0 .*judgement=reused" "$T/out"
+
+# A judgement is reused only while the registry is unchanged: after a block
+# of a package in the lockfile, the same lockfile pushed to a repository
+# that never had it is refused, reuse or not.
+sigma registry block npm webpack 4.29.6 --reason "test: reuse must not hide this" > /dev/null
+fresh=$(new_server fresh)
+if git push "$fresh" other > "$T/out" 2>&1; then nok "after a block, the same lockfile is judged again and refused"; else ok "after a block, the same lockfile is judged again and refused"; fi
+check "... naming webpack" grep -q "x webpack@4.29.6" "$T/out"
+check "... with the graph from the parse cache and the judgement computed" grep -q "parsed=0 cached=1 .*judgement=computed" "$T/out"
+git checkout -q -b third && echo t > T && git add -A && git commit -qm t
+git push -q origin third 2> "$T/out"
+check "where it was already there, it warns (judged afresh, not reused)" \
+	bash -c "grep -q 'already there before this push' '$T/out' && grep -q 'judgement=computed' '$T/out'"
+sigma registry unblock npm webpack 4.29.6 > /dev/null
+fresh2=$(new_server fresh2)
+git push -q "$fresh2" third 2> "$T/out"
+check "after the unblock the lockfile is clean again: accepted" grep -q "accepted: 1 lockfile, 1244 packages, 0 warnings" "$T/out"
+git checkout -q other
 
 # A changed manifest is a different cache key: the graph is parsed again.
 sed -i 's/"name": *"react-webpack-app"/"name":"renamed"/' package.json
@@ -31,7 +50,7 @@ git add -A && git commit -qm rename && git push -q origin other 2> "$T/out"
 check "a changed package.json next to the lockfile is parsed again" grep -q "parsed=1 cached=0" "$T/out"
 
 # A corrupt cache row is not trusted: it is parsed again and overwritten.
-sqlite3 "$SIGMA_DB" "UPDATE cache SET value='{\"n\":7}' WHERE key LIKE 'lock:%'"
+sqlite3 "$SIGMA_DB" "UPDATE cache SET value='{\"n\":7}' WHERE key LIKE 'lock:%' OR key LIKE 'judged:%'"
 echo y > Y && git add -A && git commit -qm y && git push -q origin other 2> "$T/out"
 check "a corrupt cache entry is re-parsed, not trusted" grep -q "parsed=1 cached=0" "$T/out"
 # Certificates share their packages list: the react app's 1,244 packages are
