@@ -22,7 +22,7 @@ LAZY_PKGS  := libcurl libarchive libmicrohttpd
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS))) -ldl -lpthread
 
 WARN     := -Wall -Wextra -Werror=shadow -Werror=missing-prototypes \
-            -Werror=format -Werror=implicit-function-declaration -Wno-unused-parameter -Wno-format-truncation
+            -Werror=format -Werror=implicit-function-declaration -Wno-unused-parameter -Wno-format-truncation -Wno-unknown-warning-option
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. $(PKG_CFLAGS)
 LDLIBS   := $(PKG_LIBS) -lm

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include "common/config.h"
 #include "common/error.h"
 #include "common/json.h"
 #include "common/sign.h"
@@ -153,4 +154,21 @@ int sign_public_pem(char **out, const sigma_key *k)
 	*out = sigma_xstrndup(data, (size_t)n);
 	BIO_free(bio);
 	return 0;
+}
+
+int sign_key_load_configured(sigma_key **out, const sigma_config *cfg)
+{
+	char *path = NULL;
+	int explicit = 0;
+	*out = NULL;
+	int rc = config_signing_key_path(&path, &explicit, cfg);
+	if (!rc) {
+		rc = sign_key_load_private(out, path);
+		if (rc == SIGMA_ENOTFOUND && !explicit)
+			rc = 0;
+		else if (rc)
+			sigma_error_wrap(rc, "sigma.signingKey: ");
+	}
+	free(path);
+	return rc;
 }

@@ -28,6 +28,13 @@ int sign_data(char **out, const sigma_key *k, const void *data, size_t len);
 /* 0 when `sig_b64` is k's signature of `data`, SIGMA_EINVALID otherwise. */
 int sign_verify(const sigma_key *k, const void *data, size_t len, const char *sig_b64);
 
+/* The signing key the settings name (sigma.signingKey, else the default
+ * path): *out is NULL when the default path holds none. A key the settings
+ * name but that cannot be loaded is an error, so that certificates never
+ * silently lose their signature. */
+struct sigma_config;
+int sign_key_load_configured(sigma_key **out, const struct sigma_config *cfg);
+
 /* The public key's path for a private key path: "dir/signing.key" ->
  * "dir/signing.pub"; any other name gets ".pub" added. Caller frees. */
 char *sign_public_path(const char *private_path);

@@ -69,51 +69,6 @@ static void arm_deadline(const sigma_config *cfg)
 
 /* ---------------------------------------------------------------- shared */
 
-typedef struct before_ctx {
-	sigma_repo *repo;
-	registry *reg;
-	const char *base_tree;   /* NULL: nothing before */
-	scan_set set;
-	int loaded;
-} before_ctx;
-
-static const scan_set *load_before(void *ctx)
-{
-	before_ctx *b = ctx;
-	if (!b->base_tree)
-		return NULL;
-	if (!b->loaded) {
-		b->loaded = 1;
-		if (scan_tree(&b->set, b->repo, b->reg, b->base_tree, NULL) != 0) {
-			/* Unreadable old tip: judge everything as introduced (stricter). */
-			scan_set_dispose(&b->set);
-			b->base_tree = NULL;
-			return NULL;
-		}
-	}
-	return &b->set;
-}
-
-/* The signing key, when there is one. A key that the settings name but
- * that cannot be loaded is an error (certificates would silently lose
- * their signature); the default path simply may not exist. */
-static int load_signing_key(sigma_key **out, const sigma_config *cfg)
-{
-	char *path = NULL;
-	int explicit = 0;
-	*out = NULL;
-	int rc = config_signing_key_path(&path, &explicit, cfg);
-	if (!rc) {
-		rc = sign_key_load_private(out, path);
-		if (rc == SIGMA_ENOTFOUND && !explicit)
-			rc = 0;
-		else if (rc)
-			sigma_error_wrap(rc, "sigma.signingKey: ");
-	}
-	free(path);
-	return rc;
-}
-
 static const char *repository_name(const char *gitdir)
 {
 	const char *names[] = { "GL_PROJECT_PATH", "GITEA_REPO_NAME", "GITHUB_REPO_NAME" };
@@ -229,7 +184,7 @@ static int judge_commit(const judge_args *a)
 	scan_set now;
 	if ((rc = scan_tree_list(&now, a->repo, a->reg, tree, have_base ? base_tree : NULL)))
 		return rc;
-	before_ctx before = { .repo = a->repo, .reg = a->reg, .base_tree = have_base ? base_tree : NULL };
+	scan_lazy before = { .repo = a->repo, .reg = a->reg, .tree = have_base ? base_tree : NULL };
 	judgement j;
 	memset(&j, 0, sizeof j);
 	char *cert = NULL, id[65] = "", key[80] = "";
@@ -242,7 +197,7 @@ static int judge_commit(const judge_args *a)
 		rc = certificate_build_reused(&cert, id, &keep, &subj, a->key);
 	} else {
 		scan_tree_resolve(&now, a->repo, a->reg, tree);
-		rc = policy_judge(&j, a->cfg, a->reg, &now, load_before, &before);
+		rc = policy_judge(&j, a->cfg, a->reg, &now, scan_lazy_get, &before);
 		int clean = !rc && !j.candidates && !now.nerrors && !j.rejected;
 		if (!rc)
 			rc = certificate_build(&cert, id, &j, &now, &subj, a->key, clean && have_key ? &keep : NULL);
@@ -353,7 +308,7 @@ int hook_prereceive_main(int argc, char **argv)
 	}
 	arm_deadline(&cfg);
 	if ((rc = config_db_path(&dbpath, db, &cfg)) || (rc = registry_open(&reg, dbpath, REGISTRY_READWRITE)) ||
-	    (rc = load_signing_key(&key, &cfg))) {
+	    (rc = sign_key_load_configured(&key, &cfg))) {
 		status = internal_error(&cfg);
 		goto out;
 	}
@@ -478,7 +433,7 @@ int hook_scan_main(int argc, char **argv)
 	if ((rc = config_load(&cfg, repo ? repo_gitdir(repo) : NULL)) ||
 	    (rc = config_db_path(&dbpath, db, &cfg)) ||
 	    (rc = registry_open(&reg, dbpath, REGISTRY_READWRITE)) ||
-	    (rc = load_signing_key(&key, &cfg)))
+	    (rc = sign_key_load_configured(&key, &cfg)))
 		goto fail;
 	if (repo) {
 		char commit[SIGMA_OID_HEX], base[SIGMA_OID_HEX];

@@ -292,6 +292,22 @@ int scan_tree(scan_set *out, sigma_repo *r, registry *reg, const char *tree, con
 	return rc;
 }
 
+const scan_set *scan_lazy_get(void *ctx)
+{
+	scan_lazy *b = ctx;
+	if (!b->tree)
+		return NULL;
+	if (!b->loaded) {
+		b->loaded = 1;
+		if (scan_tree(&b->set, b->repo, b->reg, b->tree, NULL) != 0) {
+			scan_set_dispose(&b->set);
+			b->tree = NULL;
+			return NULL;
+		}
+	}
+	return &b->set;
+}
+
 /* ---------------------------------------------------------------- directories */
 
 static int walk_dir(scan_set *s, const char *root, const char *rel, int depth)

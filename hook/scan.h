@@ -48,6 +48,22 @@ void scan_tree_resolve(scan_set *s, sigma_repo *r, registry *reg, const char *tr
  * are still the same blobs in `tree`. */
 int scan_deps_hold(sigma_repo *r, const char *tree, const char *deps);
 
+/* The old tip's scan, made only when a judgement asks for it (it costs a
+ * tree diff and maybe parses). Fill repo, reg and tree (NULL: nothing
+ * before), pass scan_lazy_get as the policy's policy_before_fn with the
+ * struct as its context, and scan_set_dispose(&lazy.set) afterwards. An
+ * unreadable old tip counts as nothing before, which is the stricter
+ * reading: everything is then introduced. */
+typedef struct scan_lazy {
+	sigma_repo *repo;
+	registry *reg;
+	const char *tree;
+	scan_set set;
+	int loaded;
+} scan_lazy;
+
+const scan_set *scan_lazy_get(void *ctx);
+
 /* The same for a directory on disk (no cache; .git and node_modules skipped). */
 int scan_dir(scan_set *out, const char *root);
 

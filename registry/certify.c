@@ -354,17 +354,8 @@ static cJSON *base_certificate(const certify_request *req, const char *name, con
 static int signing_key(const sigma_key **out, certifier *c)
 {
 	if (!c->key_loaded) {
-		char *path = NULL;
-		int explicit = 0;
 		c->key_loaded = 1;
-		int rc = config_signing_key_path(&path, &explicit, c->cfg);
-		if (!rc) {
-			rc = sign_key_load_private(&c->key, path);
-			if (rc == SIGMA_ENOTFOUND && !explicit)
-				rc = 0;
-		}
-		free(path);
-		c->key_rc = rc;
+		c->key_rc = sign_key_load_configured(&c->key, c->cfg);
 	}
 	*out = c->key;
 	return c->key_rc;

@@ -198,49 +198,6 @@ static int finish_error(worker *w, const webhook_job *job, const webhook_forge *
 	return rc;
 }
 
-typedef struct before_ctx {
-	sigma_repo *repo;
-	registry *reg;
-	const char *base_tree;
-	scan_set set;
-	int loaded;
-} before_ctx;
-
-static const scan_set *load_before(void *ctx)
-{
-	before_ctx *b = ctx;
-	if (!b->base_tree)
-		return NULL;
-	if (!b->loaded) {
-		b->loaded = 1;
-		if (scan_tree(&b->set, b->repo, b->reg, b->base_tree, NULL) != 0) {
-			scan_set_dispose(&b->set);
-			b->base_tree = NULL;
-			return NULL;
-		}
-	}
-	return &b->set;
-}
-
-/* The signing key the settings name (an error when named but unloadable,
- * since certificates would silently lose their signature), or NULL when
- * the default path holds none: the same rule as the hook's. */
-static int signing_key(sigma_key **out, const sigma_config *cfg)
-{
-	char *path = NULL;
-	int explicit = 0;
-	*out = NULL;
-	int rc = config_signing_key_path(&path, &explicit, cfg);
-	if (!rc) {
-		rc = sign_key_load_private(out, path);
-		if (rc == SIGMA_ENOTFOUND && !explicit)
-			rc = 0;
-		else if (rc)
-			sigma_error_wrap(rc, "sigma.signingKey: ");
-	}
-	free(path);
-	return rc;
-}
 
 static unsigned mirror_lock_index(const char *path)
 {
@@ -343,7 +300,7 @@ static int run_event_job(worker *w, const webhook_job *job)
 	int rc, have_judgement = 0, have_scan = 0;
 	judgement j;
 	scan_set now;
-	before_ctx before;
+	scan_lazy before;
 	memset(&cfg, 0, sizeof cfg);
 	memset(&before, 0, sizeof before);
 	memset(&j, 0, sizeof j);
@@ -395,7 +352,7 @@ static int run_event_job(worker *w, const webhook_job *job)
 	if ((rc = repo_open_path(&repo, gitdir)) || (rc = repo_commit(commit, repo, ev.sha)) ||
 	    (rc = repo_commit_tree(tree, repo, commit)) ||
 	    (rc = config_load(&cfg, mapped && mapped->path ? repo_gitdir(repo) : NULL)) ||
-	    (rc = signing_key(&key, &cfg))) {
+	    (rc = sign_key_load_configured(&key, &cfg))) {
 		rc = finish_error(w, job, f, &ev, sigma_error_last());
 		goto out;
 	}
@@ -409,8 +366,8 @@ static int run_event_job(worker *w, const webhook_job *job)
 	have_scan = 1;
 	before.repo = repo;
 	before.reg = w->reg;
-	before.base_tree = have_base ? base_tree : NULL;
-	if ((rc = policy_judge(&j, &cfg, w->reg, &now, load_before, &before))) {
+	before.tree = have_base ? base_tree : NULL;
+	if ((rc = policy_judge(&j, &cfg, w->reg, &now, scan_lazy_get, &before))) {
 		rc = finish_error(w, job, f, &ev, sigma_error_last());
 		goto out;
 	}
@@ -436,7 +393,7 @@ static int run_event_job(worker *w, const webhook_job *job)
 	if (certified > 0) {
 		judgement_dispose(&j);
 		have_judgement = 0;
-		if ((rc = policy_judge(&j, &cfg, w->reg, &now, load_before, &before))) {
+		if ((rc = policy_judge(&j, &cfg, w->reg, &now, scan_lazy_get, &before))) {
 			rc = finish_error(w, job, f, &ev, sigma_error_last());
 			goto out;
 		}
