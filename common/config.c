@@ -85,6 +85,13 @@ static int get_timeout(int *out, git_config *cfg, const char *key)
 	return rc;
 }
 
+static int note_forge(const git_config_entry *e, void *payload)
+{
+	(void)e;
+	*(int *)payload = 1;
+	return 1; /* one is enough: stop */
+}
+
 int config_load(sigma_config *out, const char *gitdir)
 {
 	git_config *cfg = NULL;
@@ -116,6 +123,8 @@ int config_load(sigma_config *out, const char *gitdir)
 			goto out;
 		}
 	}
+	if (git_config_foreach_match(cfg, "^forge\\..*\\.type$", note_forge, &out->has_forges) < 0)
+		git_error_clear();
 	out->database = get_string(cfg, "sigma.database");
 	out->npm_registry = get_string(cfg, "sigma.npmRegistry");
 	out->pypi_index = get_string(cfg, "sigma.pypiIndex");

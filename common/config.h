@@ -20,6 +20,7 @@ typedef struct sigma_config {
 	char *pypi_index;      /* sigma.pypiIndex, or NULL */
 	char *signing_key;     /* sigma.signingKey: the Ed25519 private key, or NULL */
 	char *system_path;     /* the system file actually read, or NULL */
+	int has_forges;        /* some [forge "NAME"] section exists: sigma serve is set up */
 } sigma_config;
 
 /* Fill *out with defaults, then read the system file and, when `gitdir` is

@@ -209,8 +209,9 @@ static int judge_commit(const judge_args *a)
 		rc = registry_submission_put(a->reg, a->repository, a->ref, a->commit, id,
 		                             j.rejected ? "rejected" : "accepted", cert);
 		/* An accepted push leaves an outbox row for `sigma serve` to post its
-		 * status. Best effort: a failure here never refuses the push. */
-		if (!rc && !a->scan && !j.rejected &&
+		 * status, when a forge is configured for it to post to. Best effort:
+		 * a failure here never refuses the push. */
+		if (!rc && !a->scan && !j.rejected && a->cfg->has_forges &&
 		    webhook_outbox_add_push(registry_path(a->reg), a->repository, a->ref, a->commit, id, "accepted") != 0)
 			sigma_error_clear();
 	}
