@@ -26,7 +26,7 @@ git add -A && git commit -qm "initial"
 if push origin main; then ok "a clean push is accepted"; else nok "a clean push is accepted"; cat "$T/out"; fi
 
 check "with no forge configured, an accepted push leaves no outbox row (nothing would read it)" \
-	test -z "$(sqlite3 "$SIGMA_DB" "SELECT name FROM sqlite_master WHERE name = 'outbox'")"
+	test "$(sqlite3 "$SIGMA_DB" "SELECT count(*) FROM sqlite_master WHERE name = 'webhook_jobs'")" = 0
 
 # --- a blocked direct dependency ---------------------------------------------
 sigma registry block npm left-pad 1.3.0 --reason "unpublished and republished with a miner" >/dev/null
