@@ -90,7 +90,9 @@ graph_kind lockfile_js_spec_kind(const char *spec)
 			return GRAPH_KIND_GIT;
 		return GRAPH_KIND_TARBALL;
 	}
-	if (spec[0] == '.' || spec[0] == '/' || spec[0] == '~')
+	/* A path: "./x", "../x", "/x", "~/x" ("~1.2.3" is a tilde range, not a path). */
+	if (spec[0] == '/' || sigma_startswith(spec, "./") || sigma_startswith(spec, "../") ||
+	    sigma_startswith(spec, "~/") || !strcmp(spec, ".") || !strcmp(spec, ".."))
 		return GRAPH_KIND_FILE;
 	if (github_shorthand(spec))
 		return GRAPH_KIND_GIT;

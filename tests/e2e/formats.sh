@@ -27,6 +27,11 @@ PY
 	else
 		nok "$project: a clean push is accepted"; sed 's/^/# /' "$T/out" | head -5
 	fi
+	# The JS projects are clean: any warning there is a false positive.
+	case $project in
+	python/*) ;;
+	*) check "$project: ... with no warning" grep -q "accepted: .* 0 warnings" "$T/out" ;;
+	esac
 	sigma registry block "$eco" "$name" '*' --reason "test block of $name" > /dev/null
 	server2=$(new_server "$slug-2")
 	if (cd "$work" && git push "$server2" main > "$T/out" 2>&1); then
