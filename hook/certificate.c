@@ -77,18 +77,23 @@ static void put_str_or_null(sigma_buf *b, const char *v)
 		sigma_buf_puts(b, "null");
 }
 
-/* "name@version", or the bare name when no version is pinned. */
+/* "name@version", or the bare name when no version is pinned. Names and
+ * versions need no escaping in practice, but go through json_put_string
+ * all the same; the '@' join is built in a stack buffer. */
 static void put_ref(sigma_buf *b, const graph_node *n)
 {
-	char stack[256];
-	int len = snprintf(stack, sizeof stack, n->version[0] ? "%s@%s" : "%s", n->name, n->version);
-	if (len >= 0 && (size_t)len < sizeof stack) {
-		json_put_string(b, stack);
+	size_t a = strlen(n->name), v = strlen(n->version);
+	char stack[256], *s = a + v + 2 <= sizeof stack ? stack : sigma_xmalloc(a + v + 2);
+	memcpy(s, n->name, a);
+	if (v) {
+		s[a] = '@';
+		memcpy(s + a + 1, n->version, v + 1);
 	} else {
-		char *s = sigma_xasprintf(n->version[0] ? "%s@%s" : "%s", n->name, n->version);
-		json_put_string(b, s);
-		free(s);
+		s[a] = '\0';
 	}
+	json_put_string(b, s);
+	if (s != stack)
+		free(s);
 }
 
 static void put_chain(sigma_buf *b, const sigma_graph *g, uint32_t node)

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "common/buf.h"
 #include "common/error.h"
+#include "common/json.h"
 #include "common/util.h"
 #include "hook/graph.h"
 
@@ -302,52 +304,61 @@ void graph_chain(const sigma_graph *g, uint32_t i, uint32_t *out, uint32_t *n)
 
 /* ---------------------------------------------------------------- cache form */
 
-static void put_str(cJSON *o, const char *key, const char *v)
+/* The cache form is JSON (graph_load reads it with cJSON), written here
+ * directly into a buffer: on a cold push it is written for every lockfile,
+ * and building a cJSON tree of a 1,250-package graph first cost as much as
+ * parsing the lockfile. */
+static void put_member(sigma_buf *b, const char *key, const char *v)
 {
-	if (v)
-		cJSON_AddStringToObject(o, key, v);
+	if (!v)
+		return;
+	sigma_buf_printf(b, ",\"%s\":", key);
+	json_put_string(b, v);
 }
 
 char *graph_save(const sigma_graph *g)
 {
-	cJSON *root = cJSON_CreateObject();
-	put_str(root, "lockfile", g->lockfile);
-	put_str(root, "ecosystem", g->ecosystem);
-	put_str(root, "format", g->format);
-	cJSON *nodes = cJSON_AddArrayToObject(root, "n");
+	sigma_buf b = SIGMA_BUF_INIT;
+	sigma_buf_puts(&b, "{\"lockfile\":");
+	json_put_string(&b, g->lockfile ? g->lockfile : "");
+	put_member(&b, "ecosystem", g->ecosystem);
+	put_member(&b, "format", g->format);
+	sigma_buf_puts(&b, ",\"n\":[");
 	for (uint32_t i = 0; i < g->nnodes; i++) {
 		const graph_node *n = &g->nodes[i];
-		cJSON *o = cJSON_CreateObject();
-		put_str(o, "n", n->name);
-		put_str(o, "v", n->version);
-		put_str(o, "a", n->alias);
-		put_str(o, "s", n->spec);
-		put_str(o, "i", n->integrity);
-		put_str(o, "r", n->resolved);
+		sigma_buf_puts(&b, i ? ",{\"n\":" : "{\"n\":");
+		json_put_string(&b, n->name);
+		put_member(&b, "v", n->version);
+		put_member(&b, "a", n->alias);
+		put_member(&b, "s", n->spec);
+		put_member(&b, "i", n->integrity);
+		put_member(&b, "r", n->resolved);
 		if (n->kind)
-			put_str(o, "k", graph_kind_name(n->kind));
+			put_member(&b, "k", graph_kind_name(n->kind));
 		int flags = n->dev | n->optional << 1 | n->peer << 2 | n->direct << 3;
 		if (flags)
-			cJSON_AddNumberToObject(o, "f", flags);
+			sigma_buf_printf(&b, ",\"f\":%d", flags);
 		if (n->ndeps) {
-			cJSON *d = cJSON_AddArrayToObject(o, "d");
+			sigma_buf_puts(&b, ",\"d\":[");
 			for (uint32_t e = 0; e < n->ndeps; e++)
-				cJSON_AddItemToArray(d, cJSON_CreateNumber(n->deps[e]));
+				sigma_buf_printf(&b, e ? ",%u" : "%u", n->deps[e]);
+			sigma_buf_putc(&b, ']');
 		}
 		if (n->nfindings) {
-			cJSON *fa = cJSON_AddArrayToObject(o, "x");
+			sigma_buf_puts(&b, ",\"x\":[");
 			for (uint32_t f = 0; f < n->nfindings; f++) {
-				cJSON *fo = cJSON_CreateArray();
-				cJSON_AddItemToArray(fo, cJSON_CreateString(n->findings[f].code));
-				cJSON_AddItemToArray(fo, cJSON_CreateString(n->findings[f].message));
-				cJSON_AddItemToArray(fa, fo);
+				sigma_buf_puts(&b, f ? ",[" : "[");
+				json_put_string(&b, n->findings[f].code);
+				sigma_buf_putc(&b, ',');
+				json_put_string(&b, n->findings[f].message);
+				sigma_buf_putc(&b, ']');
 			}
+			sigma_buf_putc(&b, ']');
 		}
-		cJSON_AddItemToArray(nodes, o);
+		sigma_buf_putc(&b, '}');
 	}
-	char *s = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	return s;
+	sigma_buf_puts(&b, "]}");
+	return sigma_buf_steal(&b);
 }
 
 static const char *str_of(const cJSON *o, const char *key)
