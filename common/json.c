@@ -1,9 +1,14 @@
 /* json.c: see json.h. */
+/* SHA-256 through the low-level interface: OpenSSL 3 deprecates it, but the
+ * EVP route fetches a provider and reads openssl.cnf on first use, ~1 ms of
+ * every hook run for one digest (measured: first EVP_Digest of 700 KB
+ * 1.5 ms, SHA256_Update 0.5 ms). The block function is the same. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include "common/buf.h"
 #include "common/json.h"
 #include "common/util.h"
@@ -106,10 +111,15 @@ char *json_canonical(const cJSON *v)
 
 void sigma_sha256_hex(const void *data, size_t len, char out[65])
 {
-	unsigned char md[32];
-	unsigned int n = 0;
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	static const char hexdigits[] = "0123456789abcdef";
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	SHA256_CTX c;
+	SHA256_Init(&c);
+	SHA256_Update(&c, data, len);
+	SHA256_Final(md, &c);
+	for (unsigned i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+		out[2 * i] = hexdigits[md[i] >> 4];
+		out[2 * i + 1] = hexdigits[md[i] & 15];
+	}
 	out[64] = '\0';
 }

@@ -13,6 +13,9 @@
 typedef struct member {
 	const char *key;
 	char *text;   /* "key":value, canonical */
+	size_t len;   /* of text */
+	int raw;      /* index among the raw members, or -1 */
+	size_t vat;   /* where the value starts in text (raw members) */
 } member;
 
 static int member_cmp(const void *a, const void *b)
@@ -20,7 +23,7 @@ static int member_cmp(const void *a, const void *b)
 	return strcmp(((const member *)a)->key, ((const member *)b)->key);
 }
 
-static char *member_text(const char *key, const cJSON *value)
+static char *member_text(const char *key, const cJSON *value, size_t *len)
 {
 	cJSON *k = cJSON_CreateString(key);
 	char *kt = json_canonical(k), *vt = json_canonical(value);
@@ -29,44 +32,50 @@ static char *member_text(const char *key, const cJSON *value)
 	memcpy(t, kt, kl);
 	t[kl] = ':';
 	memcpy(t + kl + 1, vt, vl + 1);
+	*len = kl + 1 + vl;
 	cJSON_Delete(k);
 	free(kt);
 	free(vt);
 	return t;
 }
 
-static char *join(const member *m, size_t n)
+/* The object text of the sorted members; *len its length. When `at` is
+ * not NULL, at[r] receives the offset of raw member r's value. */
+static char *join(const member *m, size_t n, size_t *len, size_t *at)
 {
 	size_t total = 2;
 	for (size_t i = 0; i < n; i++)
-		total += strlen(m[i].text) + 1;
+		total += m[i].len + 1;
 	char *out = sigma_xmalloc(total + 1), *w = out;
 	*w++ = '{';
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			*w++ = ',';
-		size_t l = strlen(m[i].text);
-		memcpy(w, m[i].text, l);
-		w += l;
+		if (at && m[i].raw >= 0)
+			at[m[i].raw] = (size_t)(w - out) + m[i].vat;
+		memcpy(w, m[i].text, m[i].len);
+		w += m[i].len;
 	}
 	*w++ = '}';
 	*w = '\0';
+	*len = (size_t)(w - out);
 	return out;
 }
 
 int seal_object(char **out, char id[65], const cJSON *obj, const char *id_field, const sigma_key *key)
 {
-	return seal_object_raw(out, id, obj, NULL, NULL, id_field, key);
+	return seal_object_raws(out, id, obj, NULL, NULL, 0, id_field, key, NULL);
 }
 
 int seal_object_raw(char **out, char id[65], const cJSON *obj, const char *raw_key, const char *raw_value,
                     const char *id_field, const sigma_key *key)
 {
-	return seal_object_raws(out, id, obj, &raw_key, &raw_value, raw_key ? 1 : 0, id_field, key);
+	return seal_object_raws(out, id, obj, &raw_key, &raw_value, raw_key ? 1 : 0, id_field, key, NULL);
 }
 
 int seal_object_raws(char **out, char id[65], const cJSON *obj, const char *const *raw_keys,
-                     const char *const *raw_values, size_t nraw, const char *id_field, const sigma_key *key)
+                     const char *const *raw_values, size_t nraw, const char *id_field, const sigma_key *key,
+                     size_t *raw_at)
 {
 	size_t n = (size_t)cJSON_GetArraySize(obj), k = 0;
 	member *m = sigma_xcalloc(n + nraw + 2, sizeof *m);
@@ -78,7 +87,8 @@ int seal_object_raws(char **out, char id[65], const cJSON *obj, const char *cons
 			goto out;
 		}
 		m[k].key = c->string;
-		m[k].text = member_text(c->string, c);
+		m[k].text = member_text(c->string, c, &m[k].len);
+		m[k].raw = -1;
 		k++;
 	}
 	for (size_t r = 0; r < nraw; r++) {
@@ -92,20 +102,25 @@ int seal_object_raws(char **out, char id[65], const cJSON *obj, const char *cons
 		memcpy(m[k].text, kt, kl);
 		m[k].text[kl] = ':';
 		memcpy(m[k].text + kl + 1, raw_value, vl + 1);
+		m[k].len = kl + 1 + vl;
+		m[k].raw = (int)r;
+		m[k].vat = kl + 1;
 		free(kt);
 		k++;
 	}
 	qsort(m, k, sizeof *m, member_cmp);
-	char *payload = join(m, k);
-	sigma_sha256_hex(payload, strlen(payload), id);
+	size_t plen;
+	char *payload = join(m, k, &plen, NULL);
+	sigma_sha256_hex(payload, plen, id);
 	cJSON *idv = cJSON_CreateString(id);
 	m[k].key = id_field;
-	m[k].text = member_text(id_field, idv);
+	m[k].text = member_text(id_field, idv, &m[k].len);
+	m[k].raw = -1;
 	cJSON_Delete(idv);
 	k++;
 	if (key) {
 		char *sig = NULL;
-		rc = sign_data(&sig, key, payload, strlen(payload));
+		rc = sign_data(&sig, key, payload, plen);
 		if (rc) {
 			free(payload);
 			goto out;
@@ -115,14 +130,16 @@ int seal_object_raws(char **out, char id[65], const cJSON *obj, const char *cons
 		cJSON_AddStringToObject(s, "key_id", sign_key_id(key));
 		cJSON_AddStringToObject(s, "value", sig);
 		m[k].key = "signature";
-		m[k].text = member_text("signature", s);
+		m[k].text = member_text("signature", s, &m[k].len);
+		m[k].raw = -1;
 		cJSON_Delete(s);
 		free(sig);
 		k++;
 	}
 	free(payload);
 	qsort(m, k, sizeof *m, member_cmp);
-	*out = join(m, k);
+	size_t olen;
+	*out = join(m, k, &olen, raw_at);
 out:
 	for (size_t i = 0; i < k; i++)
 		free(m[i].text);

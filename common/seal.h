@@ -25,9 +25,13 @@ int seal_object(char **out, char id[65], const cJSON *obj, const char *id_field,
  * rather than built as a cJSON tree. */
 int seal_object_raw(char **out, char id[65], const cJSON *obj, const char *raw_key, const char *raw_value,
                     const char *id_field, const sigma_key *key);
-/* The same with `nraw` ready members. */
+/* The same with `nraw` ready members. When `raw_at` is not NULL, raw_at[r]
+ * receives the offset in *out where raw member r's value starts (its
+ * length is strlen(raw_values[r])), so that a caller can store that part
+ * apart without looking for it again. */
 int seal_object_raws(char **out, char id[65], const cJSON *obj, const char *const *raw_keys,
-                     const char *const *raw_values, size_t nraw, const char *id_field, const sigma_key *key);
+                     const char *const *raw_values, size_t nraw, const char *id_field, const sigma_key *key,
+                     size_t *raw_at);
 
 /* Check a sealed certificate. 0 when the id matches and, if signed, the
  * signature verifies with one of `keys` (signer gets its key id; "" when

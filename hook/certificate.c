@@ -223,20 +223,26 @@ void cert_reusable_dispose(cert_reusable *r)
 }
 
 int certificate_build_reused(char **out, char id[65], const cert_reusable *r, const cert_subject *subject,
-                             const sigma_key *key)
+                             const sigma_key *key, size_t packages_at[2])
 {
 	cJSON *c = certificate_frame(subject);
 	cJSON_AddStringToObject(c, "decision", "accepted");
 	cJSON_AddArrayToObject(c, "reasons");
 	const char *keys[] = { "lockfiles", "packages", "summary" };
 	const char *values[] = { r->lockfiles, r->packages, r->summary };
-	int rc = seal_object_raws(out, id, c, keys, values, 3, "id", key);
+	size_t at[3];
+	int rc = seal_object_raws(out, id, c, keys, values, 3, "id", key, at);
+	if (!rc && packages_at) {
+		packages_at[0] = at[1];
+		packages_at[1] = at[1] + strlen(r->packages);
+	}
 	cJSON_Delete(c);
 	return rc;
 }
 
 int certificate_build(char **out, char id[65], const judgement *j, const scan_set *s,
-                      const cert_subject *subject, const sigma_key *key, cert_reusable *keep)
+                      const cert_subject *subject, const sigma_key *key, cert_reusable *keep,
+                      size_t packages_at[2])
 {
 	cJSON *c = certificate_frame(subject);
 
@@ -310,7 +316,13 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 		keep->packages = sigma_xstrdup(packages.ptr);
 		keep->npackages = j->n;
 	}
-	int rc = seal_object_raw(out, id, c, "packages", packages.ptr, "id", key);
+	const char *pkey = "packages", *pval = packages.ptr;
+	size_t at = 0;
+	int rc = seal_object_raws(out, id, c, &pkey, &pval, 1, "id", key, &at);
+	if (!rc && packages_at) {
+		packages_at[0] = at;
+		packages_at[1] = at + packages.len;
+	}
 	sigma_buf_dispose(&packages);
 	cJSON_Delete(c);
 	return rc;

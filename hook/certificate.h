@@ -25,6 +25,7 @@ typedef struct cert_reusable {
 	char *packages;    /* the "packages" array */
 	char *summary;     /* the "summary" object */
 	size_t npackages;
+	char packages_hash[65]; /* hex SHA-256 of packages, once known, or "" */
 } cert_reusable;
 
 void cert_reusable_dispose(cert_reusable *r);
@@ -32,12 +33,15 @@ void cert_reusable_dispose(cert_reusable *r);
 /* Build the certificate, sealed (common/seal.h) with `key` when it is not
  * NULL; *out (canonical JSON text) is the caller's. When `keep` is not
  * NULL it receives the reusable members (the caller decides whether the
- * judgement was clean enough to reuse them). */
+ * judgement was clean enough to reuse them). When `packages_at` is not
+ * NULL it receives where the packages array sits in *out (start and end
+ * offsets), for registry_submission_put. */
 int certificate_build(char **out, char id[65], const judgement *j, const scan_set *s,
-                      const cert_subject *subject, const sigma_key *key, cert_reusable *keep);
+                      const cert_subject *subject, const sigma_key *key, cert_reusable *keep,
+                      size_t packages_at[2]);
 
 /* An accepted certificate from reused members, for a new subject. */
 int certificate_build_reused(char **out, char id[65], const cert_reusable *r, const cert_subject *subject,
-                             const sigma_key *key);
+                             const sigma_key *key, size_t packages_at[2]);
 
 #endif

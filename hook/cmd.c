@@ -142,6 +142,7 @@ static int reuse_load(cert_reusable *out, registry *reg, sigma_repo *repo, const
 	out->summary = sigma_xstrdup(summary);
 	out->packages = packages;
 	out->npackages = (size_t)n->valuedouble;
+	snprintf(out->packages_hash, sizeof out->packages_hash, "%s", hash);
 	packages = NULL;
 	rc = 0;
 out:
@@ -152,11 +153,12 @@ out:
 	return rc;
 }
 
-static void reuse_store(registry *reg, const char *key, const cert_reusable *keep, const scan_set *s)
+static void reuse_store(registry *reg, const char *key, cert_reusable *keep, const scan_set *s)
 {
 	char hash[65];
 	if (registry_part_put(reg, hash, keep->packages, strlen(keep->packages)))
 		return;
+	memcpy(keep->packages_hash, hash, sizeof hash);
 	sigma_buf deps = SIGMA_BUF_INIT;
 	for (size_t i = 0; i < s->nrefs; i++)
 		if (s->deps[i])
@@ -193,21 +195,27 @@ static int judge_commit(const judge_args *a)
 	cert_subject subj = { a->repository, a->ref, a->commit, tree };
 	int have_key = reuse_key(key, a->reg, a->cfg, &now) == 0;
 	int reused = have_key && reuse_load(&keep, a->reg, a->repo, tree, key) == 0;
+	registry_part_at at;
+	memset(&at, 0, sizeof at);
+	size_t pat[2];
 	if (reused) {
-		rc = certificate_build_reused(&cert, id, &keep, &subj, a->key);
+		rc = certificate_build_reused(&cert, id, &keep, &subj, a->key, pat);
 	} else {
 		scan_tree_resolve(&now, a->repo, a->reg, tree);
 		rc = policy_judge(&j, a->cfg, a->reg, &now, scan_lazy_get, &before);
 		int clean = !rc && !j.candidates && !now.nerrors && !j.rejected;
 		if (!rc)
-			rc = certificate_build(&cert, id, &j, &now, &subj, a->key, clean && have_key ? &keep : NULL);
+			rc = certificate_build(&cert, id, &j, &now, &subj, a->key, clean && have_key ? &keep : NULL, pat);
 		if (!rc && clean && have_key)
 			reuse_store(a->reg, key, &keep, &now);
 	}
 	if (!rc) {
 		/* The certificate is part of the answer: failing to keep it is an error. */
+		at.start = pat[0];
+		at.end = pat[1];
+		memcpy(at.hash, keep.packages_hash, sizeof at.hash);
 		rc = registry_submission_put(a->reg, a->repository, a->ref, a->commit, id,
-		                             j.rejected ? "rejected" : "accepted", cert);
+		                             j.rejected ? "rejected" : "accepted", cert, &at);
 		/* An accepted push leaves an outbox row for `sigma serve` to post its
 		 * status, when a forge is configured for it to post to. Best effort:
 		 * a failure here never refuses the push. */
@@ -457,7 +465,7 @@ int hook_scan_main(int argc, char **argv)
 		}
 		char *cert = NULL, id[65];
 		cert_subject subj = { path, NULL, NULL, NULL };
-		if ((rc = certificate_build(&cert, id, &j, &now, &subj, key, NULL))) {
+		if ((rc = certificate_build(&cert, id, &j, &now, &subj, key, NULL, NULL))) {
 			judgement_dispose(&j);
 			scan_set_dispose(&now);
 			goto fail;
