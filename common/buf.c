@@ -49,6 +49,16 @@ int sigma_buf_put(sigma_buf *b, const void *data, size_t len)
 int sigma_buf_puts(sigma_buf *b, const char *s) { return sigma_buf_put(b, s, strlen(s)); }
 int sigma_buf_putc(sigma_buf *b, char c) { return sigma_buf_put(b, &c, 1); }
 
+int sigma_buf_put_uint(sigma_buf *b, unsigned long long v)
+{
+	char digits[24], *p = digits + sizeof digits;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return sigma_buf_put(b, p, (size_t)(digits + sizeof digits - p));
+}
+
 int sigma_buf_printf(sigma_buf *b, const char *fmt, ...)
 {
 	va_list ap;

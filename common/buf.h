@@ -22,6 +22,9 @@ void sigma_buf_init(sigma_buf *b, size_t max);
 int  sigma_buf_put(sigma_buf *b, const void *data, size_t len);
 int  sigma_buf_puts(sigma_buf *b, const char *s);
 int  sigma_buf_putc(sigma_buf *b, char c);
+/* Decimal digits of v: what "%llu" writes, without printf's cost (graphs
+ * and certificates write thousands of numbers). */
+int  sigma_buf_put_uint(sigma_buf *b, unsigned long long v);
 int  sigma_buf_printf(sigma_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sigma_buf_clear(sigma_buf *b);
 /* Hand the contents to the caller (who frees them) and reset the buffer. */

@@ -142,7 +142,9 @@ static void put_package(sigma_buf *b, const judged *p)
 	put_key(b, "chain", &first);
 	put_chain(b, g, p->node);
 	put_key(b, "depth", &first);
-	sigma_buf_printf(b, "%d", n->depth);
+	if (n->depth < 0)
+		sigma_buf_putc(b, '-');
+	sigma_buf_put_uint(b, (unsigned)(n->depth < 0 ? -n->depth : n->depth));
 	put_key(b, "dev", &first);
 	sigma_buf_puts(b, n->dev ? "true" : "false");
 	put_key(b, "direct", &first);

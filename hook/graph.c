@@ -312,7 +312,9 @@ static void put_member(sigma_buf *b, const char *key, const char *v)
 {
 	if (!v)
 		return;
-	sigma_buf_printf(b, ",\"%s\":", key);
+	sigma_buf_puts(b, ",\"");
+	sigma_buf_puts(b, key);
+	sigma_buf_puts(b, "\":");
 	json_put_string(b, v);
 }
 
@@ -336,12 +338,17 @@ char *graph_save(const sigma_graph *g)
 		if (n->kind)
 			put_member(&b, "k", graph_kind_name(n->kind));
 		int flags = n->dev | n->optional << 1 | n->peer << 2 | n->direct << 3;
-		if (flags)
-			sigma_buf_printf(&b, ",\"f\":%d", flags);
+		if (flags) {
+			sigma_buf_puts(&b, ",\"f\":");
+			sigma_buf_put_uint(&b, (unsigned)flags);
+		}
 		if (n->ndeps) {
 			sigma_buf_puts(&b, ",\"d\":[");
-			for (uint32_t e = 0; e < n->ndeps; e++)
-				sigma_buf_printf(&b, e ? ",%u" : "%u", n->deps[e]);
+			for (uint32_t e = 0; e < n->ndeps; e++) {
+				if (e)
+					sigma_buf_putc(&b, ',');
+				sigma_buf_put_uint(&b, n->deps[e]);
+			}
 			sigma_buf_putc(&b, ']');
 		}
 		if (n->nfindings) {
