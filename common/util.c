@@ -53,6 +53,18 @@ char *sigma_xstrndup(const char *s, size_t n)
 	return p;
 }
 
+char *sigma_xconcat(const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = c ? strlen(c) : 0;
+	char *s = sigma_xmalloc(la + lb + lc + 1);
+	memcpy(s, a, la);
+	memcpy(s + la, b, lb);
+	if (lc)
+		memcpy(s + la + lb, c, lc);
+	s[la + lb + lc] = '\0';
+	return s;
+}
+
 char *sigma_xasprintf(const char *fmt, ...)
 {
 	va_list ap;

@@ -14,6 +14,9 @@ void *sigma_xrealloc(void *p, size_t n);
 char *sigma_xstrdup(const char *s);
 char *sigma_xstrndup(const char *s, size_t n);
 char *sigma_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* a, b and c concatenated (c may be NULL): sigma_xasprintf("%s%s%s")
+ * without printf, for keys built thousands of times per lockfile. */
+char *sigma_xconcat(const char *a, const char *b, const char *c);
 
 int  sigma_streq(const char *a, const char *b); /* NULL-safe */
 int  sigma_startswith(const char *s, const char *prefix);

@@ -121,11 +121,11 @@ static uint32_t node_for_id(pnpm_ctx *c, const char *id)
 	/* v9 `packages` keys drop the peer suffix; v6 keys keep it. */
 	const lockfile_ynode *art = NULL;
 	if (c->v6) {
-		char *k = sigma_xasprintf("/%s", bare);
+		char *k = sigma_xconcat("/", bare, NULL);
 		art = lockfile_yaml_get(c->packages, k);
 		free(k);
 	} else {
-		char *k = sigma_xasprintf("%s@%s", name, version);
+		char *k = sigma_xconcat(name, "@", version);
 		art = lockfile_yaml_get(c->packages, k);
 		free(k);
 	}
@@ -167,7 +167,7 @@ static char *dep_id(const char *name, const char *ref)
 	for (size_t i = 1; i < base; i++)
 		if (ref[i] == '@' && !memchr(ref, ':', i))
 			return sigma_xstrdup(ref);
-	return sigma_xasprintf("%s@%s", name, ref);
+	return sigma_xconcat(name, "@", ref);
 }
 
 static int wiring_edges(pnpm_ctx *c, uint32_t from, const lockfile_ynode *wiring)

@@ -26,6 +26,7 @@ typedef struct lockfile_ynode {
 	char *str;                    /* scalars: the value, NUL-terminated */
 	struct lockfile_ynode **kids; /* maps: key, value, key, value...; seqs: items */
 	uint32_t n, cap;              /* entries used in kids */
+	struct strmap *index;         /* large maps: key -> value, the first of duplicates */
 } lockfile_ynode;
 
 /* Parse `data` into *out (the caller frees it with lockfile_yaml_free).

@@ -85,13 +85,13 @@ typedef struct root_ctx {
 
 static uint32_t lookup(const strmap *m, const char *name, const char *range, int berry)
 {
-	char *key = sigma_xasprintf("%s@%s", name, range);
+	char *key = sigma_xconcat(name, "@", range);
 	uintptr_t v = (uintptr_t)strmap_get(m, key);
 	free(key);
 	if (!v && berry && !strchr(range, ':')) {
 		/* Older berry lockfiles leave the default "npm:" protocol out of
 		 * dependency ranges but keep it in descriptors. */
-		key = sigma_xasprintf("%s@npm:%s", name, range);
+		key = sigma_xconcat(name, "@npm:", range);
 		v = (uintptr_t)strmap_get(m, key);
 		free(key);
 	}
@@ -482,8 +482,8 @@ static char *percent_decode(const char *s)
 }
 
 typedef struct berry_entry berry_entry;
-static uint32_t builtin_patch(const strmap *descriptors, const berry_entry *entries, const char *name,
-                              const char *range);
+static uint32_t builtin_patch(const strmap *descriptors, const strmap *patched_names,
+                              const berry_entry *entries, const char *name, const char *range);
 
 typedef struct berry_entry {
 	const lockfile_ynode *value;
@@ -497,11 +497,11 @@ typedef struct berry_entry {
  * Plug'n'Play: a dependency "ts: npm:^5" then installs the entry
  * "ts@patch:ts@npm%3A^5#optional!builtin<compat/ts>", which wraps the
  * registry one. Return that patch entry's node, or NODE_NONE. */
-static uint32_t builtin_patch(const strmap *descriptors, const berry_entry *entries, const char *name,
-                              const char *range)
+static uint32_t builtin_patch(const strmap *descriptors, const strmap *patched_names,
+                              const berry_entry *entries, const char *name, const char *range)
 {
 	static const char *const forms[] = { "#optional!builtin<compat/%s>", "#builtin<compat/%s>" };
-	if (!sigma_startswith(range, "npm:"))
+	if (!sigma_startswith(range, "npm:") || !strmap_get(patched_names, name))
 		return NODE_NONE;
 	for (size_t f = 0; f < sizeof forms / sizeof *forms; f++) {
 		char *suffix = sigma_xasprintf(forms[f], name);
@@ -524,6 +524,7 @@ static int berry_parse(sigma_graph *g, const lockfile_input *in)
 {
 	lockfile_ynode *doc = NULL;
 	strmap descriptors, resolutions;
+	strmap patched_names; /* packages that have one of yarn's builtin patches */
 	berry_entry *entries = NULL;
 	uint32_t nentries = 0;
 	root_ctx rc_ = { 0 };
@@ -531,6 +532,7 @@ static int berry_parse(sigma_graph *g, const lockfile_input *in)
 
 	strmap_init(&descriptors);
 	strmap_init(&resolutions);
+	strmap_init(&patched_names);
 	strmap_init(&rc_.workspace_names);
 	graph_set(&g->format, "yarn@berry");
 	rc = lockfile_yaml_load(&doc, in->path, in->data, in->len);
@@ -589,7 +591,9 @@ static int berry_parse(sigma_graph *g, const lockfile_input *in)
 				graph_set(&n->resolved, resolution);
 			/* yarn's own compatibility patches come with yarn, not with the
 			 * pushed tree: the kind says "patch", no finding is raised. */
-			if (!(kind == GRAPH_KIND_PATCH && is_builtin_patch(reference)))
+			if (kind == GRAPH_KIND_PATCH && is_builtin_patch(reference))
+				strmap_put(&patched_names, name, (void *)1);
+			else
 				lockfile_js_kind_finding(g, e->node, resolution);
 			if (kind == GRAPH_KIND_PATCH) {
 				/* "patch:name@npm%3A1.0.0#..." patches that package. */
@@ -676,11 +680,11 @@ static int berry_parse(sigma_graph *g, const lockfile_input *in)
 					goto out;
 				}
 				uint32_t ti = NODE_NONE;
-				char *key = sigma_xasprintf("%s@%s", dn, dr);
+				char *key = sigma_xconcat(dn, "@", dr);
 				uintptr_t v = (uintptr_t)strmap_get(&descriptors, key);
 				free(key);
 				if (!v && !strchr(dr, ':')) {
-					key = sigma_xasprintf("%s@npm:%s", dn, dr);
+					key = sigma_xconcat(dn, "@npm:", dr);
 					v = (uintptr_t)strmap_get(&descriptors, key);
 					free(key);
 				}
@@ -688,7 +692,7 @@ static int berry_parse(sigma_graph *g, const lockfile_input *in)
 					ti = (uint32_t)(v - 1);
 				if (ti == NODE_NONE || entries[ti].node == NODE_NONE)
 					continue; /* not installed (optional) or another workspace */
-				uint32_t targets[2] = { entries[ti].node, builtin_patch(&descriptors, entries, dn, dr) };
+				uint32_t targets[2] = { entries[ti].node, builtin_patch(&descriptors, &patched_names, entries, dn, dr) };
 				for (int t = 0; t < 2; t++) {
 					uint32_t to = targets[t];
 					if (to == NODE_NONE)
@@ -736,6 +740,7 @@ out:
 	strmap_dispose(&rc_.workspace_names);
 	strmap_dispose(&descriptors);
 	strmap_dispose(&resolutions);
+	strmap_dispose(&patched_names);
 	lockfile_yaml_free(doc);
 	return rc;
 }
