@@ -8,6 +8,7 @@
 #   make bench      the hook benchmarks (hyperfine), bench/results.md
 #   make bench-sandbox  sigma sandbox against bubblewrap, bench/sandbox-results.md
 #   make bench-parsers  each lockfile resolver's MB/s, bench/parsers-results.md
+#   make bench-formats  cold and cache-hit pushes per format, bench/formats-results.md
 #   make bench-certify  certification per package, lookups for 10,000 packages
 #   make install PREFIX=/usr/local
 
@@ -44,7 +45,7 @@ else
 SIGMA_OUT := $(BUILD)/sigma
 endif
 
-.PHONY: all check asan fuzz demo bench bench-sandbox bench-parsers bench-certify install clean
+.PHONY: all check asan fuzz demo bench bench-sandbox bench-formats bench-parsers bench-certify install clean
 all: $(SIGMA_OUT)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
@@ -93,6 +94,9 @@ bench: sigma
 
 bench-sandbox: sigma
 	bash bench/sandbox.sh
+
+bench-formats: sigma
+	bash bench/formats.sh
 
 $(BUILD)/bench/parse: bench/parse.c $(BUILD)/libsigma.a
 	@mkdir -p $(dir $@)

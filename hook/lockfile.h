@@ -25,6 +25,10 @@ typedef struct lockfile_input {
 	/* Read another file of the same tree, by path relative to the tree root.
 	 * 0, SIGMA_ENOTFOUND, or another negative code. May be NULL. */
 	int (*read_file)(void *ctx, const char *path, sigma_buf *out);
+	/* List the subdirectories of a directory of the same tree ("" is the
+	 * root): one name and a newline each. 0, SIGMA_ENOTFOUND, or another
+	 * negative code. May be NULL. Both callbacks share `ctx`. */
+	int (*list_dirs)(void *ctx, const char *path, sigma_buf *out);
 	void *ctx;
 } lockfile_input;
 

@@ -12,12 +12,13 @@
  * Roots.
  * - Classic: the lockfile does not record workspaces, so the roots are the
  *   package.json next to the lockfile and each workspace's package.json,
- *   read through in->read_file. The resolver cannot list directories, so a
- *   glob pattern such as "packages/<star>" cannot be expanded; then every entry that
- *   no other entry requires is taken as direct as well. That is exact for
- *   what a workspace declares that nothing else pulls in; a workspace
- *   dependency that something else also requires shows at its transitive
- *   depth instead of 0.
+ *   read through in->read_file. Glob patterns ("packages/<star>", "apps/<star><star>",
+ *   "!skipped") are expanded over the tree's directories through
+ *   in->list_dirs, as yarn does. Only when a pattern cannot be expanded (no
+ *   list_dirs, or over the caps) is every entry that no other entry
+ *   requires taken as direct as well: exact for what a workspace declares
+ *   that nothing else pulls in, but a workspace dependency that something
+ *   else also requires then shows at its transitive depth instead of 0.
  * - Berry: every "name@workspace:path" entry is a root and its
  *   dependencies are direct. The lockfile does not tell dev from prod, so
  *   each workspace's package.json (through in->read_file, or the manifest
@@ -33,6 +34,7 @@
  *   unpinned         a direct spec of "*", "latest", "" or one the
  *                    lockfile does not lock */
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +327,148 @@ static int v1_read(v1_lock *l, const lockfile_input *in)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- workspace globs */
+
+#define WS_MAX 256          /* workspaces per lockfile */
+#define WS_MAX_LISTINGS 512 /* directory listings per expansion */
+#define WS_MAX_DEPTH 8      /* directories a "**" may descend */
+
+typedef struct ws_glob {
+	const lockfile_input *in;
+	char *found[WS_MAX];
+	int n;
+	int listings;
+	int overflow; /* a cap was hit: the expansion is incomplete */
+} ws_glob;
+
+static int has_glob(const char *s) { return strpbrk(s, "*?[") != NULL; }
+
+static char *ws_child(const char *dir, const char *name)
+{
+	return *dir ? sigma_xconcat(dir, "/", name) : sigma_xstrdup(name);
+}
+
+static void ws_add(ws_glob *w, const char *dir)
+{
+	for (int i = 0; i < w->n; i++)
+		if (strcmp(w->found[i], dir) == 0)
+			return;
+	if (w->n == WS_MAX) {
+		w->overflow = 1;
+		return;
+	}
+	w->found[w->n++] = sigma_xstrdup(dir);
+}
+
+/* Match segments segs[k..] below the directory `dir` ("" is the root). */
+static void ws_match(ws_glob *w, const char *dir, char **segs, int nseg, int k, int depth)
+{
+	if (w->overflow)
+		return;
+	if (k == nseg) {
+		ws_add(w, dir);
+		return;
+	}
+	const char *seg = segs[k];
+	if (!has_glob(seg)) {
+		char *next = ws_child(dir, seg);
+		ws_match(w, next, segs, nseg, k + 1, depth);
+		free(next);
+		return;
+	}
+	if (++w->listings > WS_MAX_LISTINGS || depth > WS_MAX_DEPTH) {
+		w->overflow = 1;
+		return;
+	}
+	sigma_buf names = SIGMA_BUF_INIT;
+	if (w->in->list_dirs(w->in->ctx, dir, &names) != 0) {
+		sigma_error_clear(); /* no such directory: nothing matches */
+		sigma_buf_dispose(&names);
+		return;
+	}
+	int globstar = strcmp(seg, "**") == 0;
+	if (globstar)
+		ws_match(w, dir, segs, nseg, k + 1, depth); /* zero directories */
+	for (char *name = names.ptr, *nl; name && (nl = strchr(name, '\n')); name = nl + 1) {
+		*nl = '\0';
+		/* Dot directories match only an explicit dot, node_modules never. */
+		if (strcmp(name, "node_modules") == 0 || (!globstar && fnmatch(seg, name, FNM_PERIOD) != 0) ||
+		    (globstar && name[0] == '.'))
+			continue;
+		char *next = ws_child(dir, name);
+		ws_match(w, next, segs, nseg, globstar ? k : k + 1, depth + 1);
+		free(next);
+	}
+	sigma_buf_dispose(&names);
+}
+
+/* Expand one pattern relative to the lockfile's directory. 0, or -1 when
+ * it cannot be expanded here. */
+static int ws_expand(ws_glob *w, const char *lockdir, const char *pattern)
+{
+	char *joined = treepath_join(lockdir, pattern);
+	if (!joined)
+		return 0; /* outside the tree: names nothing we may read */
+	char *segs[64];
+	int nseg = 0;
+	for (char *p = joined, *save = NULL, *t; (t = strtok_r(p, "/", &save)); p = NULL) {
+		if (nseg == 64) {
+			free(joined);
+			return -1;
+		}
+		segs[nseg++] = t;
+	}
+	ws_match(w, "", segs, nseg, 0, 0);
+	free(joined);
+	return w->overflow ? -1 : 0;
+}
+
+/* The workspace directories the manifest's "workspaces" name, relative to
+ * the tree root, in *w. 0, or -1 when some pattern could not be expanded. */
+static int ws_collect(ws_glob *w, const lockfile_input *in, const char *lockdir, const cJSON *patterns)
+{
+	memset(w, 0, sizeof *w);
+	w->in = in;
+	ws_glob excluded;
+	memset(&excluded, 0, sizeof excluded);
+	excluded.in = in;
+	int rc = 0;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, patterns) {
+		if (!cJSON_IsString(p) || !*p->valuestring)
+			continue;
+		const char *pat = p->valuestring;
+		int negate = pat[0] == '!';
+		if (strchr(pat, '{')) {
+			rc = -1; /* brace alternatives: not expanded here */
+			continue;
+		}
+		if ((has_glob(pat) || negate) && !in->list_dirs) {
+			rc = -1;
+			continue;
+		}
+		if (ws_expand(negate ? &excluded : w, lockdir, negate ? pat + 1 : pat))
+			rc = -1;
+	}
+	for (int i = 0; i < excluded.n; i++) {
+		for (int k = 0; k < w->n; k++)
+			if (strcmp(w->found[k], excluded.found[i]) == 0) {
+				free(w->found[k]);
+				w->found[k] = w->found[--w->n];
+				break;
+			}
+		free(excluded.found[i]);
+	}
+	return rc;
+}
+
+static void ws_dispose(ws_glob *w)
+{
+	for (int i = 0; i < w->n; i++)
+		free(w->found[i]);
+	w->n = 0;
+}
+
 static int v1_parse(sigma_graph *g, const lockfile_input *in)
 {
 	v1_lock l = { 0 };
@@ -398,22 +542,17 @@ static int v1_parse(sigma_graph *g, const lockfile_input *in)
 		                                in->manifest, in->manifest_len);
 		if (rc)
 			goto out_deg;
-		const cJSON *ws = lockfile_js_workspaces(manifest), *w;
-		cJSON *wsman[256] = { 0 };
-		char *wspath[256] = { 0 };
+		ws_glob dirs;
+		if (ws_collect(&dirs, in, rc_.lockdir, lockfile_js_workspaces(manifest)))
+			unexpanded = 1;
+		cJSON *wsman[WS_MAX] = { 0 };
+		char *wspath[WS_MAX] = { 0 };
 		int nws = 0;
-		cJSON_ArrayForEach(w, ws) {
-			if (!cJSON_IsString(w))
-				continue;
-			if (strpbrk(w->valuestring, "*?[{!") || nws == 256) {
-				unexpanded = 1;
-				continue;
-			}
-			char *rel = sigma_xasprintf("%s/package.json", w->valuestring);
-			char *path = treepath_join(rc_.lockdir, rel);
-			free(rel);
+		for (int d = 0; d < dirs.n; d++) {
+			char *path = *dirs.found[d] ? sigma_xconcat(dirs.found[d], "/package.json", NULL)
+			                            : sigma_xstrdup("package.json");
 			cJSON *m = NULL;
-			if (path && lockfile_js_manifest_read(&m, in, path) == 0) {
+			if (lockfile_js_manifest_read(&m, in, path) == 0) {
 				const cJSON *nm = cJSON_GetObjectItemCaseSensitive(m, "name");
 				if (cJSON_IsString(nm))
 					strmap_put(&rc_.workspace_names, nm->valuestring, (void *)1);
@@ -423,6 +562,7 @@ static int v1_parse(sigma_graph *g, const lockfile_input *in)
 				free(path);
 			}
 		}
+		ws_dispose(&dirs);
 		manifest_roots(&rc_, manifest, in->manifest_path ? in->manifest_path : "package.json");
 		for (int k = 0; k < nws; k++) {
 			manifest_roots(&rc_, wsman[k], wspath[k]);

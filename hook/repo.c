@@ -152,6 +152,38 @@ int repo_read_path(sigma_buf *out, char oid[SIGMA_OID_HEX], sigma_repo *r, const
 	return rc;
 }
 
+int repo_list_dirs(sigma_buf *out, sigma_repo *r, const char *tree, const char *path)
+{
+	git_oid toid;
+	git_tree *t = NULL, *sub = NULL;
+	git_tree_entry *e = NULL;
+	if (git_oid_fromstr(&toid, tree) < 0 || git_tree_lookup(&t, r->repo, &toid) < 0)
+		return git_fail(GIT_ENOTFOUND, tree);
+	int rc = 0;
+	const git_tree *dir = t;
+	if (*path) {
+		if (git_tree_entry_bypath(&e, t, path) < 0 || git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+		    git_tree_lookup(&sub, r->repo, git_tree_entry_id(e)) < 0) {
+			git_error_clear();
+			rc = sigma_error_set(SIGMA_ENOTFOUND, "%s: not a directory in the tree", path);
+			goto out;
+		}
+		dir = sub;
+	}
+	for (size_t i = 0, n = git_tree_entrycount(dir); i < n; i++) {
+		const git_tree_entry *k = git_tree_entry_byindex(dir, i);
+		if (git_tree_entry_type(k) != GIT_OBJECT_TREE)
+			continue;
+		sigma_buf_puts(out, git_tree_entry_name(k));
+		sigma_buf_putc(out, '\n');
+	}
+out:
+	git_tree_entry_free(e);
+	git_tree_free(sub);
+	git_tree_free(t);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- lockfiles */
 
 typedef struct found {

@@ -46,6 +46,9 @@ int repo_head_commit(char out[SIGMA_OID_HEX], sigma_repo *r);
 int repo_read_blob(sigma_buf *out, sigma_repo *r, const char *oid);
 int repo_read_path(sigma_buf *out, char oid[SIGMA_OID_HEX], sigma_repo *r,
                    const char *tree, const char *path);
+/* The subdirectories of `path` ("" for the root) in `tree`, one name and a
+ * newline each, in git's order; SIGMA_ENOTFOUND when it is not a directory. */
+int repo_list_dirs(sigma_buf *out, sigma_repo *r, const char *tree, const char *path);
 
 /* Every lockfile in `tree`, never under node_modules/. With `base_tree` and
  * its lockfile list, only what the diff between the two trees touches is

@@ -6,10 +6,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "common/error.h"
+#include "common/json.h"
 #include "common/util.h"
+#include "hook/repo.h"
 #include "hook/scan.h"
 
-#define CACHE_VERSION "1"  /* bump when the graph or list form changes */
+#define CACHE_VERSION "2"  /* bump when the graph or list form changes */
 #define LOCKFILE_MAX ((size_t)64 << 20)
 
 /* ---------------------------------------------------------------- errors */
@@ -160,6 +162,80 @@ static int read_other(void *ctx, const char *path, sigma_buf *out)
 	return rc;
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The subdirectories of root/path (not symlinks), sorted: what
+ * repo_list_dirs gives for a tree. */
+static int list_dir_fs(const char *root, const char *path, sigma_buf *out)
+{
+	char *full = *path ? sigma_xasprintf("%s/%s", root, path) : sigma_xstrdup(root);
+	DIR *d = opendir(full);
+	if (!d) {
+		free(full);
+		return sigma_error_set(SIGMA_ENOTFOUND, "%s: not a directory", *path ? path : ".");
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		char *p = sigma_xasprintf("%s/%s", full, de->d_name);
+		struct stat st;
+		int is_dir = lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+		free(p);
+		if (!is_dir)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			names = sigma_xrealloc(names, cap * sizeof *names);
+		}
+		names[n++] = sigma_xstrdup(de->d_name);
+	}
+	closedir(d);
+	free(full);
+	if (n)
+		qsort(names, n, sizeof *names, name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		sigma_buf_puts(out, names[i]);
+		sigma_buf_putc(out, '\n');
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+/* A directory listing as a dependency: "@ls:PATH\tHASH" where HASH is the
+ * SHA-256 of the listing ("-" when there is no such directory), so adding
+ * or removing a workspace directory invalidates the cached graph while
+ * edits inside the workspaces do not. */
+static void listing_hash(char out[65], int rc, const sigma_buf *listing)
+{
+	if (rc)
+		snprintf(out, 65, "-");
+	else
+		sigma_sha256_hex(listing->ptr ? listing->ptr : "", listing->len, out);
+}
+
+static int list_other(void *ctx, const char *path, sigma_buf *out)
+{
+	reader *rd = ctx;
+	if (*path && !path_is_inside(path))
+		return sigma_error_set(SIGMA_ENOTFOUND, "%s: outside the pushed tree", path);
+	if (!rd->repo)
+		return list_dir_fs(rd->root, path, out);
+	size_t before = out->len;
+	int rc = repo_list_dirs(out, rd->repo, rd->tree, path);
+	sigma_buf mine = { .ptr = out->ptr ? out->ptr + before : NULL, .len = out->len - before };
+	char h[65];
+	listing_hash(h, rc, &mine);
+	sigma_buf_printf(&rd->deps, "@ls:%s\t%s\n", path, h);
+	return rc;
+}
+
 /* The recorded deps still hold for this tree? */
 static int deps_hold(sigma_repo *r, const char *tree, const char *deps, const char *dir)
 {
@@ -175,6 +251,13 @@ static int deps_hold(sigma_repo *r, const char *tree, const char *deps, const ch
 		int same;
 		if (strcmp(path, "@dir") == 0) {
 			same = !dir || strcmp(want, dir) == 0;
+		} else if (strncmp(path, "@ls:", 4) == 0) {
+			sigma_buf listing = SIGMA_BUF_INIT;
+			char have[65];
+			listing_hash(have, repo_list_dirs(&listing, r, tree, path + 4), &listing);
+			sigma_buf_dispose(&listing);
+			sigma_error_clear();
+			same = strcmp(have, want) == 0;
 		} else {
 			char have[SIGMA_OID_HEX] = "-";
 			if (repo_read_path(NULL, have, r, tree, path) != 0)
@@ -204,7 +287,7 @@ static int resolve_one(sigma_graph **out, const lockfile_ref *ref, const char *d
 	lockfile_input in = {
 		.path = ref->path, .data = data, .len = len,
 		.manifest_path = mpath, .manifest = manifest, .manifest_len = mlen,
-		.read_file = read_other, .ctx = rd,
+		.read_file = read_other, .list_dirs = list_other, .ctx = rd,
 	};
 	int rc = lockfile_resolve(out, ref->format, &in);
 	free(mpath);

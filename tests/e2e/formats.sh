@@ -43,4 +43,57 @@ PY
 	check "$project: ... and its lockfile and the fix" bash -c "grep -q 'lockfile: ' '$T/out' && grep -q 'fix: ' '$T/out'"
 	sigma registry unblock "$eco" "$name" '*' > /dev/null
 done
+# yarn 1 workspaces named by a glob ("packages/*") are found by listing the
+# pushed tree's directories. With sigma.rejectDepth 0 only depth 0 refuses:
+# ms, declared by packages/a and also needed by debug, is direct only when
+# the glob was expanded (the fallback would put it at depth 1 and warn).
+g=$T/yarn-globs && mkdir -p "$g/packages/a" "$g/packages/skip"
+cat > "$g/package.json" <<'J'
+{"name":"r","private":true,"workspaces":["packages/*","!packages/skip"],"dependencies":{"debug":"^4.3.4"}}
+J
+echo '{"name":"a","version":"1.0.0","dependencies":{"ms":"^2.1.2"}}' > "$g/packages/a/package.json"
+echo '{"name":"skip","version":"1.0.0","dependencies":{"pad":"1.0.0"}}' > "$g/packages/skip/package.json"
+cat > "$g/yarn.lock" <<'L'
+# yarn lockfile v1
+
+
+debug@^4.3.4:
+  version "4.3.4"
+  resolved "https://registry.invalid/debug/-/debug-4.3.4.tgz"
+  dependencies:
+    ms "2.1.2"
+
+ms@2.1.2, ms@^2.1.2:
+  version "2.1.2"
+  resolved "https://registry.invalid/ms/-/ms-2.1.2.tgz"
+
+pad@1.0.0:
+  version "1.0.0"
+  resolved "https://registry.invalid/pad/-/pad-1.0.0.tgz"
+L
+(cd "$g" && git init -q && git add -A && git commit -qm globs)
+server=$(new_server yarn-globs)
+git --git-dir="$server" config sigma.rejectDepth 0
+sigma registry block npm ms '*' --reason "test block of ms" > /dev/null
+if (cd "$g" && git push "$server" main > "$T/out" 2>&1); then
+	nok "yarn1 glob workspaces: ms declared by packages/a is refused at depth 0"; sed 's/^/# /' "$T/out" | head -8
+else
+	ok "yarn1 glob workspaces: ms declared by packages/a is refused at depth 0"
+fi
+check "yarn1 glob workspaces: ... named as a direct dependency" grep -qi "x ms@2.1.2 (npm.*direct dependency" "$T/out"
+sigma registry unblock npm ms '*' > /dev/null
+# The cached graph depends on the listing: a new workspace directory (with
+# an unchanged yarn.lock) is seen on the next push.
+sigma registry block npm pad '*' --reason "test block of pad" > /dev/null
+(cd "$g" && git push -q "$server" main > "$T/out" 2>&1)
+check "yarn1 glob workspaces: pad, needed only by the excluded packages/skip, does not refuse" test $? -eq 0
+mkdir -p "$g/packages/b" && echo '{"name":"b","version":"1.0.0","dependencies":{"pad":"1.0.0"}}' > "$g/packages/b/package.json"
+(cd "$g" && git add -A && git commit -qm "workspace b")
+git --git-dir="$server" config sigma.policy all
+if (cd "$g" && git push "$server" main > "$T/out" 2>&1); then
+	nok "yarn1 glob workspaces: a new packages/b declaring pad is seen (lockfile unchanged)"; sed 's/^/# /' "$T/out" | head -8
+else
+	ok "yarn1 glob workspaces: a new packages/b declaring pad is seen (lockfile unchanged)"
+fi
+sigma registry unblock npm pad '*' > /dev/null
 done_testing

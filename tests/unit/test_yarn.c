@@ -1,6 +1,7 @@
 /* test_yarn.c: yarn.lock classic (v1) and berry, against the fixtures
  * locked by the real yarn 1 and yarn 4 clients and the peer parser's view
  * in expected.json; workspaces by hand; findings and bad input inline. */
+#include <dirent.h>
 #include "tests/unit/tap.h"
 #include "tests/unit/lockcheck.h"
 
@@ -280,10 +281,121 @@ static void check_bad_input(void)
 	graph_free(g);
 }
 
+/* ---------------------------------------------------------------- workspace globs */
+
+static void write_file(const char *dir, const char *rel, const char *text)
+{
+	char *path = sigma_xasprintf("%s/%s", dir, rel);
+	char *slash = strrchr(path, '/');
+	*slash = '\0';
+	sigma_mkdir_p(path, 0755);
+	*slash = '/';
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	free(path);
+}
+
+/* list_dirs over a real directory, as sigma scan gives it. */
+static int list_tree(void *ctx, const char *path, sigma_buf *out)
+{
+	char *full = *path ? sigma_xasprintf("%s/%s", (const char *)ctx, path) : sigma_xstrdup(ctx);
+	DIR *d = opendir(full);
+	free(full);
+	if (!d)
+		return SIGMA_ENOTFOUND;
+	struct dirent *e;
+	char *names[64];
+	int n = 0;
+	while ((e = readdir(d)) && n < 64)
+		if (e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			names[n++] = sigma_xstrdup(e->d_name);
+	closedir(d);
+	for (int i = 0; i < n; i++) {
+		sigma_buf_puts(out, names[i]);
+		sigma_buf_putc(out, '\n');
+		free(names[i]);
+	}
+	return 0;
+}
+
+static const char glob_lock[] =
+	"# yarn lockfile v1\n\n\n"
+	"debug@^4.3.4:\n  version \"4.3.4\"\n"
+	"  resolved \"https://registry.invalid/debug/-/debug-4.3.4.tgz\"\n"
+	"  dependencies:\n    ms \"2.1.2\"\n\n"
+	"ms@2.1.2, ms@^2.1.2:\n  version \"2.1.2\"\n"
+	"  resolved \"https://registry.invalid/ms/-/ms-2.1.2.tgz\"\n\n"
+	"pad@1.0.0:\n  version \"1.0.0\"\n"
+	"  resolved \"https://registry.invalid/pad/-/pad-1.0.0.tgz\"\n";
+
+static int glob_resolve(sigma_graph **g, const char *root, const char *manifest, int with_listing)
+{
+	lockfile_input in = {
+		.path = "yarn.lock", .data = glob_lock, .len = strlen(glob_lock), .manifest_path = "package.json",
+		.manifest = manifest, .manifest_len = strlen(manifest), .read_file = lc_read_tree,
+		.list_dirs = with_listing ? list_tree : NULL, .ctx = (void *)root,
+	};
+	return lockfile_resolve(g, lockfile_detect("yarn.lock"), &in);
+}
+
+/* Workspace globs are expanded over the tree's directories. The tree:
+ * the root needs debug (which needs ms); packages/a declares ms itself;
+ * packages/skip (excluded by "!packages/skip") would declare pad; nothing
+ * else needs pad. Expanded exactly, ms is direct (depth 0) and pad is not
+ * direct; the orphan guess without a listing gets both wrong, which is
+ * what shows that the listing was used. */
+static void check_workspace_globs(void)
+{
+	char root[] = "/tmp/sigma-yarn-globs.XXXXXX";
+	if (!mkdtemp(root)) {
+		ok(0, "temporary directory");
+		return;
+	}
+	write_file(root, "packages/a/package.json", "{\"name\":\"a\",\"dependencies\":{\"ms\":\"^2.1.2\"}}");
+	write_file(root, "packages/skip/package.json", "{\"name\":\"skip\",\"dependencies\":{\"pad\":\"1.0.0\"}}");
+	write_file(root, "packages/node_modules/x/package.json", "{\"name\":\"x\",\"dependencies\":{\"pad\":\"1.0.0\"}}");
+	write_file(root, "tools/deep/inner/package.json", "{\"name\":\"t\",\"devDependencies\":{\"pad\":\"1.0.0\"}}");
+	static const char globbed[] = "{\"name\":\"r\",\"workspaces\":[\"packages/*\",\"!packages/skip\"],"
+	                              "\"dependencies\":{\"debug\":\"^4.3.4\"}}";
+	sigma_graph *g = NULL;
+	if (ok(glob_resolve(&g, root, globbed, 1) == 0, "yarn1 glob workspaces resolve (%s)", sigma_error_last())) {
+		int ms = lc_find(g, "ms", "2.1.2"), pad = lc_find(g, "pad", "1.0.0");
+		ok(ms >= 0 && g->nodes[ms].direct && g->nodes[ms].depth == 0,
+		   "yarn1 glob: packages/a (matched by packages/*) makes ms direct");
+		ok(pad >= 0 && !g->nodes[pad].direct, "yarn1 glob: !packages/skip and node_modules are not workspaces");
+		ok(ms >= 0 && sigma_streq(g->nodes[ms].spec, "^2.1.2"), "yarn1 glob: ms keeps packages/a's spec");
+	}
+	graph_free(g);
+	g = NULL;
+	if (ok(glob_resolve(&g, root, globbed, 0) == 0, "yarn1 glob without a listing resolves")) {
+		int ms = lc_find(g, "ms", "2.1.2"), pad = lc_find(g, "pad", "1.0.0");
+		ok(ms >= 0 && g->nodes[ms].depth == 1 && pad >= 0 && g->nodes[pad].direct,
+		   "yarn1 glob without a listing falls back to orphans as roots");
+	}
+	graph_free(g);
+	g = NULL;
+	static const char starstar[] = "{\"name\":\"r\",\"workspaces\":[\"tools/**\"],"
+	                               "\"dependencies\":{\"debug\":\"^4.3.4\"}}";
+	if (ok(glob_resolve(&g, root, starstar, 1) == 0, "yarn1 ** workspaces resolve (%s)", sigma_error_last())) {
+		int ms = lc_find(g, "ms", "2.1.2"), pad = lc_find(g, "pad", "1.0.0");
+		ok(pad >= 0 && g->nodes[pad].direct && g->nodes[pad].dev && g->nodes[pad].depth == 0,
+		   "yarn1 **: tools/deep/inner is a workspace (pad direct, dev)");
+		ok(ms >= 0 && g->nodes[ms].depth == 1, "yarn1 **: ms stays at depth 1");
+	}
+	graph_free(g);
+	char *cmd = sigma_xasprintf("rm -rf '%s'", root);
+	ok(system(cmd) == 0, "temporary tree removed");
+	free(cmd);
+}
+
 int main(void)
 {
 	check_expected();
 	check_monorepos();
+	check_workspace_globs();
 	check_findings();
 	check_bad_input();
 	lc_unused();
