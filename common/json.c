@@ -109,17 +109,31 @@ char *json_canonical(const cJSON *v)
 	return sigma_buf_steal(&b);
 }
 
-void sigma_sha256_hex(const void *data, size_t len, char out[65])
+static void hex_digest(SHA256_CTX *c, char out[65])
 {
 	static const char hexdigits[] = "0123456789abcdef";
 	unsigned char md[SHA256_DIGEST_LENGTH];
-	SHA256_CTX c;
-	SHA256_Init(&c);
-	SHA256_Update(&c, data, len);
-	SHA256_Final(md, &c);
+	SHA256_Final(md, c);
 	for (unsigned i = 0; i < SHA256_DIGEST_LENGTH; i++) {
 		out[2 * i] = hexdigits[md[i] >> 4];
 		out[2 * i + 1] = hexdigits[md[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+void sigma_sha256_hex(const void *data, size_t len, char out[65])
+{
+	SHA256_CTX c;
+	SHA256_Init(&c);
+	SHA256_Update(&c, data, len);
+	hex_digest(&c, out);
+}
+
+void sigma_sha256_parts_hex(const char *const *parts, const size_t *lens, size_t n, char out[65])
+{
+	SHA256_CTX c;
+	SHA256_Init(&c);
+	for (size_t i = 0; i < n; i++)
+		SHA256_Update(&c, parts[i], lens[i]);
+	hex_digest(&c, out);
 }

@@ -23,5 +23,7 @@ const char *json_str(const cJSON *o, const char *key);
 
 /* Lowercase hex SHA-256 of data into out[65]. */
 void sigma_sha256_hex(const void *data, size_t len, char out[65]);
+/* The same over the concatenation of n byte ranges, without joining them. */
+void sigma_sha256_parts_hex(const char *const *parts, const size_t *lens, size_t n, char out[65]);
 
 #endif

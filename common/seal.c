@@ -1,6 +1,6 @@
-/* seal.c: see seal.h. The payload is written member by member, so that
- * adding the id and signature afterwards is a concatenation rather than a
- * second serialisation of what can be a megabyte of packages. */
+/* seal.c: see seal.h. Each member is written once as canonical text; a
+ * raw member's value (what can be a megabyte of packages) is never copied
+ * but into the final output. The id hashes the members where they lie. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +12,11 @@
 
 typedef struct member {
 	const char *key;
-	char *text;   /* "key":value, canonical */
-	size_t len;   /* of text */
-	int raw;      /* index among the raw members, or -1 */
-	size_t vat;   /* where the value starts in text (raw members) */
+	char *head;        /* "key":value canonical, or "key": for a raw member */
+	size_t hlen;
+	const char *tail;  /* a raw member's value (borrowed), or NULL */
+	size_t tlen;
+	int raw;           /* index among the raw members, or -1 */
 } member;
 
 static int member_cmp(const void *a, const void *b)
@@ -23,15 +24,18 @@ static int member_cmp(const void *a, const void *b)
 	return strcmp(((const member *)a)->key, ((const member *)b)->key);
 }
 
+/* `"key":` followed by the canonical value, or by nothing when value is NULL. */
 static char *member_text(const char *key, const cJSON *value, size_t *len)
 {
 	cJSON *k = cJSON_CreateString(key);
-	char *kt = json_canonical(k), *vt = json_canonical(value);
-	size_t kl = strlen(kt), vl = strlen(vt);
+	char *kt = json_canonical(k), *vt = value ? json_canonical(value) : NULL;
+	size_t kl = strlen(kt), vl = vt ? strlen(vt) : 0;
 	char *t = sigma_xmalloc(kl + 1 + vl + 1);
 	memcpy(t, kt, kl);
 	t[kl] = ':';
-	memcpy(t + kl + 1, vt, vl + 1);
+	if (vt)
+		memcpy(t + kl + 1, vt, vl);
+	t[kl + 1 + vl] = '\0';
 	*len = kl + 1 + vl;
 	cJSON_Delete(k);
 	free(kt);
@@ -39,26 +43,61 @@ static char *member_text(const char *key, const cJSON *value, size_t *len)
 	return t;
 }
 
-/* The object text of the sorted members; *len its length. When `at` is
- * not NULL, at[r] receives the offset of raw member r's value. */
-static char *join(const member *m, size_t n, size_t *len, size_t *at)
+/* The object text of the sorted members, as a list of byte ranges: "{",
+ * then each member's head and tail with "," between, then "}". */
+typedef struct parts {
+	const char **p;
+	size_t *len;
+	size_t n;
+} parts;
+
+static void parts_of(parts *out, const member *m, size_t n)
+{
+	out->p = sigma_xmalloc((3 * n + 2) * sizeof *out->p);
+	out->len = sigma_xmalloc((3 * n + 2) * sizeof *out->len);
+	out->n = 0;
+#define PART(ptr, l) (out->p[out->n] = (ptr), out->len[out->n++] = (l))
+	PART("{", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			PART(",", 1);
+		PART(m[i].head, m[i].hlen);
+		if (m[i].tail)
+			PART(m[i].tail, m[i].tlen);
+	}
+	PART("}", 1);
+#undef PART
+}
+
+static void parts_dispose(parts *p)
+{
+	free(p->p);
+	free(p->len);
+}
+
+/* The text of the sorted members. When `at` is not NULL, at[r] receives
+ * the offset of raw member r's value. */
+static char *join(const member *m, size_t n, size_t *at)
 {
 	size_t total = 2;
 	for (size_t i = 0; i < n; i++)
-		total += m[i].len + 1;
+		total += m[i].hlen + m[i].tlen + 1;
 	char *out = sigma_xmalloc(total + 1), *w = out;
 	*w++ = '{';
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			*w++ = ',';
+		memcpy(w, m[i].head, m[i].hlen);
+		w += m[i].hlen;
 		if (at && m[i].raw >= 0)
-			at[m[i].raw] = (size_t)(w - out) + m[i].vat;
-		memcpy(w, m[i].text, m[i].len);
-		w += m[i].len;
+			at[m[i].raw] = (size_t)(w - out);
+		if (m[i].tail) {
+			memcpy(w, m[i].tail, m[i].tlen);
+			w += m[i].tlen;
+		}
 	}
 	*w++ = '}';
 	*w = '\0';
-	*len = (size_t)(w - out);
 	return out;
 }
 
@@ -87,62 +126,56 @@ int seal_object_raws(char **out, char id[65], const cJSON *obj, const char *cons
 			goto out;
 		}
 		m[k].key = c->string;
-		m[k].text = member_text(c->string, c, &m[k].len);
+		m[k].head = member_text(c->string, c, &m[k].hlen);
 		m[k].raw = -1;
 		k++;
 	}
 	for (size_t r = 0; r < nraw; r++) {
-		const char *raw_key = raw_keys[r], *raw_value = raw_values[r];
-		cJSON *kv = cJSON_CreateString(raw_key);
-		char *kt = json_canonical(kv);
-		cJSON_Delete(kv);
-		m[k].key = raw_key;
-		size_t kl = strlen(kt), vl = strlen(raw_value);
-		m[k].text = sigma_xmalloc(kl + 1 + vl + 1);
-		memcpy(m[k].text, kt, kl);
-		m[k].text[kl] = ':';
-		memcpy(m[k].text + kl + 1, raw_value, vl + 1);
-		m[k].len = kl + 1 + vl;
+		m[k].key = raw_keys[r];
+		m[k].head = member_text(raw_keys[r], NULL, &m[k].hlen);
+		m[k].tail = raw_values[r];
+		m[k].tlen = strlen(raw_values[r]);
 		m[k].raw = (int)r;
-		m[k].vat = kl + 1;
-		free(kt);
 		k++;
 	}
 	qsort(m, k, sizeof *m, member_cmp);
-	size_t plen;
-	char *payload = join(m, k, &plen, NULL);
-	sigma_sha256_hex(payload, plen, id);
+	/* The id is hashed over the parts in place; the payload is assembled
+	 * only when a signature needs it whole. */
+	parts ps;
+	parts_of(&ps, m, k);
+	sigma_sha256_parts_hex(ps.p, ps.len, ps.n, id);
+	parts_dispose(&ps);
+	char *sig = NULL;
+	if (key) {
+		char *payload = join(m, k, NULL);
+		rc = sign_data(&sig, key, payload, strlen(payload));
+		free(payload);
+		if (rc)
+			goto out;
+	}
 	cJSON *idv = cJSON_CreateString(id);
 	m[k].key = id_field;
-	m[k].text = member_text(id_field, idv, &m[k].len);
+	m[k].head = member_text(id_field, idv, &m[k].hlen);
 	m[k].raw = -1;
 	cJSON_Delete(idv);
 	k++;
-	if (key) {
-		char *sig = NULL;
-		rc = sign_data(&sig, key, payload, plen);
-		if (rc) {
-			free(payload);
-			goto out;
-		}
-		cJSON *s = cJSON_CreateObject();
-		cJSON_AddStringToObject(s, "alg", "ed25519");
-		cJSON_AddStringToObject(s, "key_id", sign_key_id(key));
-		cJSON_AddStringToObject(s, "value", sig);
+	if (sig) {
+		cJSON *sv = cJSON_CreateObject();
+		cJSON_AddStringToObject(sv, "alg", "ed25519");
+		cJSON_AddStringToObject(sv, "key_id", sign_key_id(key));
+		cJSON_AddStringToObject(sv, "value", sig);
 		m[k].key = "signature";
-		m[k].text = member_text("signature", s, &m[k].len);
+		m[k].head = member_text("signature", sv, &m[k].hlen);
 		m[k].raw = -1;
-		cJSON_Delete(s);
+		cJSON_Delete(sv);
 		free(sig);
 		k++;
 	}
-	free(payload);
 	qsort(m, k, sizeof *m, member_cmp);
-	size_t olen;
-	*out = join(m, k, &olen, raw_at);
+	*out = join(m, k, raw_at);
 out:
 	for (size_t i = 0; i < k; i++)
-		free(m[i].text);
+		free(m[i].head);
 	free(m);
 	return rc;
 }
