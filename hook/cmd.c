@@ -32,10 +32,6 @@
 #include "registry/db.h"
 #include "webhook/outbox.h"
 
-#include <time.h>
-static double tp0;
-static double tpnow(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec*1e3+t.tv_nsec/1e6;}
-#define TP(l) do{ if(getenv("TP")) fprintf(stderr,"TP %-20s %.2f\n", l, tpnow()-tp0);}while(0)
 /* ---------------------------------------------------------------- deadline */
 
 static char deadline_msg[512];
@@ -183,7 +179,6 @@ static int judge_commit(const judge_args *a)
 {
 	int64_t started = sigma_now_ms();
 	char tree[SIGMA_OID_HEX], base_tree[SIGMA_OID_HEX];
-	TP("judge start");
 	int rc = repo_commit_tree(tree, a->repo, a->commit);
 	if (rc)
 		return rc;
@@ -191,7 +186,6 @@ static int judge_commit(const judge_args *a)
 	scan_set now;
 	if ((rc = scan_tree_list(&now, a->repo, a->reg, tree, have_base ? base_tree : NULL)))
 		return rc;
-	TP("tree listed");
 	scan_lazy before = { .repo = a->repo, .reg = a->reg, .tree = have_base ? base_tree : NULL };
 	judgement j;
 	memset(&j, 0, sizeof j);
@@ -200,26 +194,21 @@ static int judge_commit(const judge_args *a)
 	memset(&keep, 0, sizeof keep);
 	cert_subject subj = { a->repository, a->ref, a->commit, tree };
 	int have_key = reuse_key(key, a->reg, a->cfg, &now) == 0;
-	TP("key");
 	int reused = have_key && reuse_load(&keep, a->reg, a->repo, tree, key) == 0;
 	registry_part_at at;
 	memset(&at, 0, sizeof at);
 	size_t pat[2];
-	TP("loaded");
 	if (reused) {
 		rc = certificate_build_reused(&cert, id, &keep, &subj, a->key, pat);
 	} else {
 		scan_tree_resolve(&now, a->repo, a->reg, tree);
-		TP("resolved");
 		rc = policy_judge(&j, a->cfg, a->reg, &now, scan_lazy_get, &before);
-		TP("policy");
 		int clean = !rc && !j.candidates && !now.nerrors && !j.rejected;
 		if (!rc)
 			rc = certificate_build(&cert, id, &j, &now, &subj, a->key, clean && have_key ? &keep : NULL, pat);
 		if (!rc && clean && have_key)
 			reuse_store(a->reg, key, &keep, &now);
 	}
-	TP("built");
 	if (!rc) {
 		/* The certificate is part of the answer: failing to keep it is an error. */
 		at.start = pat[0];
@@ -234,7 +223,6 @@ static int judge_commit(const judge_args *a)
 		    webhook_outbox_add_push(registry_path(a->reg), a->repository, a->ref, a->commit, id, "accepted") != 0)
 			sigma_error_clear();
 	}
-	TP("stored");
 	if (!rc) {
 		if (a->json) {
 			puts(cert);
@@ -310,7 +298,6 @@ int hook_prereceive_main(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error("pre-receive", "pre-receive takes no arguments (ref updates come on stdin)");
 
-	tp0=tpnow();
 	sigma_config cfg;
 	sigma_repo *repo = NULL;
 	registry *reg = NULL;
@@ -328,14 +315,12 @@ int hook_prereceive_main(int argc, char **argv)
 		status = internal_error(&cfg);
 		goto out;
 	}
-	TP("repo+config");
 	arm_deadline(&cfg);
 	if ((rc = config_db_path(&dbpath, db, &cfg)) || (rc = registry_open(&reg, dbpath, REGISTRY_READWRITE)) ||
 	    (rc = sign_key_load_configured(&key, &cfg))) {
 		status = internal_error(&cfg);
 		goto out;
 	}
-	TP("db+key");
 	const char *repository = repository_name(repo_gitdir(repo));
 	char head[SIGMA_OID_HEX];
 	int have_head = repo_head_commit(head, repo) == 0;
@@ -379,11 +364,9 @@ int hook_prereceive_main(int argc, char **argv)
 			status = 1;
 	}
 out:
-	TP("judged");
 	sign_key_free(key);
 	registry_close(reg);
 	repo_free(repo);
-	TP("closed");
 	free(dbpath);
 	config_dispose(&cfg);
 	return status;
