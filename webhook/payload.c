@@ -69,6 +69,27 @@ static int hex4(const char *p, unsigned *out)
 	return 0;
 }
 
+/* Past the plain characters of a string (not '"', '\\' nor below 0x20),
+ * eight bytes at a time: most of a payload is string text. The word tests
+ * are exact for "some byte is zero" and "some byte is below 0x20". */
+static const char *skip_plain(const char *p, const char *end)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	while (end - p >= 8) {
+		uint64_t w, quote, backslash;
+		memcpy(&w, p, 8);
+		quote = w ^ (ones * '"');
+		backslash = w ^ (ones * '\\');
+		if (((quote - ones) & ~quote & highs) | ((backslash - ones) & ~backslash & highs) |
+		    ((w - ones * 0x20) & ~w & highs))
+			break;
+		p += 8;
+	}
+	while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+		p++;
+	return p;
+}
+
 /* A string whose opening quote is at r->p. On success r->p is past the
  * closing quote, *text and *len give what is between the quotes, and
  * *escaped says whether it holds a backslash. */
@@ -77,6 +98,7 @@ static int read_string(reader *r, const char **text, size_t *len, int *escaped)
 	const char *p = ++r->p;
 	*escaped = 0;
 	for (;;) {
+		p = skip_plain(p, r->end);
 		if (p >= r->end)
 			return fail(r, "unterminated string");
 		unsigned char c = (unsigned char)*p;
@@ -84,10 +106,6 @@ static int read_string(reader *r, const char **text, size_t *len, int *escaped)
 			break;
 		if (c < 0x20)
 			return fail(r, "control character in a string");
-		if (c != '\\') {
-			p++;
-			continue;
-		}
 		*escaped = 1;
 		if (r->end - p < 2)
 			return fail(r, "unterminated string");
@@ -255,7 +273,8 @@ static uint32_t match_key(reader *r, size_t level, const char *text, size_t len,
 		if (!(live >> i & 1))
 			continue;
 		const char *want = r->fields[i].path[level];
-		if (strlen(want) == len && memcmp(want, text, len) == 0)
+		/* text holds no NUL: a shorter `want` differs at its end. */
+		if (strncmp(want, text, len) == 0 && want[len] == '\0')
 			found |= (uint32_t)1 << i;
 	}
 	if (found & r->seen[level])
