@@ -233,15 +233,16 @@ void webhook_queue_close(webhook_queue *q)
 
 /* ---------------------------------------------------------------- group commit */
 
-/* One delivery waiting for its commit, on its request thread's stack.
- * Each has its own semaphore: a finished batch wakes each of its threads
- * directly, instead of a broadcast that sent all of them queueing for the
- * one mutex (the convoy measured ~4 context switches per delivery). */
+/* One delivery waiting for its commit. `done` is called on the commit
+ * thread once the batch holding it is on disk (or failed), each delivery
+ * on its own: no broadcast that sends every waiter queueing for one mutex
+ * (that convoy measured ~4 context switches per delivery). */
 typedef struct pending {
 	const char *forge, *delivery, *event, *spec;
+	webhook_committed_fn done;
+	void *ctx;
 	int result;
 	int64_t job_id;
-	sem_t done;
 	char error[256];
 	struct pending *next;
 } pending;
@@ -345,11 +346,10 @@ static void *committer_main(void *arg)
 		if (queued && c->on_commit)
 			c->on_commit(c->ctx);
 
-		/* Once posted, a pending may be gone (its thread answered and
-		 * returned): read the link first. */
 		for (pending *p = batch, *next; p; p = next) {
 			next = p->next;
-			sem_post(&p->done);
+			p->done(p->ctx, p->result, p->job_id, p->result < 0 ? p->error : NULL);
+			free(p);
 		}
 		pthread_mutex_lock(&c->lock);
 	}
@@ -380,31 +380,65 @@ int webhook_committer_start(webhook_committer **out, const char *path, int sync_
 	return 0;
 }
 
-int webhook_committer_submit(webhook_committer *c, const char *forge, const char *delivery, const char *event,
-                             const char *spec, int64_t *job_id)
+int webhook_committer_submit_async(webhook_committer *c, const char *forge, const char *delivery,
+                                   const char *event, const char *spec, webhook_committed_fn done, void *ctx)
 {
-	pending p = { .forge = forge, .delivery = delivery, .event = event, .spec = spec };
-	sem_init(&p.done, 0, 0);
+	pending *p = sigma_xcalloc(1, sizeof *p);
+	p->forge = forge;
+	p->delivery = delivery;
+	p->event = event;
+	p->spec = spec;
+	p->done = done;
+	p->ctx = ctx;
 	pthread_mutex_lock(&c->lock);
 	if (c->stopping) {
 		pthread_mutex_unlock(&c->lock);
-		sem_destroy(&p.done);
+		free(p);
 		return sigma_error_set(SIGMA_EIO, "shutting down");
 	}
-	*c->tail = &p;
-	c->tail = &p.next;
+	*c->tail = p;
+	c->tail = &p->next;
 	pthread_cond_signal(&c->wake);
 	pthread_mutex_unlock(&c->lock);
-	/* The post happens after the committer's last look at p; glibc's
-	 * semaphores may be destroyed as soon as the wait returns. */
-	while (sem_wait(&p.done) != 0)
+	return 0;
+}
+
+typedef struct waiter {
+	sem_t posted;
+	int result;
+	int64_t job_id;
+	char error[256];
+} waiter;
+
+static void wake_waiter(void *ctx, int result, int64_t job_id, const char *error)
+{
+	waiter *w = ctx;
+	w->result = result;
+	w->job_id = job_id;
+	snprintf(w->error, sizeof w->error, "%s", error ? error : "");
+	/* The last touch of w: glibc's semaphores may be destroyed as soon as
+	 * the wait returns. */
+	sem_post(&w->posted);
+}
+
+int webhook_committer_submit(webhook_committer *c, const char *forge, const char *delivery, const char *event,
+                             const char *spec, int64_t *job_id)
+{
+	waiter w;
+	sem_init(&w.posted, 0, 0);
+	int rc = webhook_committer_submit_async(c, forge, delivery, event, spec, wake_waiter, &w);
+	if (rc) {
+		sem_destroy(&w.posted);
+		return rc;
+	}
+	while (sem_wait(&w.posted) != 0)
 		;
-	sem_destroy(&p.done);
-	if (p.result < 0)
-		return sigma_error_set(p.result, "%s", p.error);
+	sem_destroy(&w.posted);
+	if (w.result < 0)
+		return sigma_error_set(w.result, "%s", w.error);
 	if (job_id)
-		*job_id = p.job_id;
-	return p.result;
+		*job_id = w.job_id;
+	return w.result;
 }
 
 void webhook_committer_stop(webhook_committer *c)
