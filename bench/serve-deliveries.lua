@@ -27,3 +27,12 @@ function request()
       ["X-Hub-Signature-256"] = signature,
    }, body)
 end
+
+-- The tail in finer steps than wrk's --latency (50/75/90/99).
+function done(summary, latency, requests)
+   local out = {}
+   for _, p in ipairs({50, 90, 95, 99, 99.9}) do
+      out[#out + 1] = string.format("p%s=%.1fms", p, latency:percentile(p) / 1000)
+   end
+   io.write("# latency " .. table.concat(out, " ") .. string.format(" max=%.1fms", latency.max / 1000) .. "\n")
+end

@@ -28,6 +28,7 @@
 #include "common/json.h"
 #include "common/util.h"
 #include "webhook/forge.h"
+#include "webhook/payload.h"
 
 /* ---------------------------------------------------------------- signatures */
 
@@ -91,16 +92,6 @@ int webhook_forge_verify(webhook_forge_type t, const char *secret, const char *p
 
 /* ---------------------------------------------------------------- events */
 
-static const cJSON *path_get(const cJSON *o, const char *a, const char *b, const char *c)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
-	if (v && b)
-		v = cJSON_GetObjectItemCaseSensitive(v, b);
-	if (v && c)
-		v = cJSON_GetObjectItemCaseSensitive(v, c);
-	return v;
-}
-
 static char *dup_str(const cJSON *v)
 {
 	if (cJSON_IsString(v) && v->valuestring && *v->valuestring)
@@ -152,32 +143,81 @@ static int one_of(const char *s, const char *const *set)
 	return 0;
 }
 
-static void github_like(webhook_event *out, const cJSON *root, const char *event, int gitea)
+/* The values each forge's events are read from. A delivery is read once,
+ * without building a tree (webhook/payload.c); lookups keep the meaning
+ * they had as cJSON lookups: first of equal keys, only inside objects. */
+enum {
+	GH_REPO_NAME, GH_ACTION, GH_HEAD_SHA, GH_BASE_SHA, GH_HEAD_REF, GH_HEAD_CLONE, GH_REPO_CLONE, GH_NUMBER,
+	GH_PR_NUMBER, GH_AFTER, GH_BEFORE, GH_REF, GH__COUNT
+};
+static const webhook_payload_field github_fields[GH__COUNT] = {
+	[GH_REPO_NAME] = { .path = { "repository", "full_name" } },
+	[GH_ACTION] = { .path = { "action" } },
+	[GH_HEAD_SHA] = { .path = { "pull_request", "head", "sha" } },
+	[GH_BASE_SHA] = { .path = { "pull_request", "base", "sha" } },
+	[GH_HEAD_REF] = { .path = { "pull_request", "head", "ref" } },
+	[GH_HEAD_CLONE] = { .path = { "pull_request", "head", "repo", "clone_url" } },
+	[GH_REPO_CLONE] = { .path = { "repository", "clone_url" } },
+	[GH_NUMBER] = { .path = { "number" } },
+	[GH_PR_NUMBER] = { .path = { "pull_request", "number" } },
+	[GH_AFTER] = { .path = { "after" } },
+	[GH_BEFORE] = { .path = { "before" } },
+	[GH_REF] = { .path = { "ref" } },
+};
+
+enum {
+	GL_REPO_NAME, GL_MR_ACTION, GL_MR_OLDREV, GL_MR_SHA, GL_MR_BRANCH, GL_MR_CLONE, GL_MR_PROJECT, GL_MR_IID,
+	GL_CHECKOUT_SHA, GL_AFTER, GL_BEFORE, GL_REF, GL_CLONE, GL_PROJECT_ID, GL_PROJECT_ID2, GL__COUNT
+};
+static const webhook_payload_field gitlab_fields[GL__COUNT] = {
+	[GL_REPO_NAME] = { .path = { "project", "path_with_namespace" } },
+	[GL_MR_ACTION] = { .path = { "object_attributes", "action" } },
+	[GL_MR_OLDREV] = { .path = { "object_attributes", "oldrev" } },
+	[GL_MR_SHA] = { .path = { "object_attributes", "last_commit", "id" } },
+	[GL_MR_BRANCH] = { .path = { "object_attributes", "source_branch" } },
+	[GL_MR_CLONE] = { .path = { "object_attributes", "source", "git_http_url" } },
+	[GL_MR_PROJECT] = { .path = { "object_attributes", "source_project_id" } },
+	[GL_MR_IID] = { .path = { "object_attributes", "iid" } },
+	[GL_CHECKOUT_SHA] = { .path = { "checkout_sha" } },
+	[GL_AFTER] = { .path = { "after" } },
+	[GL_BEFORE] = { .path = { "before" } },
+	[GL_REF] = { .path = { "ref" } },
+	[GL_CLONE] = { .path = { "project", "git_http_url" } },
+	[GL_PROJECT_ID] = { .path = { "project_id" } },
+	[GL_PROJECT_ID2] = { .path = { "project", "id" } },
+};
+
+/* A number field as a long (0 when it is not a number, or out of range). */
+static long field_long(const webhook_payload_field *f)
+{
+	double v;
+	if (webhook_payload_number(&v, f) != 0 || !(v > -2e18 && v < 2e18))
+		return 0;
+	return (long)v;
+}
+
+static void github_like(webhook_event *out, const webhook_payload_field *f, const char *event, int gitea)
 {
 	static const char *const gh_actions[] = { "opened", "synchronize", "reopened", NULL };
 	static const char *const gitea_actions[] = { "opened", "synchronized", "synchronize", "reopened", NULL };
-	out->repository = dup_str(path_get(root, "repository", "full_name", NULL));
+	out->repository = webhook_payload_text(&f[GH_REPO_NAME]);
 	out->status_repo = out->repository ? sigma_xstrdup(out->repository) : NULL;
 	if (!strcmp(event, "pull_request")) {
-		out->action = dup_str(cJSON_GetObjectItemCaseSensitive(root, "action"));
+		out->action = webhook_payload_text(&f[GH_ACTION]);
 		if (!one_of(out->action, gitea ? gitea_actions : gh_actions)) {
 			out->ignored = "pull request action not judged (only opened, synchronize, reopened)";
 			return;
 		}
-		const cJSON *pr = cJSON_GetObjectItemCaseSensitive(root, "pull_request");
 		out->kind = EVENT_PULL_REQUEST;
-		out->sha = dup_str(path_get(pr, "head", "sha", NULL));
-		out->base_sha = dup_str(path_get(pr, "base", "sha", NULL));
-		out->ref = dup_str(path_get(pr, "head", "ref", NULL));
-		out->clone_url = dup_str(path_get(pr, "head", "repo", "clone_url"));
+		out->sha = webhook_payload_text(&f[GH_HEAD_SHA]);
+		out->base_sha = webhook_payload_text(&f[GH_BASE_SHA]);
+		out->ref = webhook_payload_text(&f[GH_HEAD_REF]);
+		out->clone_url = webhook_payload_text(&f[GH_HEAD_CLONE]);
 		if (!out->clone_url)
-			out->clone_url = dup_str(path_get(root, "repository", "clone_url", NULL));
-		const cJSON *num = cJSON_GetObjectItemCaseSensitive(root, "number");
-		if (!cJSON_IsNumber(num))
-			num = cJSON_GetObjectItemCaseSensitive(pr, "number");
-		out->number = cJSON_IsNumber(num) ? (long)num->valuedouble : 0;
+			out->clone_url = webhook_payload_text(&f[GH_REPO_CLONE]);
+		out->number = field_long(f[GH_NUMBER].type == PAYLOAD_NUMBER ? &f[GH_NUMBER] : &f[GH_PR_NUMBER]);
 	} else if (!strcmp(event, "push")) {
-		char *after = dup_str(cJSON_GetObjectItemCaseSensitive(root, "after"));
+		char *after = webhook_payload_text(&f[GH_AFTER]);
 		if (is_zero_sha(after)) {
 			free(after);
 			out->ignored = "push deletes a ref";
@@ -185,43 +225,41 @@ static void github_like(webhook_event *out, const cJSON *root, const char *event
 		}
 		out->kind = EVENT_PUSH;
 		out->sha = after;
-		out->base_sha = dup_str(cJSON_GetObjectItemCaseSensitive(root, "before"));
-		out->ref = dup_str(cJSON_GetObjectItemCaseSensitive(root, "ref"));
-		out->clone_url = dup_str(path_get(root, "repository", "clone_url", NULL));
+		out->base_sha = webhook_payload_text(&f[GH_BEFORE]);
+		out->ref = webhook_payload_text(&f[GH_REF]);
+		out->clone_url = webhook_payload_text(&f[GH_REPO_CLONE]);
 	} else {
 		out->ignored = "event not handled (only pull_request and push)";
 	}
 }
 
-static void gitlab(webhook_event *out, const cJSON *root, const char *event)
+static void gitlab(webhook_event *out, const webhook_payload_field *f, const char *event)
 {
 	static const char *const actions[] = { "open", "reopen", "update", NULL };
-	out->repository = dup_str(path_get(root, "project", "path_with_namespace", NULL));
+	out->repository = webhook_payload_text(&f[GL_REPO_NAME]);
 	if (!strcmp(event, "Merge Request Hook")) {
-		const cJSON *mr = cJSON_GetObjectItemCaseSensitive(root, "object_attributes");
-		out->action = dup_str(cJSON_GetObjectItemCaseSensitive(mr, "action"));
+		out->action = webhook_payload_text(&f[GL_MR_ACTION]);
 		if (!one_of(out->action, actions)) {
 			out->ignored = "merge request action not judged (only open, update, reopen)";
 			return;
 		}
-		if (!strcmp(out->action, "update") && !cJSON_GetObjectItemCaseSensitive(mr, "oldrev")) {
+		if (!strcmp(out->action, "update") && f[GL_MR_OLDREV].type == PAYLOAD_MISSING) {
 			/* GitLab sets oldrev only when the code changed; a title or label
 			 * edit does not need a new verdict. */
 			out->ignored = "merge request update without new commits";
 			return;
 		}
 		out->kind = EVENT_PULL_REQUEST;
-		out->sha = dup_str(path_get(mr, "last_commit", "id", NULL));
-		out->ref = dup_str(cJSON_GetObjectItemCaseSensitive(mr, "source_branch"));
-		out->clone_url = dup_str(path_get(mr, "source", "git_http_url", NULL));
+		out->sha = webhook_payload_text(&f[GL_MR_SHA]);
+		out->ref = webhook_payload_text(&f[GL_MR_BRANCH]);
+		out->clone_url = webhook_payload_text(&f[GL_MR_CLONE]);
 		/* The commit lives in the source project: its status goes there. */
-		out->status_repo = dup_str(cJSON_GetObjectItemCaseSensitive(mr, "source_project_id"));
-		const cJSON *iid = cJSON_GetObjectItemCaseSensitive(mr, "iid");
-		out->number = cJSON_IsNumber(iid) ? (long)iid->valuedouble : 0;
+		out->status_repo = webhook_payload_text(&f[GL_MR_PROJECT]);
+		out->number = field_long(&f[GL_MR_IID]);
 	} else if (!strcmp(event, "Push Hook")) {
-		char *after = dup_str(cJSON_GetObjectItemCaseSensitive(root, "checkout_sha"));
+		char *after = webhook_payload_text(&f[GL_CHECKOUT_SHA]);
 		if (!after)
-			after = dup_str(cJSON_GetObjectItemCaseSensitive(root, "after"));
+			after = webhook_payload_text(&f[GL_AFTER]);
 		if (is_zero_sha(after)) {
 			free(after);
 			out->ignored = "push deletes a ref";
@@ -229,12 +267,12 @@ static void gitlab(webhook_event *out, const cJSON *root, const char *event)
 		}
 		out->kind = EVENT_PUSH;
 		out->sha = after;
-		out->base_sha = dup_str(cJSON_GetObjectItemCaseSensitive(root, "before"));
-		out->ref = dup_str(cJSON_GetObjectItemCaseSensitive(root, "ref"));
-		out->clone_url = dup_str(path_get(root, "project", "git_http_url", NULL));
-		out->status_repo = dup_str(cJSON_GetObjectItemCaseSensitive(root, "project_id"));
+		out->base_sha = webhook_payload_text(&f[GL_BEFORE]);
+		out->ref = webhook_payload_text(&f[GL_REF]);
+		out->clone_url = webhook_payload_text(&f[GL_CLONE]);
+		out->status_repo = webhook_payload_text(&f[GL_PROJECT_ID]);
 		if (!out->status_repo)
-			out->status_repo = dup_str(path_get(root, "project", "id", NULL));
+			out->status_repo = webhook_payload_text(&f[GL_PROJECT_ID2]);
 	} else {
 		out->ignored = "event not handled (only Merge Request Hook and Push Hook)";
 	}
@@ -245,28 +283,27 @@ static void gitlab(webhook_event *out, const cJSON *root, const char *event)
 int webhook_forge_parse_event(webhook_event *out, webhook_forge_type t, const char *event,
                               const char *body, size_t len)
 {
+	webhook_payload_field fields[WEBHOOK_PAYLOAD_FIELDS_MAX];
+	size_t n = t == FORGE_GITLAB ? GL__COUNT : GH__COUNT;
 	memset(out, 0, sizeof *out);
 	if (!event || !*event) {
 		out->ignored = "no event header";
 		return 0;
 	}
-	cJSON *root = cJSON_ParseWithLength(body, len);
-	if (!root || !cJSON_IsObject(root)) {
-		cJSON_Delete(root);
-		return sigma_error_set(SIGMA_EINVALID, "body is not a JSON object");
-	}
+	memcpy(fields, t == FORGE_GITLAB ? gitlab_fields : github_fields, n * sizeof *fields);
+	int rc = webhook_payload_pick(fields, n, body, len);
+	if (rc)
+		return rc;
 	if (t == FORGE_GITLAB)
-		gitlab(out, root, event);
+		gitlab(out, fields, event);
 	else
-		github_like(out, root, event, t == FORGE_GITEA);
-	cJSON_Delete(root);
+		github_like(out, fields, event, t == FORGE_GITEA);
 	if (out->kind == EVENT_IGNORED)
 		return 0;
 	if (is_zero_sha(out->base_sha)) {
 		free(out->base_sha);
 		out->base_sha = NULL;
 	}
-	int rc = 0;
 	if (!is_hex_sha(out->sha))
 		rc = sigma_error_set(SIGMA_EINVALID, "%s: no commit id (or not a hex id)", event);
 	else if (out->base_sha && !is_hex_sha(out->base_sha))
@@ -292,29 +329,31 @@ void webhook_event_dispose(webhook_event *e)
 	memset(e, 0, sizeof *e);
 }
 
-static void put_str(cJSON *o, const char *key, const char *v)
+static void put_field(sigma_buf *b, const char *key, const char *v)
 {
+	sigma_buf_printf(b, ",\"%s\":", key);
 	if (v)
-		cJSON_AddStringToObject(o, key, v);
+		json_put_string(b, v);
 	else
-		cJSON_AddNullToObject(o, key);
+		sigma_buf_puts(b, "null");
 }
 
+/* Written directly, without a cJSON tree: the job spec that
+ * webhook_event_from_json reads back. */
 char *webhook_event_to_json(const webhook_event *e)
 {
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "kind", e->kind == EVENT_PULL_REQUEST ? "pull_request" : "push");
-	put_str(o, "action", e->action);
-	put_str(o, "repository", e->repository);
-	put_str(o, "status_repo", e->status_repo);
-	put_str(o, "clone_url", e->clone_url);
-	put_str(o, "sha", e->sha);
-	put_str(o, "base_sha", e->base_sha);
-	put_str(o, "ref", e->ref);
-	cJSON_AddNumberToObject(o, "number", (double)e->number);
-	char *s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return s;
+	sigma_buf b;
+	sigma_buf_init(&b, 0);
+	sigma_buf_puts(&b, e->kind == EVENT_PULL_REQUEST ? "{\"kind\":\"pull_request\"" : "{\"kind\":\"push\"");
+	put_field(&b, "action", e->action);
+	put_field(&b, "repository", e->repository);
+	put_field(&b, "status_repo", e->status_repo);
+	put_field(&b, "clone_url", e->clone_url);
+	put_field(&b, "sha", e->sha);
+	put_field(&b, "base_sha", e->base_sha);
+	put_field(&b, "ref", e->ref);
+	sigma_buf_printf(&b, ",\"number\":%ld}", e->number);
+	return sigma_buf_steal(&b);
 }
 
 int webhook_event_from_json(webhook_event *out, const char *json)

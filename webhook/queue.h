@@ -52,6 +52,16 @@ int webhook_committer_start(webhook_committer **out, const char *path, int sync_
  * first delivery's job), or a negative error (nothing promised). */
 int webhook_committer_submit(webhook_committer *c, const char *forge, const char *delivery, const char *event,
                              const char *spec, int64_t *job_id);
+/* The asynchronous form, for a caller that must not block (the HTTP
+ * threads): return at once, and have `done` called on the commit thread
+ * once the delivery is on disk, exactly once, with WEBHOOK_QUEUED,
+ * WEBHOOK_DUPLICATE or a negative error and its message (`error`, else
+ * NULL). `done` must not block: it holds up the whole batch. The strings
+ * must live until `done` is called. 0, or SIGMA_EIO when the committer is
+ * stopping (then `done` is never called). */
+typedef void (*webhook_committed_fn)(void *ctx, int result, int64_t job_id, const char *error);
+int webhook_committer_submit_async(webhook_committer *c, const char *forge, const char *delivery,
+                                   const char *event, const char *spec, webhook_committed_fn done, void *ctx);
 /* Finish the batches in flight, then stop. */
 void webhook_committer_stop(webhook_committer *c);
 

@@ -1,22 +1,28 @@
 /* serve.c: see serve.h.
  *
- * Threading: libmicrohttpd runs one thread per connection. A delivery's
- * thread verifies the signature, parses the event, hands the job to the
- * group-commit thread and sleeps until it is on disk; many connections
- * waiting at once is exactly what makes the batches (and the throughput)
- * large. The number of connections is capped, and so is every body.
+ * Threading: a small pool of libmicrohttpd threads (epoll), each serving
+ * many connections. A delivery's thread verifies the signature, reads the
+ * event, hands the job to the group-commit thread and suspends the
+ * connection; the commit thread resumes it once the batch is on disk, and
+ * the answer goes out. No thread sleeps on a commit, so one fsync answers
+ * every delivery that arrived while the previous one ran, without a
+ * thread (and two context switches) per waiting connection. The number of
+ * connections is capped, and so is every body.
  *
  * Why 401 and not 403 for a bad signature: the forge shows the code in
  * its delivery log, and 401 reads as "your secret is wrong". Nothing about
  * which part failed is sent back; the log line says it. */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <microhttpd.h>
 #include <cjson/cJSON.h>
 #include "common/buf.h"
@@ -33,20 +39,49 @@
 #define CONNECTION_LIMIT 1024
 #define DELIVERY_ID_MAX 200
 #define PAGE_MAX ((size_t)64 << 20)
+/* Threads serving connections. Deliveries never wait on a commit in them;
+ * what can hold one up for long is a page or /metrics reading the
+ * database, which then delays only the connections on that thread. */
+#define POOL_THREADS 4
+/* How long a stop waits for answers already committed to be sent. */
+#define STOP_GRACE_MS 2000
+
+typedef void (*connection_fn)(struct MHD_Connection *);
 
 struct webhook_server {
 	struct MHD_Daemon *daemon;
 	webhook_service *svc;
 	char *tls_cert, *tls_key;
+	/* libmicrohttpd's suspend and resume (see find_suspend_resume). */
+	connection_fn suspend, resume;
+	/* Deliveries handed to the committer and not yet resumed, and
+	 * deliveries not yet completed: a stop waits for both to drain. */
+	pthread_mutex_t lock;
+	pthread_cond_t drained;
+	int stopping;
+	size_t waiting, answering;
 };
 
 typedef struct request {
+	webhook_server *srv;
+	struct MHD_Connection *conn;
 	int webhook;              /* POST /webhook/NAME */
 	size_t forge;             /* index into settings->forges */
 	sigma_buf body;
 	int too_big;
 	size_t discarded;         /* bytes dropped after the cap */
 	int64_t started;
+
+	/* A delivery at the committer: what its answer and log line need.
+	 * `result`, `job_id` and `error` are written on the commit thread
+	 * before the resume, and read after it. */
+	int committed, answering;
+	metric_event mev;
+	char *event, *delivery, *spec;
+	webhook_event ev;
+	int result;
+	int64_t job_id;
+	char error[256];
 } request;
 
 static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -175,11 +210,80 @@ static int form_payload(sigma_buf *b)
 	return sigma_error_set(SIGMA_EINVALID, "form-encoded body without a payload field");
 }
 
+/* On the commit thread: note the outcome, give the connection back to
+ * its libmicrohttpd thread. rq may be freed as soon as it is resumed. */
+static void on_committed(void *ctx, int result, int64_t job_id, const char *error)
+{
+	request *rq = ctx;
+	webhook_server *srv = rq->srv;
+	rq->result = result;
+	rq->job_id = job_id;
+	snprintf(rq->error, sizeof rq->error, "%s", error ? error : "");
+	rq->committed = 1;
+	/* Outside srv->lock: libmicrohttpd takes its own locks here. The count
+	 * drops only after the resume returned, so a stop (which waits for it)
+	 * never runs alongside. */
+	srv->resume(rq->conn);
+	pthread_mutex_lock(&srv->lock);
+	if (--srv->waiting == 0)
+		pthread_cond_broadcast(&srv->drained);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* Suspend the connection and hand the delivery to the committer. 0 when
+ * it is on its way, or an error (the caller answers at once). */
+static int submit_delivery(webhook_service *svc, request *rq, const char *forge)
+{
+	webhook_server *srv = rq->srv;
+	pthread_mutex_lock(&srv->lock);
+	if (srv->stopping) {
+		pthread_mutex_unlock(&srv->lock);
+		rq->result = sigma_error_set(SIGMA_EIO, "shutting down");
+		snprintf(rq->error, sizeof rq->error, "%s", sigma_error_last());
+		return rq->result;
+	}
+	srv->waiting++;
+	pthread_mutex_unlock(&srv->lock);
+	/* Suspended before the committer can see it, so the resume never
+	 * comes first; counted before, so a stop waits for the resume. */
+	srv->suspend(rq->conn);
+	int rc = webhook_committer_submit_async(svc->committer, forge, rq->delivery,
+	                                        rq->ev.kind == EVENT_PULL_REQUEST ? "pull_request" : "push", rq->spec,
+	                                        on_committed, rq);
+	if (rc)
+		on_committed(rq, rc, 0, sigma_error_last());
+	return 0;
+}
+
+/* The answer to a delivery that went to the committer. */
+static enum MHD_Result answer_delivery(struct MHD_Connection *conn, webhook_service *svc, request *rq)
+{
+	const webhook_forge *f = &svc->settings->forges[rq->forge];
+	int64_t ms = webhook_wall_ms() - rq->started;
+	enum MHD_Result ret;
+	if (rq->result == WEBHOOK_QUEUED) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, rq->mev, MOUT_QUEUED);
+		log_line("delivery forge=%s event=%s id=%.64s outcome=queued job=%lld repo=%s sha=%.12s ms=%lld", f->name,
+		         rq->event, rq->delivery, (long long)rq->job_id, rq->ev.repository, rq->ev.sha, (long long)ms);
+		ret = respond_json(conn, MHD_HTTP_ACCEPTED, "{\"status\":\"queued\",\"job\":%lld}", (long long)rq->job_id);
+	} else if (rq->result == WEBHOOK_DUPLICATE) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, rq->mev, MOUT_DUPLICATE);
+		log_line("delivery forge=%s event=%s id=%.64s outcome=duplicate job=%lld", f->name, rq->event, rq->delivery,
+		         (long long)rq->job_id);
+		ret = respond_json(conn, MHD_HTTP_OK, "{\"status\":\"duplicate\",\"job\":%lld}", (long long)rq->job_id);
+	} else {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, rq->mev, MOUT_ERROR);
+		log_line("delivery forge=%s event=%s id=%.64s outcome=error reason=\"%s\"", f->name, rq->event, rq->delivery,
+		         rq->error);
+		ret = respond_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"unavailable\"}");
+	}
+	return ret;
+}
+
 static enum MHD_Result handle_delivery(struct MHD_Connection *conn, webhook_service *svc, request *rq)
 {
 	const webhook_forge *f = &svc->settings->forges[rq->forge];
 	const char *event = NULL, *delivery = NULL, *proof = NULL;
-	int64_t job_id = 0;
 	char fallback_id[80], reason[256];
 	switch (f->type) {
 	case FORGE_GITHUB:
@@ -266,28 +370,15 @@ static enum MHD_Result handle_delivery(struct MHD_Connection *conn, webhook_serv
 		ret = respond_json(conn, MHD_HTTP_ACCEPTED, "{\"status\":\"ignored\",\"reason\":\"%s\"}", reason);
 		goto out;
 	}
-	char *spec = webhook_event_to_json(&ev);
-	int rc = webhook_committer_submit(svc->committer, f->name, delivery,
-	                                  ev.kind == EVENT_PULL_REQUEST ? "pull_request" : "push", spec, &job_id);
-	free(spec);
-	int64_t ms = webhook_wall_ms() - rq->started;
-	if (rc == WEBHOOK_QUEUED) {
-		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_QUEUED);
-		log_line("delivery forge=%s event=%s id=%.64s outcome=queued job=%lld repo=%s sha=%.12s ms=%lld", f->name,
-		         event, delivery, (long long)job_id, ev.repository, ev.sha, (long long)ms);
-		ret = respond_json(conn, MHD_HTTP_ACCEPTED, "{\"status\":\"queued\",\"job\":%lld}", (long long)job_id);
-	} else if (rc == WEBHOOK_DUPLICATE) {
-		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_DUPLICATE);
-		log_line("delivery forge=%s event=%s id=%.64s outcome=duplicate job=%lld", f->name, event, delivery,
-		         (long long)job_id);
-		ret = respond_json(conn, MHD_HTTP_OK, "{\"status\":\"duplicate\",\"job\":%lld}", (long long)job_id);
-	} else {
-		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_ERROR);
-		log_line("delivery forge=%s event=%s id=%.64s outcome=error reason=\"%s\"", f->name, event, delivery,
-		         sigma_error_last());
-		ret = respond_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"unavailable\"}");
-	}
-	webhook_event_dispose(&ev);
+	/* Hand it to the committer; the answer goes out from answer_delivery
+	 * once the commit thread has resumed the connection. */
+	rq->mev = mev;
+	rq->event = sigma_xstrdup(event);
+	rq->delivery = sigma_xstrdup(delivery);
+	rq->spec = webhook_event_to_json(&ev);
+	rq->ev = ev;
+	sigma_buf_dispose(&rq->body);
+	ret = submit_delivery(svc, rq, f->name) == 0 ? MHD_YES : answer_delivery(conn, svc, rq);
 out:
 	free(gitlab_id);
 	return ret;
@@ -428,8 +519,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	webhook_server *srv = cls;
 	webhook_service *svc = srv->svc;
 	request *rq = *con_cls;
+	if (rq && rq->committed)
+		return answer_delivery(conn, svc, rq);
 	if (!rq) {
 		rq = sigma_xcalloc(1, sizeof *rq);
+		rq->srv = srv;
+		rq->conn = conn;
 		rq->started = webhook_wall_ms();
 		sigma_buf_init(&rq->body, WEBHOOK_BODY_MAX);
 		*con_cls = rq;
@@ -448,6 +543,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			}
 			rq->webhook = 1;
 			rq->forge = i;
+			pthread_mutex_lock(&srv->lock);
+			srv->answering++;
+			rq->answering = 1;
+			pthread_mutex_unlock(&srv->lock);
 			const char *cl = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
 			if (cl && strtoull(cl, NULL, 10) > WEBHOOK_BODY_MAX) {
 				webhook_metrics_delivery(&svc->metrics, i, MEV_OTHER, MOUT_TOO_LARGE);
@@ -514,7 +613,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	request *rq = *con_cls;
 	if (rq) {
+		webhook_server *srv = rq->srv;
+		if (rq->answering) {
+			pthread_mutex_lock(&srv->lock);
+			if (--srv->answering == 0)
+				pthread_cond_broadcast(&srv->drained);
+			pthread_mutex_unlock(&srv->lock);
+		}
 		sigma_buf_dispose(&rq->body);
+		webhook_event_dispose(&rq->ev);
+		free(rq->event);
+		free(rq->delivery);
+		free(rq->spec);
 		free(rq);
 		*con_cls = NULL;
 	}
@@ -556,6 +666,23 @@ static int parse_listen(struct sockaddr_storage *out, socklen_t *len, const char
 	return 0;
 }
 
+/* common/lazylib.c loads libmicrohttpd on first use and forwards the
+ * functions the rest of sigma calls; suspend and resume are only called
+ * here, so they are looked up here, in the library the running daemon
+ * already loaded (RTLD_NOLOAD: never a second copy). */
+static int find_suspend_resume(webhook_server *s)
+{
+	void *lib = dlopen("libmicrohttpd.so.12", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+	if (lib) {
+		*(void **)&s->suspend = dlsym(lib, "MHD_suspend_connection");
+		*(void **)&s->resume = dlsym(lib, "MHD_resume_connection");
+		dlclose(lib); /* only drops the count NOLOAD added: the daemon holds it */
+	}
+	if (!s->suspend || !s->resume)
+		return sigma_error_set(SIGMA_EIO, "libmicrohttpd.so.12: no MHD_suspend_connection/MHD_resume_connection");
+	return 0;
+}
+
 int webhook_server_start(webhook_server **out, webhook_service *svc, const char *listen, int *port)
 {
 	struct sockaddr_storage addr;
@@ -565,7 +692,9 @@ int webhook_server_start(webhook_server **out, webhook_service *svc, const char 
 		return rc;
 	webhook_server *s = sigma_xcalloc(1, sizeof *s);
 	s->svc = svc;
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->drained, NULL);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	const webhook_settings *st = svc->settings;
@@ -578,7 +707,7 @@ int webhook_server_start(webhook_server **out, webhook_service *svc, const char 
 				explicit_bzero(k.ptr, k.cap);
 			sigma_buf_dispose(&c);
 			sigma_buf_dispose(&k);
-			free(s);
+			webhook_server_stop(s);
 			return sigma_error_wrap(rc, "TLS: ");
 		}
 		s->tls_cert = sigma_buf_steal(&c);
@@ -590,6 +719,7 @@ int webhook_server_start(webhook_server **out, webhook_service *svc, const char 
 		{ MHD_OPTION_SOCK_ADDR, 0, &addr },
 		{ MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL },
+		{ MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS, NULL },
 		{ MHD_OPTION_THREAD_STACK_SIZE, 512 * 1024, NULL },
 		{ MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL },
@@ -602,6 +732,10 @@ int webhook_server_start(webhook_server **out, webhook_service *svc, const char 
 		webhook_server_stop(s);
 		return sigma_error_set(SIGMA_EIO, "cannot listen on %s (in use, or not an address of this machine?)", listen);
 	}
+	if ((rc = find_suspend_resume(s))) {
+		webhook_server_stop(s);
+		return rc;
+	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	*port = info ? info->port : 0;
 	*out = s;
@@ -612,8 +746,24 @@ void webhook_server_stop(webhook_server *s)
 {
 	if (!s)
 		return;
+	/* Refuse new deliveries (503: the forge redelivers), let every one at
+	 * the committer come back (it is still running), and give the answers
+	 * a moment to go out. libmicrohttpd must not be stopped while a
+	 * connection is suspended, nor resumed while it stops. */
+	pthread_mutex_lock(&s->lock);
+	s->stopping = 1;
+	while (s->waiting > 0)
+		pthread_cond_wait(&s->drained, &s->lock);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += STOP_GRACE_MS / 1000;
+	while (s->answering > 0 && pthread_cond_timedwait(&s->drained, &s->lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&s->lock);
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->drained);
 	if (s->tls_key) {
 		explicit_bzero(s->tls_key, strlen(s->tls_key));
 		free(s->tls_key);

@@ -125,9 +125,26 @@ check "GET on a webhook: 405" test "$(curl -s -o /dev/null -w '%{http_code}' "$S
 echo -n '{"not json' > "$T/bad.json"
 code=$(gh_deliver "$SERVE/webhook/gh" "$T/bad.json" bad-1)
 check "a signed body that is not JSON: 400" test "$code" = 400
+# The body is read without a JSON tree (webhook/payload.c): escapes are
+# decoded, the first of two equal keys counts, and only one object is taken.
+a40=$(printf 'a%.0s' $(seq 40)) b40=$(printf 'b%.0s' $(seq 40))
+printf '{"action":"op\\u0065ned","number":5,"pull_request":{"head":{"sha":"\\u0061%s","ref":"f\\/x",' "${a40:1}" > "$T/esc.json"
+printf '"repo":{"clone_url":"https:\\/\\/example.invalid\\/x.git"}},"base":{"sha":"%s"}},' "$b40" >> "$T/esc.json"
+printf '"repository":{"full_name":"octo\\/app","full_name":"evil\\/other"}}' >> "$T/esc.json"
+code=$(gh_deliver "$SERVE/webhook/gh" "$T/esc.json" esc-1)
+spec=$(sqlite3 "$SIGMA_DB" "SELECT spec FROM webhook_jobs WHERE delivery='esc-1'")
+check "escaped strings are decoded, the first of two equal keys counts: 202 queued" sh -c "test $code = 202 &&
+	echo '$spec' | grep -q '\"repository\":\"octo/app\"' && echo '$spec' | grep -q '\"sha\":\"$a40\"' &&
+	echo '$spec' | grep -q '\"clone_url\":\"https://example.invalid/x.git\"' && echo '$spec' | grep -q '\"ref\":\"f/x\"'"
+printf '{"action":"closed","action":"opened"}' > "$T/dup.json"
+code=$(gh_deliver "$SERVE/webhook/gh" "$T/dup.json" dup-1)
+check "a repeated key: the first one counts (202 ignored)" sh -c "test $code = 202 && grep -q ignored '$T/resp'"
+cp "$T/esc.json" "$T/trailing.json" && printf ' {}' >> "$T/trailing.json"
+code=$(gh_deliver "$SERVE/webhook/gh" "$T/trailing.json" trailing-1)
+check "text after the JSON object: 400" test "$code" = 400
 check "/healthz" test "$(curl -s "$SERVE/healthz")" = ok
 check "the server is still up after all that" kill -0 "$SERVE_PID"
-check "queued jobs match the 202s" test "$(jobs_count)" = 14
+check "queued jobs match the 202s" test "$(jobs_count)" = 15
 curl -s "$SERVE/metrics" > "$T/metrics"
 check "metrics count the refusals" grep -q 'forge="gh",event="pull_request",outcome="unauthorized"} 4' "$T/metrics"
 check "no secret in the log" sh -c "! grep -q -e 'Secret to' -e WishesWere -e 'token with' '$T/serve.err'"
