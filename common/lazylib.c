@@ -191,6 +191,18 @@ struct MHD_Response *MHD_create_response_from_buffer(size_t n, void *buf, enum M
 
 void MHD_destroy_response(struct MHD_Response *r) { MHD_FN(void, MHD_destroy_response, (struct MHD_Response *)) p(r); }
 
+void MHD_suspend_connection(struct MHD_Connection *c)
+{
+	MHD_FN(void, MHD_suspend_connection, (struct MHD_Connection *))
+	p(c);
+}
+
+void MHD_resume_connection(struct MHD_Connection *c)
+{
+	MHD_FN(void, MHD_resume_connection, (struct MHD_Connection *))
+	p(c);
+}
+
 enum MHD_Result MHD_add_response_header(struct MHD_Response *r, const char *h, const char *v)
 {
 	MHD_FN(enum MHD_Result, MHD_add_response_header, (struct MHD_Response *, const char *, const char *))

@@ -13,7 +13,6 @@
  * its delivery log, and 401 reads as "your secret is wrong". Nothing about
  * which part failed is sent back; the log line says it. */
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -46,14 +45,11 @@
 /* How long a stop waits for answers already committed to be sent. */
 #define STOP_GRACE_MS 2000
 
-typedef void (*connection_fn)(struct MHD_Connection *);
 
 struct webhook_server {
 	struct MHD_Daemon *daemon;
 	webhook_service *svc;
 	char *tls_cert, *tls_key;
-	/* libmicrohttpd's suspend and resume (see find_suspend_resume). */
-	connection_fn suspend, resume;
 	/* Deliveries handed to the committer and not yet resumed, and
 	 * deliveries not yet completed: a stop waits for both to drain. */
 	pthread_mutex_t lock;
@@ -223,7 +219,7 @@ static void on_committed(void *ctx, int result, int64_t job_id, const char *erro
 	/* Outside srv->lock: libmicrohttpd takes its own locks here. The count
 	 * drops only after the resume returned, so a stop (which waits for it)
 	 * never runs alongside. */
-	srv->resume(rq->conn);
+	MHD_resume_connection(rq->conn);
 	pthread_mutex_lock(&srv->lock);
 	if (--srv->waiting == 0)
 		pthread_cond_broadcast(&srv->drained);
@@ -246,7 +242,7 @@ static int submit_delivery(webhook_service *svc, request *rq, const char *forge)
 	pthread_mutex_unlock(&srv->lock);
 	/* Suspended before the committer can see it, so the resume never
 	 * comes first; counted before, so a stop waits for the resume. */
-	srv->suspend(rq->conn);
+	MHD_suspend_connection(rq->conn);
 	int rc = webhook_committer_submit_async(svc->committer, forge, rq->delivery,
 	                                        rq->ev.kind == EVENT_PULL_REQUEST ? "pull_request" : "push", rq->spec,
 	                                        on_committed, rq);
@@ -666,23 +662,6 @@ static int parse_listen(struct sockaddr_storage *out, socklen_t *len, const char
 	return 0;
 }
 
-/* common/lazylib.c loads libmicrohttpd on first use and forwards the
- * functions the rest of sigma calls; suspend and resume are only called
- * here, so they are looked up here, in the library the running daemon
- * already loaded (RTLD_NOLOAD: never a second copy). */
-static int find_suspend_resume(webhook_server *s)
-{
-	void *lib = dlopen("libmicrohttpd.so.12", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
-	if (lib) {
-		*(void **)&s->suspend = dlsym(lib, "MHD_suspend_connection");
-		*(void **)&s->resume = dlsym(lib, "MHD_resume_connection");
-		dlclose(lib); /* only drops the count NOLOAD added: the daemon holds it */
-	}
-	if (!s->suspend || !s->resume)
-		return sigma_error_set(SIGMA_EIO, "libmicrohttpd.so.12: no MHD_suspend_connection/MHD_resume_connection");
-	return 0;
-}
-
 int webhook_server_start(webhook_server **out, webhook_service *svc, const char *listen, int *port)
 {
 	struct sockaddr_storage addr;
@@ -731,10 +710,6 @@ int webhook_server_start(webhook_server **out, webhook_service *svc, const char 
 	if (!s->daemon) {
 		webhook_server_stop(s);
 		return sigma_error_set(SIGMA_EIO, "cannot listen on %s (in use, or not an address of this machine?)", listen);
-	}
-	if ((rc = find_suspend_resume(s))) {
-		webhook_server_stop(s);
-		return rc;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	*port = info ? info->port : 0;
