@@ -2,8 +2,9 @@
  *
  * sandbox_run does everything that needs memory, messages or privilege in
  * the host before the jail exists: it checks the options, computes the
- * plan (every mount, file and limit, see child.h), builds the seccomp
- * programs and the cgroup, then clones the child into new namespaces. It
+ * plan (every mount, file and limit, see child.h), takes the seccomp
+ * programs (compiled at build time) and creates the cgroup, then clones
+ * the child into new namespaces. It
  * writes the child's uid/gid maps, moves it into the cgroup, lets it go,
  * and from then on only watches: it copies stdout/stderr (capped), feeds
  * stdin through a pipe, answers seccomp notifications, and enforces the
@@ -411,8 +412,6 @@ static void plan_dispose(plan_store *ps)
 		free(ps->owned[i]);
 	free(ps->owned);
 	free(ps->env);
-	sandbox_seccomp_dispose(&ps->plan.tty_filter);
-	sandbox_seccomp_dispose(&ps->plan.main_filter);
 }
 
 static const char *phase_name(int where)
@@ -768,8 +767,7 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 	ps.plan.uid = SANDBOX_UID;
 	ps.plan.gid = SANDBOX_GID;
 	ps.plan.drop_groups = privileged;
-	if ((rc = sandbox_seccomp_build(&ps.plan.tty_filter, &ps.plan.main_filter)))
-		goto out;
+	sandbox_seccomp_programs(&ps.plan.tty_filter, &ps.plan.main_filter);
 	if ((rc = sandbox_seccomp_notifier_new(&st.notifier)))
 		goto out;
 	sandbox_cgroup_create(&cg, opts->memory_bytes, opts->pids);
