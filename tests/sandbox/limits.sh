@@ -90,7 +90,14 @@ no_marker_left() { ! pgrep -f "sigma-escape-marker-$$" >/dev/null; }
 check "nothing left: no process from the sandbox" no_marker_left
 mounts_after=$(wc -l </proc/self/mountinfo)
 check "nothing left: host mount table unchanged ($mounts_before lines)" [ "$mounts_before" -eq "$mounts_after" ]
-leftover=$(find /sys/fs/cgroup -maxdepth 6 -type d -name 'sigma-sandbox-*' 2>/dev/null)
+# Leaves are named sigma-sandbox-PID-... after their supervisor; one whose
+# supervisor still runs belongs to a sandbox running elsewhere on the host
+# (the hierarchy is shared), not to us.
+leftover=$(find /sys/fs/cgroup -maxdepth 6 -type d -name 'sigma-sandbox-*' 2>/dev/null |
+	while read -r d; do
+		pid=${d##*/sigma-sandbox-}; pid=${pid%%-*}
+		[ -d "/proc/$pid" ] || echo "$d"
+	done)
 check "nothing left: no sandbox cgroup${leftover:+ ($leftover)}" [ -z "$leftover" ]
 tmp_after=$(ls -A /tmp | grep -v "^$(basename "$T")\$" | sort)
 new=$(comm -13 <(echo "$tmp_before") <(echo "$tmp_after") | grep -E '^(oldroot|sigma-sandbox)' || true)
