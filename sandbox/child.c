@@ -8,8 +8,9 @@
  *   1. keep only the fds the plan names (CVE-2024-21626: nothing of the
  *      host may leak in), wire 0/1/2 to the supervisor's pipes;
  *   2. wait until the supervisor has written the uid/gid maps and put us
- *      in the cgroup; open the bind sources while we still have the
- *      caller's identity (root-owned 0700 directories stay reachable);
+ *      in the cgroup; open the bind sources and the /etc files to copy
+ *      while we still have the caller's identity (root-owned 0700
+ *      directories stay reachable);
  *   3. become the unprivileged uid/gid, arm PDEATHSIG (after the uid
  *      change, which would clear it) and check the supervisor is alive;
  *   4. cgroup namespace, private mounts, tmpfs root, pivot_root, the plan's
@@ -39,6 +40,7 @@
 #include <linux/seccomp.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -265,6 +267,32 @@ static int run_step(sandbox_step *s)
 				return -1;
 			}
 			off += (size_t)n;
+		}
+		return close(fd);
+	}
+	case STEP_COPY: {
+		if (s->src_fd < 0 || fstat(s->src_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    (uint64_t)st.st_size > s->len)
+			return 0; /* as if absent: nothing of it goes in */
+		if (make_parents(s->dst, s->user) < 0)
+			return -1;
+		int fd = open(s->dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, s->mode);
+		if (fd < 0)
+			return -1;
+		/* In the kernel, without a buffer; a file that shrank meanwhile
+		 * ends early, one that grew is cut at its size above. */
+		off_t left = st.st_size;
+		while (left > 0) {
+			ssize_t n = sendfile(fd, s->src_fd, NULL, (size_t)left);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				close(fd);
+				return -1;
+			}
+			if (n == 0)
+				break;
+			left -= n;
 		}
 		return close(fd);
 	}
@@ -506,6 +534,12 @@ void sandbox_child_main(sandbox_plan *plan)
 	for (size_t i = 0; i < plan->nsteps; i++) {
 		sandbox_step *s = &plan->steps[i];
 		s->src_fd = -1;
+		if (s->kind == STEP_COPY) {
+			/* Best effort, as the file list is: unreadable means left
+			 * out (run_step). */
+			s->src_fd = open(s->src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			continue;
+		}
 		if (s->kind != STEP_BIND_RO && s->kind != STEP_BIND_DEV)
 			continue;
 		s->src_fd = open(s->src, O_PATH | O_CLOEXEC);

@@ -112,6 +112,17 @@ static void add_file(plan_store *ps, const char *dst, const char *text, size_t l
 	s->mode = 0444;
 }
 
+/* Copied by the child from the host file (see STEP_COPY), so that the
+ * supervisor does not read it first and the contents never pass through
+ * user space. */
+static void add_copy(plan_store *ps, const char *path, size_t cap)
+{
+	sandbox_step *s = add_step(ps, STEP_COPY, path, sigma_xasprintf("copying %s", path));
+	s->src = path;
+	s->len = cap;
+	s->mode = 0444;
+}
+
 static void add_bind(plan_store *ps, int kind, const char *src, const char *dst, int optional, int user)
 {
 	sandbox_step *s = add_step(ps, kind, dst, sigma_xasprintf("binding %s on %s", src, dst));
@@ -142,7 +153,7 @@ static void add_host_path(plan_store *ps, const char *path)
 
 /* What of /etc goes in: no shadow, no gshadow, no sudoers, no ssh keys,
  * no credentials in config files (npmrc, pip.conf, gitconfig). Small files
- * are copied (a bind mount costs more than a read), directories bound. */
+ * are copied (a bind mount costs more than a copy), directories bound. */
 static const char *const etc_files[] = {
 	"ld.so.cache", "ld.so.conf", "localtime", "timezone", "protocols",
 	"services", "rpc", "networks", "ethertypes", "mime.types", "os-release",
@@ -150,6 +161,7 @@ static const char *const etc_files[] = {
 	"shells", "locale.alias", "locale.conf", "gai.conf", "host.conf",
 	"magic", "magic.mime", "ca-certificates.conf", "ssl/openssl.cnf",
 };
+#define ETC_FILE_CAP ((size_t)1 << 20)
 static const char *const etc_dirs[] = {
 	"ld.so.conf.d", "alternatives", "ssl/certs", "ca-certificates",
 	"profile.d", "python3", "python3.11", "perl", "terminfo",
@@ -187,16 +199,9 @@ static void add_etc(plan_store *ps)
 			add_host_path(ps, path);
 			continue;
 		}
-		if (!S_ISREG(st.st_mode) || st.st_size > (1 << 20))
+		if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > ETC_FILE_CAP)
 			continue;
-		sigma_buf b;
-		sigma_buf_init(&b, 1 << 20);
-		if (sigma_buf_read_file(&b, path) == 0) {
-			size_t len = b.len;
-			char *text = own(ps, b.ptr ? sigma_buf_steal(&b) : sigma_xstrdup(""));
-			add_file(ps, path, text, len);
-		}
-		sigma_buf_dispose(&b);
+		add_copy(ps, path, ETC_FILE_CAP);
 	}
 	for (size_t i = 0; i < sizeof etc_dirs / sizeof *etc_dirs; i++)
 		add_host_path(ps, own(ps, sigma_xasprintf("/etc/%s", etc_dirs[i])));
