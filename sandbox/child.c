@@ -18,9 +18,9 @@
  *   5. rlimits, securebits, every capability set emptied, no_new_privs,
  *      the two seccomp filters, the listener handed to the supervisor;
  *   6. start the command the way posix_spawn does (it borrows our memory
- *      until its exec), which resets the caller's signal handlers, calls
- *      setsid, marks all fds > 2 close-on-exec and execs; stay as init,
- *      reap, report the command's status, exit.
+ *      until its exec); it sets every signal disposition to the default
+ *      and blocks nothing, calls setsid, marks all fds > 2 close-on-exec
+ *      and execs; stay as init, reap, report the command's status, exit.
  *      Our exit tears the pid namespace down, killing anything left.
  *
  * Rules for this file: no malloc, no stdio, no locks (we may be a copy of
@@ -428,7 +428,6 @@ static int exec_command(sandbox_plan *plan)
  * when the exec fails. Shared memory: see step 6. */
 typedef struct command_start {
 	sandbox_plan *plan;
-	sigset_t      mask;  /* the signal mask to run the command with */
 	int           err;   /* errno of the failed exec, or 0 */
 } command_start;
 
@@ -441,22 +440,26 @@ static int command_main(void *arg)
 {
 	command_start *cs = arg;
 	sandbox_plan *plan = cs->plan;
-	/* Every signal is blocked (the init did it before the clone). A
+	/* Every signal is blocked (the init did it before the clone): a
 	 * handler of the caller's must not run on the memory we share with
-	 * the init, nor be what the command starts with: caught signals go
-	 * back to their default before the mask is restored. Ignored ones
-	 * stay ignored, as across any exec. This table is our own (no
-	 * CLONE_SIGHAND). */
+	 * the init. The command starts as a fresh process would, whatever the
+	 * caller had: every disposition the default (this table is our own,
+	 * no CLONE_SIGHAND), then nothing blocked. Inheriting them let the
+	 * supervisor's blocked SIGPIPE through, so a writer to a closed pipe
+	 * got EPIPE instead of dying (`yes | head -1` left `yes` with status
+	 * 1, not 141). */
 	for (int sig = 1; sig < NSIG; sig++) {
 		struct sigaction sa;
-		if (sigaction(sig, NULL, &sa) < 0 || sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
-			continue;
+		if (sigaction(sig, NULL, &sa) < 0 || sa.sa_handler == SIG_DFL)
+			continue; /* SIGKILL, SIGSTOP, libc's own: nothing to reset */
 		memset(&sa, 0, sizeof sa);
 		sa.sa_handler = SIG_DFL;
 		if (sigaction(sig, &sa, NULL) < 0)
 			goto fail;
 	}
-	if (sigprocmask(SIG_SETMASK, &cs->mask, NULL) < 0)
+	sigset_t none;
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		goto fail;
 	/* Our own copy of the fd table (no CLONE_FILES): these close here
 	 * only. */
@@ -633,15 +636,15 @@ void sandbox_child_main(sandbox_plan *plan)
 	command_start cs;
 	memset(&cs, 0, sizeof cs);
 	cs.plan = plan;
-	sigset_t all;
+	sigset_t all, saved;
 	sigfillset(&all);
-	if (sigprocmask(SIG_SETMASK, &all, &cs.mask) < 0)
+	if (sigprocmask(SIG_SETMASK, &all, &saved) < 0)
 		fail(plan, PHASE_FORK);
 	pid_t pid = clone(command_main, command_stack + sizeof command_stack,
 	                  CLONE_VM | CLONE_VFORK | SIGCHLD, &cs);
 	if (pid < 0)
 		fail(plan, PHASE_FORK);
-	if (sigprocmask(SIG_SETMASK, &cs.mask, NULL) < 0)
+	if (sigprocmask(SIG_SETMASK, &saved, NULL) < 0)
 		fail(plan, PHASE_FORK);
 	close(0);
 	close(1);

@@ -21,6 +21,13 @@ sbx -- /no/such/command 2>/dev/null; rc=$?
 check "a missing command gives 127" [ "$rc" -eq 127 ]
 "$SIGMA_BIN" sandbox --bogus -- true 2>/dev/null; rc=$?
 check "a usage error gives 2" [ "$rc" -eq 2 ]
+# The command starts with a clean signal state, whatever the supervisor
+# blocks or the caller ignores: a writer to a closed pipe dies of SIGPIPE.
+out=$(sh -c 'trap "" TERM; "$@"' _ "$SIGMA_BIN" sandbox -- grep -E '^Sig(Blk|Ign):' /proc/self/status 2>&1)
+check "the command starts with nothing blocked or ignored" \
+	[ "$(grep -c ':[[:space:]]*0000000000000000$' <<<"$out")" -eq 2 ]
+sbx -- bash -c 'yes | head -c1 >/dev/null; exit "${PIPESTATUS[0]}"'; rc=$?
+check "a writer to a closed pipe dies of SIGPIPE (141)" [ "$rc" -eq 141 ]
 sbx --report "$T/basic.json" -- sh -c 'echo out; echo err >&2' >/dev/null 2>&1
 check "the report has every field" json "$T/basic.json" \
 	"all(k in r for k in ('exit_code','signal','timed_out','wall_ms','cpu_ms','peak_rss_kb','network_attempts','spawns','stdout','stderr','isolation')) and r['stdout']=='out\n' and r['stderr']=='err\n' and r['exit_code']==0 and r['signal'] is None and r['spawns']>=1"
