@@ -438,6 +438,9 @@ typedef struct command_start {
 	int           err;   /* errno of the failed exec, or 0 */
 } command_start;
 
+/* The kernel's sigset_t, in bytes (64 signals), for the raw signal calls. */
+#define KERNEL_SIGSET_SIZE 8
+
 /* The command's stack until its exec (it shares the init's memory, so it
  * cannot use the init's stack). exec_command and libc's wrappers need a
  * few hundred bytes. */
@@ -454,19 +457,23 @@ static NO_ASAN int command_main(void *arg)
 	 * no CLONE_SIGHAND), then nothing blocked. Inheriting them let the
 	 * supervisor's blocked SIGPIPE through, so a writer to a closed pipe
 	 * got EPIPE instead of dying (`yes | head -1` left `yes` with status
-	 * 1, not 141). */
+	 * 1, not 141).
+	 * The raw calls, because libc's wrappers refuse glibc's own signals
+	 * (32 and 33), which a caller may have ignored all the same: glibc's
+	 * posix_spawn leaves them ignored in what it starts (every command
+	 * GNU make runs, for one), and they stayed ignored in the command.
+	 * The kernel's struct sigaction starts with the handler; all zeros is
+	 * SIG_DFL with no flags and an empty mask. */
 	for (int sig = 1; sig < NSIG; sig++) {
-		struct sigaction sa;
-		if (sigaction(sig, NULL, &sa) < 0 || sa.sa_handler == SIG_DFL)
-			continue; /* SIGKILL, SIGSTOP, libc's own: nothing to reset */
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = SIG_DFL;
-		if (sigaction(sig, &sa, NULL) < 0)
+		unsigned long old[8] = { 0 }, dfl[8] = { 0 };
+		if (syscall(SYS_rt_sigaction, sig, NULL, old, KERNEL_SIGSET_SIZE) < 0 ||
+		    old[0] == (unsigned long)SIG_DFL)
+			continue; /* SIGKILL, SIGSTOP, or nothing to reset */
+		if (syscall(SYS_rt_sigaction, sig, dfl, NULL, KERNEL_SIGSET_SIZE) < 0)
 			goto fail;
 	}
-	sigset_t none;
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+	uint64_t none = 0;
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, KERNEL_SIGSET_SIZE) < 0)
 		goto fail;
 	/* Our own copy of the fd table (no CLONE_FILES): these close here
 	 * only. */
