@@ -2,8 +2,11 @@
 # sandbox.sh: what isolation costs. `sigma sandbox -- /bin/true` against
 # Debian's bubblewrap with comparable isolation (every namespace, die with
 # parent, new session, the same read-only binds, /proc, /dev, a /tmp tmpfs),
-# side by side with hyperfine; then the cost of 1,000 intercepted connects
-# (to a loopback port nobody listens on: the sandbox answers them itself).
+# side by side with hyperfine, medians compared; what starting each binary
+# alone costs (`--version`: sigma loads every library it links, libgit2
+# and its TLS/SSH/Kerberos chain included, before main runs); then the
+# cost of 1,000 intercepted connects (to a loopback port nobody listens
+# on: the sandbox answers them itself).
 # Output: bench/sandbox-results.md (also printed).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +27,18 @@ if command -v bwrap >/dev/null; then
 else
 	echo "bench: bwrap not installed (apt-get install bubblewrap); sigma alone"
 fi
-hyperfine -N --warmup 5 --runs 40 --export-markdown "$b/t1.md" "${cases[@]}"
+hyperfine -N --warmup 5 --runs 60 --export-markdown "$b/t1.md" --export-json "$b/t1.json" "${cases[@]}"
+starts=(-n "sigma --version" "$sigma --version")
+command -v bwrap >/dev/null && starts+=(-n "bwrap --version" "bwrap --version")
+hyperfine -N --warmup 5 --runs 60 --export-markdown "$b/t0.md" --export-json "$b/t0.json" "${starts[@]}"
+medians() {
+	python3 - "$@" <<'PY'
+import json, sys
+for path in sys.argv[1:]:
+    for r in json.load(open(path))["results"]:
+        print("- `%s`: median %.1f ms" % (r["command"], r["median"] * 1000))
+PY
+}
 
 # 1,000 connects from one process inside the sandbox.
 cat > "$b/connects.c" <<'C'
@@ -56,6 +70,10 @@ hyperfine -N --warmup 3 --runs 20 --export-markdown "$b/t2.md" \
 	echo
 	echo "Command: \`make bench-sandbox\` (bench/sandbox.sh)."
 	echo
-	cat "$b/t1.md"; echo; cat "$b/t2.md"
+	cat "$b/t1.md"; echo; medians "$b/t1.json"; echo
+	echo "Starting each binary alone:"
+	echo
+	cat "$b/t0.md"; echo; medians "$b/t0.json"; echo
+	cat "$b/t2.md"
 } > "$here/bench/sandbox-results.md"
 cat "$here/bench/sandbox-results.md"

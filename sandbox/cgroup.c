@@ -114,12 +114,20 @@ static void sweep(const char *parent)
 
 /* ---------------------------------------------------------- discovery */
 
+/* What the discovery reads, read once per sandbox: the kernel generates
+ * mountinfo line by line for every mount, and the three lookups below
+ * (v2, v1 memory, v1 pids) used to read both files each. */
+typedef struct proc_view {
+	char *mountinfo; /* /proc/self/mountinfo */
+	char *self;      /* /proc/self/cgroup */
+} proc_view;
+
 /* The mount point of the hierarchy (v2 when ctrl is NULL, else the v1
  * hierarchy with that controller) and our directory in it, or NULL. */
-static char *own_dir(const char *ctrl, char **mnt_out)
+static char *own_dir(const proc_view *view, const char *ctrl, char **mnt_out)
 {
-	char *mountinfo = read_str(NULL, "/proc/self/mountinfo");
-	char *self = read_str(NULL, "/proc/self/cgroup");
+	char *mountinfo = view->mountinfo ? sigma_xstrdup(view->mountinfo) : NULL;
+	char *self = view->self ? sigma_xstrdup(view->self) : NULL;
 	char *mnt = NULL, *mroot = NULL, *path = NULL, *dir = NULL;
 	if (!mountinfo || !self)
 		goto out;
@@ -280,11 +288,11 @@ static void setup_v2(sandbox_cgroup *cg, const char *own, const char *mnt,
 
 /* ------------------------------------------------------------------ v1 */
 
-static void setup_v1(sandbox_cgroup *cg, uint64_t memory_bytes, unsigned pids)
+static void setup_v1(sandbox_cgroup *cg, const proc_view *view, uint64_t memory_bytes, unsigned pids)
 {
 	char num[32];
-	char *mem_own = own_dir("memory", NULL);
-	char *pids_own = own_dir("pids", NULL);
+	char *mem_own = own_dir(view, "memory", NULL);
+	char *pids_own = own_dir(view, "pids", NULL);
 	if (!mem_own)
 		add_note(cg, "v1: no memory controller mounted");
 	if (!pids_own)
@@ -318,8 +326,9 @@ static void setup_v1(sandbox_cgroup *cg, uint64_t memory_bytes, unsigned pids)
 int sandbox_cgroup_create(sandbox_cgroup *cg, uint64_t memory_bytes, unsigned pids)
 {
 	memset(cg, 0, sizeof *cg);
+	proc_view view = { read_str(NULL, "/proc/self/mountinfo"), read_str(NULL, "/proc/self/cgroup") };
 	char *v2_mnt = NULL;
-	char *v2 = own_dir(NULL, &v2_mnt);
+	char *v2 = own_dir(&view, NULL, &v2_mnt);
 	if (v2)
 		setup_v2(cg, v2, v2_mnt, memory_bytes, pids);
 	free(v2);
@@ -328,7 +337,7 @@ int sandbox_cgroup_create(sandbox_cgroup *cg, uint64_t memory_bytes, unsigned pi
 		/* Forget v2's complaints if v1 works out. */
 		char *v2_note = cg->note;
 		cg->note = NULL;
-		setup_v1(cg, memory_bytes, pids);
+		setup_v1(cg, &view, memory_bytes, pids);
 		if (cg->version == 0 && v2_note) {
 			char *both = cg->note ? sigma_xasprintf("%s; %s", v2_note, cg->note) : sigma_xstrdup(v2_note);
 			free(cg->note);
@@ -336,6 +345,8 @@ int sandbox_cgroup_create(sandbox_cgroup *cg, uint64_t memory_bytes, unsigned pi
 		}
 		free(v2_note);
 	}
+	free(view.mountinfo);
+	free(view.self);
 	if (cg->version == 0) {
 		char *why = cg->note;
 		cg->note = NULL;

@@ -17,6 +17,9 @@ enum sandbox_step_kind {
 	STEP_MKDIR,      /* dst, mode */
 	STEP_SYMLINK,    /* dst -> text */
 	STEP_FILE,       /* dst with contents text[0..len), mode */
+	STEP_COPY,       /* host file src (opened before pivot) copied to dst,
+	                    mode; skipped when src is unreadable, not a
+	                    regular file or larger than len bytes */
 	STEP_BIND_RO,    /* host src (opened before pivot) -> dst, read-only */
 	STEP_BIND_DEV,   /* host device node src -> dst, nosuid noexec */
 	STEP_TMPFS,      /* tmpfs on dst with options text */
@@ -29,11 +32,13 @@ typedef struct sandbox_step {
 	const char *src;       /* host path, absolute (STEP_BIND_*) */
 	const char *dst;       /* absolute path in the new root */
 	const char *text;      /* link target, file contents or mount options */
-	size_t      len;       /* contents length for STEP_FILE */
+	size_t      len;       /* contents length for STEP_FILE; size cap for
+	                          STEP_COPY */
 	unsigned    mode;
 	int         optional;  /* a missing source is skipped, not an error */
 	int         user;      /* from --ro-bind: refuse symlinks on the way */
-	int         src_fd;    /* set by the child: O_PATH fd of src, or -1 */
+	int         src_fd;    /* set by the child: fd of src (O_PATH for binds,
+	                          O_RDONLY for copies), or -1 */
 } sandbox_step;
 
 /* Messages on the status pipe, child -> supervisor. */

@@ -2,8 +2,9 @@
  *
  * sandbox_run does everything that needs memory, messages or privilege in
  * the host before the jail exists: it checks the options, computes the
- * plan (every mount, file and limit, see child.h), builds the seccomp
- * programs and the cgroup, then clones the child into new namespaces. It
+ * plan (every mount, file and limit, see child.h), takes the seccomp
+ * programs (compiled at build time) and creates the cgroup, then clones
+ * the child into new namespaces. It
  * writes the child's uid/gid maps, moves it into the cgroup, lets it go,
  * and from then on only watches: it copies stdout/stderr (capped), feeds
  * stdin through a pipe, answers seccomp notifications, and enforces the
@@ -111,6 +112,17 @@ static void add_file(plan_store *ps, const char *dst, const char *text, size_t l
 	s->mode = 0444;
 }
 
+/* Copied by the child from the host file (see STEP_COPY), so that the
+ * supervisor does not read it first and the contents never pass through
+ * user space. */
+static void add_copy(plan_store *ps, const char *path, size_t cap)
+{
+	sandbox_step *s = add_step(ps, STEP_COPY, path, sigma_xasprintf("copying %s", path));
+	s->src = path;
+	s->len = cap;
+	s->mode = 0444;
+}
+
 static void add_bind(plan_store *ps, int kind, const char *src, const char *dst, int optional, int user)
 {
 	sandbox_step *s = add_step(ps, kind, dst, sigma_xasprintf("binding %s on %s", src, dst));
@@ -141,7 +153,7 @@ static void add_host_path(plan_store *ps, const char *path)
 
 /* What of /etc goes in: no shadow, no gshadow, no sudoers, no ssh keys,
  * no credentials in config files (npmrc, pip.conf, gitconfig). Small files
- * are copied (a bind mount costs more than a read), directories bound. */
+ * are copied (a bind mount costs more than a copy), directories bound. */
 static const char *const etc_files[] = {
 	"ld.so.cache", "ld.so.conf", "localtime", "timezone", "protocols",
 	"services", "rpc", "networks", "ethertypes", "mime.types", "os-release",
@@ -149,6 +161,7 @@ static const char *const etc_files[] = {
 	"shells", "locale.alias", "locale.conf", "gai.conf", "host.conf",
 	"magic", "magic.mime", "ca-certificates.conf", "ssl/openssl.cnf",
 };
+#define ETC_FILE_CAP ((size_t)1 << 20)
 static const char *const etc_dirs[] = {
 	"ld.so.conf.d", "alternatives", "ssl/certs", "ca-certificates",
 	"profile.d", "python3", "python3.11", "perl", "terminfo",
@@ -186,16 +199,9 @@ static void add_etc(plan_store *ps)
 			add_host_path(ps, path);
 			continue;
 		}
-		if (!S_ISREG(st.st_mode) || st.st_size > (1 << 20))
+		if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > ETC_FILE_CAP)
 			continue;
-		sigma_buf b;
-		sigma_buf_init(&b, 1 << 20);
-		if (sigma_buf_read_file(&b, path) == 0) {
-			size_t len = b.len;
-			char *text = own(ps, b.ptr ? sigma_buf_steal(&b) : sigma_xstrdup(""));
-			add_file(ps, path, text, len);
-		}
-		sigma_buf_dispose(&b);
+		add_copy(ps, path, ETC_FILE_CAP);
 	}
 	for (size_t i = 0; i < sizeof etc_dirs / sizeof *etc_dirs; i++)
 		add_host_path(ps, own(ps, sigma_xasprintf("/etc/%s", etc_dirs[i])));
@@ -411,8 +417,6 @@ static void plan_dispose(plan_store *ps)
 		free(ps->owned[i]);
 	free(ps->owned);
 	free(ps->env);
-	sandbox_seccomp_dispose(&ps->plan.tty_filter);
-	sandbox_seccomp_dispose(&ps->plan.main_filter);
 }
 
 static const char *phase_name(int where)
@@ -768,8 +772,7 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 	ps.plan.uid = SANDBOX_UID;
 	ps.plan.gid = SANDBOX_GID;
 	ps.plan.drop_groups = privileged;
-	if ((rc = sandbox_seccomp_build(&ps.plan.tty_filter, &ps.plan.main_filter)))
-		goto out;
+	sandbox_seccomp_programs(&ps.plan.tty_filter, &ps.plan.main_filter);
 	if ((rc = sandbox_seccomp_notifier_new(&st.notifier)))
 		goto out;
 	sandbox_cgroup_create(&cg, opts->memory_bytes, opts->pids);

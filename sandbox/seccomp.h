@@ -1,9 +1,10 @@
 /* seccomp.h: the sandbox's system-call filters and the supervisor's side of
  * seccomp user notification.
  *
- * Two classic-BPF programs are built here with libseccomp and handed to the
- * child as plain `struct sock_fprog`s, so the child never calls into
- * libseccomp (it must not allocate, see child.h):
+ * Two classic-BPF programs, compiled from sandbox/gen/seccomp_policy.c with
+ * libseccomp when sigma is built, are handed to the child as plain
+ * `struct sock_fprog`s (the child never calls into libseccomp, it must not
+ * allocate, see child.h):
  *
  *   - the tty filter: default allow, TIOCSTI and TIOCLINUX denied comparing
  *     only the low 32 bits of the ioctl request (CVE-2019-10063);
@@ -18,10 +19,9 @@
 #include <linux/filter.h>
 #include "sandbox/sandbox.h"
 
-/* Build both programs. 0, or SIGMA_EIO with a message; the caller frees
- * with sandbox_seccomp_dispose (also after a failure). */
-int sandbox_seccomp_build(struct sock_fprog *tty_out, struct sock_fprog *main_out);
-void sandbox_seccomp_dispose(struct sock_fprog *prog);
+/* Point *tty_out and *main_out at the two programs. They are static and
+ * read-only: nothing to free, nothing that can fail. */
+void sandbox_seccomp_programs(struct sock_fprog *tty_out, struct sock_fprog *main_out);
 
 typedef struct sandbox_notifier sandbox_notifier;
 

@@ -21,6 +21,16 @@ sbx -- /no/such/command 2>/dev/null; rc=$?
 check "a missing command gives 127" [ "$rc" -eq 127 ]
 "$SIGMA_BIN" sandbox --bogus -- true 2>/dev/null; rc=$?
 check "a usage error gives 2" [ "$rc" -eq 2 ]
+# The command starts with a clean signal state, whatever the supervisor
+# blocks or the caller ignores: a writer to a closed pipe dies of SIGPIPE.
+out=$(sh -c 'trap "" TERM; "$@"' _ "$SIGMA_BIN" sandbox -- grep -E '^Sig(Blk|Ign):' /proc/self/status 2>&1)
+if [ "$(grep -c ':[[:space:]]*0000000000000000$' <<<"$out")" -eq 2 ]; then
+	ok "the command starts with nothing blocked or ignored"
+else
+	nok "the command starts with nothing blocked or ignored: $(tr '\n\t' '  ' <<<"$out")"
+fi
+sbx -- bash -c 'yes | head -c1 >/dev/null; exit "${PIPESTATUS[0]}"'; rc=$?
+check "a writer to a closed pipe dies of SIGPIPE (141)" [ "$rc" -eq 141 ]
 sbx --report "$T/basic.json" -- sh -c 'echo out; echo err >&2' >/dev/null 2>&1
 check "the report has every field" json "$T/basic.json" \
 	"all(k in r for k in ('exit_code','signal','timed_out','wall_ms','cpu_ms','peak_rss_kb','network_attempts','spawns','stdout','stderr','isolation')) and r['stdout']=='out\n' and r['stderr']=='err\n' and r['exit_code']==0 and r['signal'] is None and r['spawns']>=1"
@@ -90,7 +100,14 @@ no_marker_left() { ! pgrep -f "sigma-escape-marker-$$" >/dev/null; }
 check "nothing left: no process from the sandbox" no_marker_left
 mounts_after=$(wc -l </proc/self/mountinfo)
 check "nothing left: host mount table unchanged ($mounts_before lines)" [ "$mounts_before" -eq "$mounts_after" ]
-leftover=$(find /sys/fs/cgroup -maxdepth 6 -type d -name 'sigma-sandbox-*' 2>/dev/null)
+# Leaves are named sigma-sandbox-PID-... after their supervisor; one whose
+# supervisor still runs belongs to a sandbox running elsewhere on the host
+# (the hierarchy is shared), not to us.
+leftover=$(find /sys/fs/cgroup -maxdepth 6 -type d -name 'sigma-sandbox-*' 2>/dev/null |
+	while read -r d; do
+		pid=${d##*/sigma-sandbox-}; pid=${pid%%-*}
+		[ -d "/proc/$pid" ] || echo "$d"
+	done)
 check "nothing left: no sandbox cgroup${leftover:+ ($leftover)}" [ -z "$leftover" ]
 tmp_after=$(ls -A /tmp | grep -v "^$(basename "$T")\$" | sort)
 new=$(comm -13 <(echo "$tmp_before") <(echo "$tmp_after") | grep -E '^(oldroot|sigma-sandbox)' || true)
