@@ -3,44 +3,82 @@
  * Invoked as "pre-receive" (a hook symlink), it is the hook. Otherwise the
  * first argument names the command. Unknown commands and options get one
  * line on stderr and exit status 2. */
+#include <dlfcn.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <git2.h>
-#include "common/gitinit.h"
+#include <unistd.h>
 #include "common/cli.h"
-#include "hook/cmd.h"
-#include "registry/certify_cmd.h"
-#include "registry/cmd.h"
+#include "core.h"
 #include "sandbox/sandbox.h"
-#include "webhook/cmd.h"
 
 #define SIGMA_VERSION "0.1.0"
 
 typedef struct command {
 	const char *name;
 	const char *summary;
-	int (*run)(int argc, char **argv);
+	int (*run)(int argc, char **argv);  /* in this executable, or NULL: in sigma-core.so */
 	void (*help)(FILE *out);
-	int needs_git;  /* 0: no libgit2; 1: libgit2 for local repositories and
-	                 * config files; 2: also TLS (see common/gitinit.c) */
 } command;
 
 static const command commands[] = {
-	{ "pre-receive", "the git pre-receive hook: refuse pushes that add blocked dependencies",
-	  hook_prereceive_main, hook_prereceive_help, 1 },
-	{ "scan", "judge a directory or a commit as the hook would", hook_scan_main, hook_scan_help, 1 },
-	{ "registry", "the Package Trust Registry: init, show, list, block, unblock, import, export",
-	  registry_cmd_main, registry_cmd_help, 1 },
-	{ "certify", "fetch, verify and review packages; store their certificates", certify_cmd_main,
-	  certify_cmd_help, 1 },
-	{ "keygen", "write an Ed25519 key pair for signing certificates", keys_keygen_main, keys_keygen_help, 1 },
-	{ "verify", "check a certificate's id and signature, and say which key signed",
-	  keys_verify_main, keys_verify_help, 1 },
+	{ "pre-receive", "the git pre-receive hook: refuse pushes that add blocked dependencies", NULL, NULL },
+	{ "scan", "judge a directory or a commit as the hook would", NULL, NULL },
+	{ "registry", "the Package Trust Registry: init, show, list, block, unblock, import, export", NULL, NULL },
+	{ "certify", "fetch, verify and review packages; store their certificates", NULL, NULL },
+	{ "keygen", "write an Ed25519 key pair for signing certificates", NULL, NULL },
+	{ "verify", "check a certificate's id and signature, and say which key signed", NULL, NULL },
 	{ "sandbox", "run a command isolated: namespaces, seccomp, limits, timeout, network log",
-	  sandbox_cmd_main, sandbox_cmd_help, 0 },
-	{ "serve", "the webhook service: forge events in, commit statuses and certificate pages out",
-	  webhook_cmd_main, webhook_cmd_help, 2 },
+	  sandbox_cmd_main, sandbox_cmd_help },
+	{ "serve", "the webhook service: forge events in, commit statuses and certificate pages out", NULL, NULL },
 };
+
+/* sigma-core.so, next to the executable (a build) or in ../lib/sigma (an
+ * installation). NULL with a message on stderr when it cannot be loaded. */
+static sigma_core_fn load_core(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0) {
+		fprintf(stderr, "sigma: cannot find its own executable (/proc/self/exe)\n");
+		return NULL;
+	}
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	*slash = '\0';
+	const char *places[] = { "%s/" SIGMA_CORE_NAME, "%s/../lib/sigma/" SIGMA_CORE_NAME };
+	char path[PATH_MAX + 64], first_error[512] = "";
+	for (size_t i = 0; i < sizeof places / sizeof *places; i++) {
+		snprintf(path, sizeof path, places[i], exe);
+		if (access(path, F_OK) != 0)
+			continue;
+		void *h = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
+		sigma_core_fn fn = h ? (sigma_core_fn)dlsym(h, SIGMA_CORE_ENTRY) : NULL;
+		if (fn)
+			return fn;
+		snprintf(first_error, sizeof first_error, "%s", dlerror());
+		break;
+	}
+	fprintf(stderr, "sigma: cannot load %s (looked in %s and %s/../lib/sigma): %s\n", SIGMA_CORE_NAME, exe, exe,
+	        first_error[0] ? first_error : "not found; reinstall sigma");
+	return NULL;
+}
+
+static int run_command(const command *c, int help, int argc, char **argv)
+{
+	if (c->run) {
+		if (help) {
+			c->help(stdout);
+			return 0;
+		}
+		int status = c->run(argc, argv);
+		fflush(stdout);
+		return status;
+	}
+	sigma_core_fn core = load_core();
+	/* The hook fails closed without its core: a non-zero status refuses. */
+	return core ? core(c->name, help, argc, argv) : SIGMA_EXIT_USAGE;
+}
 
 static void usage(FILE *out)
 {
@@ -60,23 +98,12 @@ static const command *find(const char *name)
 	return NULL;
 }
 
-static int run(const command *c, int argc, char **argv)
-{
-	if (c->needs_git)
-		sigma_git_init(c->needs_git == 2);
-	int status = c->run(argc, argv);
-	if (c->needs_git)
-		git_libgit2_shutdown();
-	fflush(stdout);
-	return status;
-}
-
 int main(int argc, char **argv)
 {
 	const char *self = strrchr(argv[0], '/');
 	self = self ? self + 1 : argv[0];
 	if (strcmp(self, "pre-receive") == 0)
-		return run(find("pre-receive"), argc, argv);
+		return run_command(find("pre-receive"), 0, argc, argv);
 
 	if (argc < 2) {
 		usage(stderr);
@@ -92,7 +119,7 @@ int main(int argc, char **argv)
 			const command *c = find(argv[2]);
 			if (!c)
 				return cli_usage_error(NULL, "no such command '%s'", argv[2]);
-			c->help(stdout);
+			return run_command(c, 1, 0, NULL);
 		} else {
 			usage(stdout);
 		}
@@ -103,5 +130,5 @@ int main(int argc, char **argv)
 	const command *c = find(name);
 	if (!c)
 		return cli_usage_error(NULL, "unknown command '%s'", name);
-	return run(c, argc - 1, argv + 1);
+	return run_command(c, 0, argc - 1, argv + 1);
 }

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include "common/cli.h"
 #include "common/error.h"
-#include "registry/db.h"
 
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
@@ -24,18 +23,4 @@ int cli_fail(int status)
 {
 	fprintf(stderr, "sigma: %s\n", sigma_error_last());
 	return status;
-}
-
-int cli_open_registry(struct registry **out, const char *cli_db, int readonly)
-{
-	sigma_config cfg;
-	char *path = NULL;
-	int rc = config_load(&cfg, NULL);
-	if (!rc)
-		rc = config_db_path(&path, cli_db, &cfg);
-	if (!rc)
-		rc = registry_open(out, path, readonly ? REGISTRY_READONLY : REGISTRY_READWRITE);
-	free(path);
-	config_dispose(&cfg);
-	return rc;
 }

@@ -1,8 +1,9 @@
 /* cli.h: what every subcommand shares: the usage error convention (one
- * line, exit status 2), option parsing helpers and the database opener. */
+ * line, exit status 2) and failing with the last error. (The registry
+ * opener for commands run outside a repository is registry_open_for_cli,
+ * registry/cmd.h.) */
 #ifndef SIGMA_CLI_H
 #define SIGMA_CLI_H
-#include "common/config.h"
 
 #define SIGMA_EXIT_USAGE 2
 
@@ -12,10 +13,5 @@ int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((fo
 
 /* Print "sigma: <last error>" on stderr; returns `status`. */
 int cli_fail(int status);
-
-/* Open the registry named by --db / SIGMA_DB / sigma.database / XDG for a
- * command run outside a repository. `readonly` opens without creating. */
-struct registry;
-int cli_open_registry(struct registry **out, const char *cli_db, int readonly);
 
 #endif

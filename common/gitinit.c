@@ -31,11 +31,55 @@ void sigma_git_init(int want_tls)
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 }
 
+/* The real definition, from the library after this one in the search order. */
+static void *real_fn(const char *name)
+{
+	return dlsym(RTLD_NEXT, name);
+}
+
 int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path)
 {
 	typedef int (*parse_fn)(struct mbedtls_x509_crt *, const char *);
 	if (!tls_wanted)
 		return 0; /* nothing loaded; libgit2 then verifies nothing over TLS, and sigma does no TLS */
-	parse_fn real = (parse_fn)dlsym(RTLD_NEXT, "mbedtls_x509_crt_parse_file");
+	parse_fn real = (parse_fn)real_fn("mbedtls_x509_crt_parse_file");
 	return real ? real(chain, path) : -1;
+}
+
+/* The same reasoning for the random number generator libgit2 seeds for
+ * TLS: seeding polls mbedTLS's entropy sources, HAVEGE among them (a loop
+ * of timestamp reads, slow in a VM), ~0.5 ms of every hook run. Without
+ * TLS the generator is never used, and stays unseeded. */
+struct mbedtls_havege_state;
+void mbedtls_havege_init(struct mbedtls_havege_state *hs)
+{
+	typedef void (*init_fn)(struct mbedtls_havege_state *);
+	if (!tls_wanted)
+		return; /* mbedtls_havege_free only zeroes the state */
+	init_fn real = (init_fn)real_fn("mbedtls_havege_init");
+	if (real)
+		real(hs);
+}
+
+struct mbedtls_ctr_drbg_context;
+int mbedtls_ctr_drbg_seed(struct mbedtls_ctr_drbg_context *ctx, int (*f_entropy)(void *, unsigned char *, size_t),
+                          void *p_entropy, const unsigned char *custom, size_t len)
+{
+	typedef int (*seed_fn)(struct mbedtls_ctr_drbg_context *, int (*)(void *, unsigned char *, size_t), void *,
+	                       const unsigned char *, size_t);
+	if (!tls_wanted)
+		return 0;
+	seed_fn real = (seed_fn)real_fn("mbedtls_ctr_drbg_seed");
+	return real ? real(ctx, f_entropy, p_entropy, custom, len) : -1;
+}
+
+/* libgit2 initialises libssh2 (and through it OpenSSL's engines and
+ * configuration) for SSH remotes, which only sigma serve can fetch from. */
+int libssh2_init(int flags)
+{
+	typedef int (*init_fn)(int);
+	if (!tls_wanted)
+		return 0; /* libssh2_exit does nothing before an init */
+	init_fn real = (init_fn)real_fn("libssh2_init");
+	return real ? real(flags) : -1;
 }

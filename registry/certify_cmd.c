@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 #include "common/buf.h"
 #include "common/cli.h"
+#include "registry/cmd.h"
 #include "common/error.h"
 #include "common/util.h"
 #include "hook/graph.h"
@@ -317,7 +318,7 @@ int certify_cmd_main(int argc, char **argv)
 	int status = 0, rc;
 	if ((rc = config_load(&cfg, NULL)))
 		return cli_fail(2);
-	if ((rc = cli_open_registry(&reg, o.db, 0))) {
+	if ((rc = registry_open_for_cli(&reg, o.db, 0))) {
 		config_dispose(&cfg);
 		return cli_fail(rc == SIGMA_EINVALID ? 2 : 1);
 	}

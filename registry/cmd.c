@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 #include "common/buf.h"
 #include "common/cli.h"
+#include "common/config.h"
 #include "common/error.h"
 #include "common/util.h"
 #include "registry/cmd.h"
@@ -241,7 +242,7 @@ int registry_cmd_main(int argc, char **argv)
 	    strcmp(o.status, "blocked") && strcmp(o.status, "uncertified"))
 		return cli_usage_error("registry", "unknown status '%s' (certified, flagged, blocked, uncertified)", o.status);
 
-	if ((rc = cli_open_registry(&r, o.db, readonly)))
+	if ((rc = registry_open_for_cli(&r, o.db, readonly)))
 		return cli_fail(rc == SIGMA_ENOTFOUND || rc == SIGMA_EINVALID ? 2 : 1);
 
 	printer pr = { .json = o.json };
@@ -322,4 +323,18 @@ void registry_cmd_help(FILE *out)
 	      "\n"
 	      "ECOSYSTEM is npm or pypi. The database is --db, else $SIGMA_DB, else the\n"
 	      "sigma.database setting, else $XDG_DATA_HOME/sigma/registry.db.\n", out);
+}
+
+int registry_open_for_cli(registry **out, const char *cli_db, int readonly)
+{
+	sigma_config cfg;
+	char *path = NULL;
+	int rc = config_load(&cfg, NULL);
+	if (!rc)
+		rc = config_db_path(&path, cli_db, &cfg);
+	if (!rc)
+		rc = registry_open(out, path, readonly ? REGISTRY_READONLY : REGISTRY_READWRITE);
+	free(path);
+	config_dispose(&cfg);
+	return rc;
 }
