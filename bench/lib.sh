@@ -3,7 +3,7 @@
 # removed on exit), and points every sigma and git setting into b, with an
 # initialised registry.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-sigma=$here/sigma
+sigma=${SIGMA:-$here/sigma}  # SIGMA=path to compare builds
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is needed (apt-get install hyperfine)"; exit 2; }
 b=$(mktemp -d "${TMPDIR:-/tmp}/sigma-bench.XXXXXX")
 trap 'rm -rf "$b"' EXIT

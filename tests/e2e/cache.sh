@@ -69,4 +69,17 @@ check "... and it lists all 1,244 packages" \
 	test "$(python3 -c "import json; print(len(json.load(open('$T/cert.json'))['packages']))")" -eq 1244
 check "... in a row far smaller than the certificate" \
 	test "$(sqlite3 "$SIGMA_DB" "SELECT max(length(certificate)) FROM submissions WHERE part_hash IS NOT NULL")" -lt 20000
+# The hook leaves the write-ahead log to the next process (no checkpoint on
+# every close), but never lets it grow without bound: 150 more pushes of the
+# same lockfile (3 pages each) keep it under 1 MiB plus a page, the point
+# where the closing hook checkpoints and truncates it.
+head=$(git rev-parse HEAD)
+for i in $(seq 1 150); do
+	printf '%s %s refs/heads/wal%s\n' 0000000000000000000000000000000000000000 "$head" "$i" |
+		GIT_DIR="$server" "$SIGMA_BIN" pre-receive 2> /dev/null
+done
+wal=$(stat -c %s "$SIGMA_DB-wal" 2>/dev/null || echo 0)
+check "150 pushes leave a bounded write-ahead log ($wal bytes)" test "$wal" -le $((257 * 4120))
+check "... and their certificates are all there" \
+	test "$(sqlite3 "$SIGMA_DB" "SELECT count(*) FROM submissions WHERE ref LIKE 'refs/heads/wal%'")" -eq 150
 done_testing
