@@ -25,7 +25,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS))) -ldl
 WARN     := -Wall -Wextra -Werror=shadow -Werror=missing-prototypes \
             -Werror=format -Werror=implicit-function-declaration -Wno-unused-parameter -Wno-format-truncation -Wno-unknown-warning-option
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) -I. $(PKG_CFLAGS)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fno-semantic-interposition $(WARN) $(CFLAGS) -I. $(PKG_CFLAGS)
 LDLIBS   := $(PKG_LIBS) -lm
 # Unit tests may call the lazily loaded libraries directly (test_unpack
 # writes archives with libarchive), so they link them.
