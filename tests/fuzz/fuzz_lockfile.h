@@ -1,8 +1,9 @@
 /* fuzz_lockfile.h: the body every lockfile fuzz target shares.
  *
- * The input is the lockfile. A fixed manifest sits beside it, and the
- * tree callback serves one more fixed file for any path, so the
- * workspace and include paths run too. The bytes are copied into a
+ * The input is the lockfile. A fixed manifest sits beside it, the tree
+ * callback serves one more fixed file for any path, and every directory
+ * lists the same few subdirectories (a workspace, node_modules, a dot
+ * directory), so the workspace, glob and include paths run too. The bytes are copied into a
  * NUL-terminated buffer because lockfile_input promises that. */
 #ifndef SIGMA_FUZZ_LOCKFILE_H
 #define SIGMA_FUZZ_LOCKFILE_H
@@ -23,6 +24,14 @@ static int fuzz_read_file(void *ctx, const char *path, sigma_buf *out)
 	return sigma_buf_puts(out, fuzz_tree_file);
 }
 
+static int fuzz_list_dirs(void *ctx, const char *path, sigma_buf *out)
+{
+	(void)ctx;
+	if (strstr(path, "missing"))
+		return SIGMA_ENOTFOUND;
+	return sigma_buf_puts(out, "a\nnode_modules\n.hidden\n");
+}
+
 static int fuzz_lockfile_one(const char *basename, const char *path, const char *manifest_path,
                              const char *manifest, const char *tree_file, const uint8_t *data, size_t size)
 {
@@ -39,7 +48,7 @@ static int fuzz_lockfile_one(const char *basename, const char *path, const char 
 		.path = path, .data = copy, .len = size,
 		.manifest_path = manifest ? manifest_path : NULL, .manifest = manifest,
 		.manifest_len = manifest ? strlen(manifest) : 0,
-		.read_file = fuzz_read_file, .ctx = NULL,
+		.read_file = fuzz_read_file, .list_dirs = fuzz_list_dirs, .ctx = NULL,
 	};
 	sigma_graph *g = NULL;
 	int rc = lockfile_resolve(&g, fmt, &in);

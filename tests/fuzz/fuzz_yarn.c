@@ -5,7 +5,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char manifest[] =
-		"{\"workspaces\":[\"packages/a\",\"packages/*\"],\"dependencies\":{\"a\":\"^1\",\"b\":\"*\"},"
+		"{\"workspaces\":[\"packages/a\",\"packages/*\",\"tools/**\",\"!packages/b\",\"missing/*\"],"
+		"\"dependencies\":{\"a\":\"^1\",\"b\":\"*\"},"
 		"\"devDependencies\":{\"c\":\"npm:d@^2\"}}";
 	static const char ws[] = "{\"name\":\"ws\",\"dependencies\":{\"e\":\"file:../e\"}}";
 	return fuzz_lockfile_one("yarn.lock", "app/yarn.lock", "app/package.json", manifest, ws, data, size);
