@@ -203,6 +203,18 @@ void graph_direct_add(sigma_graph *g, uint32_t node, const char *spec, int dev)
 	g->finished = 0;
 }
 
+void graph_orphans_direct(sigma_graph *g)
+{
+	uint8_t *required = sigma_xcalloc(g->nnodes + 1, 1);
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		for (uint32_t e = 0; e < g->nodes[i].ndeps; e++)
+			required[g->nodes[i].deps[e]] = 1;
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		if (!required[i] && !g->nodes[i].direct)
+			graph_direct_add(g, i, NULL, 0);
+	free(required);
+}
+
 void graph_finding_add(sigma_graph *g, uint32_t node, const char *code, const char *fmt, ...)
 {
 	graph_node *n = &g->nodes[node];

@@ -96,6 +96,11 @@ void graph_edge_add(sigma_graph *g, uint32_t from, uint32_t to);
  * only among dev dependencies; `spec` is the declared spec or NULL. */
 void graph_direct_add(sigma_graph *g, uint32_t node, const char *spec, int dev);
 
+/* For lockfiles that do not say what the roots asked for: every node that
+ * no edge reaches and that is not direct yet becomes a (prod) direct
+ * dependency, since only a root can have put it there. */
+void graph_orphans_direct(sigma_graph *g);
+
 /* Attach a dependency-rule finding to a node. */
 void graph_finding_add(sigma_graph *g, uint32_t node, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

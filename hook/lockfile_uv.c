@@ -227,14 +227,7 @@ static int parse(sigma_graph *g, const lockfile_input *in)
 			     t = pyproject_index_next(&c.ix, t))
 				graph_direct_add(g, t, decl.items[d].spec, decl.items[d].dev);
 	} else if (!nroots) {
-		uint8_t *required = sigma_xcalloc(g->nnodes + 1, 1);
-		for (uint32_t i = 0; i < g->nnodes; i++)
-			for (uint32_t e = 0; e < g->nodes[i].ndeps; e++)
-				required[g->nodes[i].deps[e]] = 1;
-		for (uint32_t i = 0; i < g->nnodes; i++)
-			if (!required[i])
-				graph_direct_add(g, i, NULL, 0);
-		free(required);
+		graph_orphans_direct(g);
 	}
 out:
 	free(c.node_of);

@@ -518,7 +518,6 @@ static int v1_parse(sigma_graph *g, const lockfile_input *in)
 	}
 	/* Edges. A dependency with no entry is an optional one that was not
 	 * installed, or a link to a workspace; neither is a package here. */
-	uint32_t *indegree = sigma_xcalloc(g->nnodes + 1, sizeof *indegree);
 	for (uint32_t i = 0; i < l.n; i++) {
 		v1_entry *e = &l.entries[i];
 		for (uint32_t d = 0; d < e->ndeps; d++) {
@@ -526,8 +525,6 @@ static int v1_parse(sigma_graph *g, const lockfile_input *in)
 			if (to == NODE_NONE || to == e->node)
 				continue;
 			graph_edge_add(g, e->node, to);
-			if (to < g->nnodes)
-				indegree[to]++;
 		}
 	}
 
@@ -541,7 +538,7 @@ static int v1_parse(sigma_graph *g, const lockfile_input *in)
 		rc = lockfile_js_manifest_parse(&manifest, in->manifest_path ? in->manifest_path : "package.json",
 		                                in->manifest, in->manifest_len);
 		if (rc)
-			goto out_deg;
+			goto out;
 		ws_glob dirs;
 		if (ws_collect(&dirs, in, rc_.lockdir, lockfile_js_workspaces(manifest)))
 			unexpanded = 1;
@@ -571,16 +568,8 @@ static int v1_parse(sigma_graph *g, const lockfile_input *in)
 		}
 		sigma_error_clear();
 	}
-	if (!in->manifest || unexpanded) {
-		/* Whatever no entry requires was put there by some root. */
-		for (uint32_t i = 0; i < l.n; i++) {
-			uint32_t node = l.entries[i].node;
-			if (node < g->nnodes && !indegree[node] && !g->nodes[node].direct)
-				graph_direct_add(g, node, NULL, 0);
-		}
-	}
-out_deg:
-	free(indegree);
+	if (!in->manifest || unexpanded)
+		graph_orphans_direct(g); /* whatever no entry requires was put there by some root */
 out:
 	cJSON_Delete(manifest);
 	free(rc_.lockdir);
@@ -861,14 +850,7 @@ static int berry_parse(sigma_graph *g, const lockfile_input *in)
 	if (!any_workspace) {
 		/* No workspace entry (hand-made file): whatever nobody requires is
 		 * a root's. */
-		uint8_t *required = sigma_xcalloc(g->nnodes + 1, 1);
-		for (uint32_t i = 0; i < g->nnodes; i++)
-			for (uint32_t e = 0; e < g->nodes[i].ndeps; e++)
-				required[g->nodes[i].deps[e]] = 1;
-		for (uint32_t i = 0; i < g->nnodes; i++)
-			if (!required[i])
-				graph_direct_add(g, i, NULL, 0);
-		free(required);
+		graph_orphans_direct(g);
 	}
 out:
 	for (uint32_t i = 0; i < nentries; i++) {
