@@ -80,17 +80,6 @@ typedef struct request {
 	char error[256];
 } request;
 
-static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void log_line(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "sigma serve: %s\n", line);
-}
-
 /* ---------------------------------------------------------------- responses */
 
 static enum MHD_Result respond(struct MHD_Connection *conn, unsigned code, const char *type, const char *body,
@@ -259,17 +248,17 @@ static enum MHD_Result answer_delivery(struct MHD_Connection *conn, webhook_serv
 	enum MHD_Result ret;
 	if (rq->result == WEBHOOK_QUEUED) {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, rq->mev, MOUT_QUEUED);
-		log_line("delivery forge=%s event=%s id=%.64s outcome=queued job=%lld repo=%s sha=%.12s ms=%lld", f->name,
+		webhook_log("delivery forge=%s event=%s id=%.64s outcome=queued job=%lld repo=%s sha=%.12s ms=%lld", f->name,
 		         rq->event, rq->delivery, (long long)rq->job_id, rq->ev.repository, rq->ev.sha, (long long)ms);
 		ret = respond_json(conn, MHD_HTTP_ACCEPTED, "{\"status\":\"queued\",\"job\":%lld}", (long long)rq->job_id);
 	} else if (rq->result == WEBHOOK_DUPLICATE) {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, rq->mev, MOUT_DUPLICATE);
-		log_line("delivery forge=%s event=%s id=%.64s outcome=duplicate job=%lld", f->name, rq->event, rq->delivery,
+		webhook_log("delivery forge=%s event=%s id=%.64s outcome=duplicate job=%lld", f->name, rq->event, rq->delivery,
 		         (long long)rq->job_id);
 		ret = respond_json(conn, MHD_HTTP_OK, "{\"status\":\"duplicate\",\"job\":%lld}", (long long)rq->job_id);
 	} else {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, rq->mev, MOUT_ERROR);
-		log_line("delivery forge=%s event=%s id=%.64s outcome=error reason=\"%s\"", f->name, rq->event, rq->delivery,
+		webhook_log("delivery forge=%s event=%s id=%.64s outcome=error reason=\"%s\"", f->name, rq->event, rq->delivery,
 		         rq->error);
 		ret = respond_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"unavailable\"}");
 	}
@@ -320,13 +309,13 @@ static enum MHD_Result handle_delivery(struct MHD_Connection *conn, webhook_serv
 	}
 	if (bad_form) {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_BAD_REQUEST);
-		log_line("delivery forge=%s event=%s outcome=bad_request reason=\"%s\"", f->name, event ? event : "-",
+		webhook_log("delivery forge=%s event=%s outcome=bad_request reason=\"%s\"", f->name, event ? event : "-",
 		         bad_form);
 		return respond_json(conn, MHD_HTTP_BAD_REQUEST, "{\"status\":\"bad_request\"}");
 	}
 	if (verified != 0) {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_UNAUTHORIZED);
-		log_line("delivery forge=%s event=%s id=%.64s outcome=unauthorized reason=\"%s\"", f->name,
+		webhook_log("delivery forge=%s event=%s id=%.64s outcome=unauthorized reason=\"%s\"", f->name,
 		         event ? event : "-", delivery ? delivery : "-", sigma_error_last());
 		return respond_json(conn, MHD_HTTP_UNAUTHORIZED, "{\"status\":\"unauthorized\"}");
 	}
@@ -352,14 +341,14 @@ static enum MHD_Result handle_delivery(struct MHD_Connection *conn, webhook_serv
 	if (webhook_forge_parse_event(&ev, f->type, event, rq->body.ptr ? rq->body.ptr : "", rq->body.len) != 0) {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_BAD_REQUEST);
 		json_escape(reason, sizeof reason, sigma_error_last());
-		log_line("delivery forge=%s event=%s id=%.64s outcome=bad_request reason=\"%s\"", f->name,
+		webhook_log("delivery forge=%s event=%s id=%.64s outcome=bad_request reason=\"%s\"", f->name,
 		         event ? event : "-", delivery, sigma_error_last());
 		ret = respond_json(conn, MHD_HTTP_BAD_REQUEST, "{\"status\":\"bad_request\",\"reason\":\"%s\"}", reason);
 		goto out;
 	}
 	if (ev.kind == EVENT_IGNORED) {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_IGNORED);
-		log_line("delivery forge=%s event=%s id=%.64s outcome=ignored reason=\"%s\"", f->name, event ? event : "-",
+		webhook_log("delivery forge=%s event=%s id=%.64s outcome=ignored reason=\"%s\"", f->name, event ? event : "-",
 		         delivery, ev.ignored);
 		json_escape(reason, sizeof reason, ev.ignored);
 		webhook_event_dispose(&ev);
@@ -398,7 +387,7 @@ static enum MHD_Result handle_certificate(struct MHD_Connection *conn, webhook_s
 	if (rc == SIGMA_ENOTFOUND)
 		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
 	if (rc) {
-		log_line("certificate %.16s: %s", id, sigma_error_last());
+		webhook_log("certificate %.16s: %s", id, sigma_error_last());
 		return respond_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"unavailable\"}");
 	}
 	const char *accept = header(conn, MHD_HTTP_HEADER_ACCEPT);
@@ -534,7 +523,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 					break;
 			if (i == svc->settings->nforges) {
 				webhook_metrics_delivery(&svc->metrics, i, MEV_OTHER, MOUT_BAD_REQUEST);
-				log_line("delivery to unknown forge '%.64s': 404", name);
+				webhook_log("delivery to unknown forge '%.64s': 404", name);
 				return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"unknown_forge\"}");
 			}
 			rq->webhook = 1;
@@ -546,7 +535,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			const char *cl = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
 			if (cl && strtoull(cl, NULL, 10) > WEBHOOK_BODY_MAX) {
 				webhook_metrics_delivery(&svc->metrics, i, MEV_OTHER, MOUT_TOO_LARGE);
-				log_line("delivery forge=%s outcome=too_large length=%s", name, cl);
+				webhook_log("delivery forge=%s outcome=too_large length=%s", name, cl);
 				return respond_json(conn, MHD_HTTP_CONTENT_TOO_LARGE, "{\"status\":\"too_large\"}");
 			}
 			/* One allocation of the announced size, instead of doubling:
@@ -598,7 +587,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (rq->too_big) {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, MEV_OTHER, MOUT_TOO_LARGE);
-		log_line("delivery forge=%s outcome=too_large (over %zu bytes)", svc->settings->forges[rq->forge].name,
+		webhook_log("delivery forge=%s outcome=too_large (over %zu bytes)", svc->settings->forges[rq->forge].name,
 		         WEBHOOK_BODY_MAX);
 		return respond_json(conn, MHD_HTTP_CONTENT_TOO_LARGE, "{\"status\":\"too_large\"}");
 	}

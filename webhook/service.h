@@ -44,4 +44,8 @@ typedef struct webhook_service {
 void webhook_service_wake_jobs(webhook_service *svc);
 void webhook_service_wake_poster(webhook_service *svc);
 
+/* One log line on stderr, "sigma serve: ..." written in one call, so lines
+ * from different threads never interleave. Never a secret or a token. */
+void webhook_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -71,8 +71,7 @@ static void wait_for(webhook_service *svc, pthread_cond_t *cond, int *signalled,
 	pthread_mutex_unlock(&svc->wake_lock);
 }
 
-static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void log_line(const char *fmt, ...)
+void webhook_log(const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -194,7 +193,7 @@ static int finish_error(worker *w, const webhook_job *job, const webhook_forge *
 		webhook_metrics_job(&w->svc->metrics, job->kind, MJOB_ERROR, webhook_wall_ms() - job->created_ms);
 		webhook_service_wake_poster(w->svc);
 	}
-	log_line("job %lld %s %s@%.12s: error: %s", (long long)job->id, job->kind, ev->repository, ev->sha, why);
+	webhook_log("job %lld %s %s@%.12s: error: %s", (long long)job->id, job->kind, ev->repository, ev->sha, why);
 	return rc;
 }
 
@@ -252,7 +251,7 @@ static int certify_unreviewed(worker *w, const sigma_config *cfg, const judgemen
 	certifier *c = NULL;
 	int stored = 0, transitive = 0, failures = 0;
 	if (n && certifier_new(&c, w->reg, cfg, NULL) != 0) {
-		log_line("job %lld: certification unavailable: %s", (long long)job_id, sigma_error_last());
+		webhook_log("job %lld: certification unavailable: %s", (long long)job_id, sigma_error_last());
 		n = 0;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -269,7 +268,7 @@ static int certify_unreviewed(worker *w, const sigma_config *cfg, const judgemen
 		if (certify_package(&o, c, &req) == 0)
 			stored++;
 		else if (failures++ == 0)
-			log_line("job %lld: certify %s %s@%s: %s", (long long)job_id, list[i].ecosystem, node->name,
+			webhook_log("job %lld: certify %s %s@%s: %s", (long long)job_id, list[i].ecosystem, node->name,
 			         node->version, sigma_error_last());
 		certify_outcome_dispose(&o);
 	}
@@ -307,13 +306,13 @@ static int run_event_job(worker *w, const webhook_job *job)
 	memset(&now, 0, sizeof now);
 
 	if ((rc = webhook_event_from_json(&ev, job->spec))) {
-		log_line("job %lld: unreadable spec, dropped: %s", (long long)job->id, sigma_error_last());
+		webhook_log("job %lld: unreadable spec, dropped: %s", (long long)job->id, sigma_error_last());
 		webhook_job_result r = { .error = "unreadable job spec" };
 		return webhook_queue_finish(w->q, job->id, &r);
 	}
 	const webhook_forge *f = webhook_settings_forge(svc->settings, job->forge);
 	if (!f) {
-		log_line("job %lld: forge '%s' is no longer configured; no status posted", (long long)job->id,
+		webhook_log("job %lld: forge '%s' is no longer configured; no status posted", (long long)job->id,
 		         job->forge ? job->forge : "");
 		webhook_job_result r = { .error = "forge not configured" };
 		rc = webhook_queue_finish(w->q, job->id, &r);
@@ -335,7 +334,7 @@ static int run_event_job(worker *w, const webhook_job *job)
 		if (rc == SIGMA_EIO && job->attempts < FETCH_ATTEMPTS) {
 			int64_t delay = webhook_backoff_ms(job->attempts, svc->settings->retry_base_ms,
 			                                   svc->settings->retry_max_ms, -1, (uint64_t)job->id ^ (uint64_t)time(NULL));
-			log_line("job %lld %s@%.12s: fetch failed (attempt %d, again in %lld ms): %s", (long long)job->id,
+			webhook_log("job %lld %s@%.12s: fetch failed (attempt %d, again in %lld ms): %s", (long long)job->id,
 			         ev.repository, ev.sha, job->attempts, (long long)delay, sigma_error_last());
 			webhook_metrics_job(&svc->metrics, job->kind, MJOB_RETRY, 0);
 			rc = webhook_queue_defer(w->q, job->id, delay, sigma_error_last());
@@ -423,7 +422,7 @@ static int run_event_job(worker *w, const webhook_job *job)
 		goto out;
 	webhook_metrics_job(&svc->metrics, job->kind, job_metric(state), webhook_wall_ms() - job->created_ms);
 	webhook_service_wake_poster(svc);
-	log_line("job %lld %s %s@%.12s: %s, %zu packages, certificate %.16s", (long long)job->id, job->kind,
+	webhook_log("job %lld %s %s@%.12s: %s, %zu packages, certificate %.16s", (long long)job->id, job->kind,
 	         ev.repository, ev.sha, j.rejected ? "rejected" : "accepted", j.n, id);
 out:
 	if (have_judgement)
@@ -472,7 +471,7 @@ static int run_outbox_job(worker *w, const webhook_job *job)
 	const char *repository = json_str(spec, "repository"), *sha = json_str(spec, "sha"),
 	           *cert_id = json_str(spec, "certificate_id"), *status_repo = NULL;
 	if (!repository || !sha || !cert_id) {
-		log_line("outbox job %lld: unreadable row, dropped", (long long)job->id);
+		webhook_log("outbox job %lld: unreadable row, dropped", (long long)job->id);
 		webhook_job_result r = { .error = "unreadable outbox row" };
 		rc = webhook_queue_finish(w->q, job->id, &r);
 		goto out;
@@ -480,7 +479,7 @@ static int run_outbox_job(worker *w, const webhook_job *job)
 	const webhook_forge *f = outbox_forge(svc->settings, repository, json_str(spec, "forge_repository"),
 	                                      json_str(spec, "forge_type"), &status_repo);
 	if (!f) {
-		log_line("outbox job %lld: no forge configured for repository '%s' (add [repository \"%s\"] forge = NAME)",
+		webhook_log("outbox job %lld: no forge configured for repository '%s' (add [repository \"%s\"] forge = NAME)",
 		         (long long)job->id, repository, repository);
 		webhook_job_result r = { .error = "no forge for this repository" };
 		rc = webhook_queue_finish(w->q, job->id, &r);
@@ -495,7 +494,7 @@ static int run_outbox_job(worker *w, const webhook_job *job)
 		int present = repo_open_path(&repo, mapped->path) == 0 && repo_commit(oid, repo, sha) == 0;
 		repo_free(repo);
 		if (!present) {
-			log_line("outbox job %lld: %.12s is not in %s (push refused?), no status", (long long)job->id, sha,
+			webhook_log("outbox job %lld: %.12s is not in %s (push refused?), no status", (long long)job->id, sha,
 			         mapped->path);
 			webhook_job_result r = { .error = "commit not in the repository" };
 			rc = webhook_queue_finish(w->q, job->id, &r);
@@ -528,7 +527,7 @@ static int run_outbox_job(worker *w, const webhook_job *job)
 		goto out;
 	webhook_metrics_job(&svc->metrics, "outbox", job_metric(state), webhook_wall_ms() - job->created_ms);
 	webhook_service_wake_poster(svc);
-	log_line("outbox job %lld %s@%.12s: %s", (long long)job->id, status_repo, sha, webhook_state_name(state));
+	webhook_log("outbox job %lld %s@%.12s: %s", (long long)job->id, status_repo, sha, webhook_state_name(state));
 out:
 	cJSON_Delete(spec);
 	free(cert);
@@ -541,7 +540,7 @@ void *webhook_worker_main(void *arg)
 	worker w = { .svc = arg };
 	webhook_service *svc = w.svc;
 	if (webhook_queue_open(&w.q, svc->db_path, 0, 10000) || registry_open(&w.reg, svc->db_path, REGISTRY_READWRITE)) {
-		log_line("worker: cannot open %s: %s", svc->db_path, sigma_error_last());
+		webhook_log("worker: cannot open %s: %s", svc->db_path, sigma_error_last());
 		webhook_queue_close(w.q);
 		return NULL;
 	}
@@ -553,7 +552,7 @@ void *webhook_worker_main(void *arg)
 			continue;
 		}
 		if (rc) {
-			log_line("worker: %s", sigma_error_last());
+			webhook_log("worker: %s", sigma_error_last());
 			wait_for(svc, &svc->wake_jobs, &svc->jobs_signalled, 1000);
 			continue;
 		}
@@ -562,7 +561,7 @@ void *webhook_worker_main(void *arg)
 		else
 			rc = run_event_job(&w, &job);
 		if (rc)
-			log_line("job %lld: left for the next start: %s", (long long)job.id, sigma_error_last());
+			webhook_log("job %lld: left for the next start: %s", (long long)job.id, sigma_error_last());
 		webhook_job_dispose(&job);
 	}
 	registry_close(w.reg);
@@ -584,7 +583,7 @@ static void post_one(webhook_service *svc, webhook_http *http, const webhook_sta
 		u->done = STATUS_FAILED;
 		u->result = "forge not configured";
 		webhook_metrics_post(&svc->metrics, MPOST_FINAL);
-		log_line("status %lld: forge '%s' not configured, dropped", (long long)row->id, row->forge);
+		webhook_log("status %lld: forge '%s' not configured, dropped", (long long)row->id, row->forge);
 		return;
 	}
 	int attempt = row->attempts + 1;
@@ -594,7 +593,7 @@ static void post_one(webhook_service *svc, webhook_http *http, const webhook_sta
 			u->done = STATUS_POSTED;
 			u->result = "already on the forge";
 			webhook_metrics_post(&svc->metrics, MPOST_RECONCILED);
-			log_line("status %lld %s %s@%.12s %s: already posted (settled)", (long long)row->id, f->name, row->repo,
+			webhook_log("status %lld %s %s@%.12s %s: already posted (settled)", (long long)row->id, f->name, row->repo,
 			         row->sha, row->state);
 			return;
 		}
@@ -613,7 +612,7 @@ static void post_one(webhook_service *svc, webhook_http *http, const webhook_sta
 		u->done = STATUS_FAILED;
 		u->result = "cannot build the request";
 		webhook_metrics_post(&svc->metrics, MPOST_FINAL);
-		log_line("status %lld: %s", (long long)row->id, sigma_error_last());
+		webhook_log("status %lld: %s", (long long)row->id, sigma_error_last());
 		return;
 	}
 	u->http_status = pr.http_status;
@@ -622,14 +621,14 @@ static void post_one(webhook_service *svc, webhook_http *http, const webhook_sta
 		u->done = STATUS_POSTED;
 		u->result = "posted";
 		webhook_metrics_post(&svc->metrics, MPOST_OK);
-		log_line("status %lld %s %s@%.12s %s: posted (HTTP %ld, attempt %d)", (long long)row->id, f->name,
+		webhook_log("status %lld %s %s@%.12s %s: posted (HTTP %ld, attempt %d)", (long long)row->id, f->name,
 		         row->repo, row->sha, row->state, pr.http_status, attempt);
 		return;
 	case POST_FINAL:
 		u->done = STATUS_FAILED;
 		u->result = "refused";
 		webhook_metrics_post(&svc->metrics, MPOST_FINAL);
-		log_line("status %lld %s %s@%.12s %s: refused, not retried: %s", (long long)row->id, f->name, row->repo,
+		webhook_log("status %lld %s %s@%.12s %s: refused, not retried: %s", (long long)row->id, f->name, row->repo,
 		         row->sha, row->state, pr.message);
 		return;
 	case POST_RETRY:
@@ -640,7 +639,7 @@ static void post_one(webhook_service *svc, webhook_http *http, const webhook_sta
 		u->done = STATUS_FAILED;
 		u->result = "gave up";
 		webhook_metrics_post(&svc->metrics, MPOST_GAVE_UP);
-		log_line("status %lld %s %s@%.12s: gave up after %d attempts: %s", (long long)row->id, f->name, row->repo,
+		webhook_log("status %lld %s %s@%.12s: gave up after %d attempts: %s", (long long)row->id, f->name, row->repo,
 		         row->sha, attempt, pr.message);
 		return;
 	}
@@ -651,7 +650,7 @@ static void post_one(webhook_service *svc, webhook_http *http, const webhook_sta
 	u->next_at_ms = webhook_wall_ms() + delay;
 	u->result = pr.outcome == POST_UNCERTAIN ? "uncertain" : "retry";
 	webhook_metrics_post(&svc->metrics, pr.outcome == POST_UNCERTAIN ? MPOST_UNCERTAIN : MPOST_RETRY);
-	log_line("status %lld %s %s@%.12s: %s, again in %lld ms (attempt %d)", (long long)row->id, f->name, row->repo,
+	webhook_log("status %lld %s %s@%.12s: %s, again in %lld ms (attempt %d)", (long long)row->id, f->name, row->repo,
 	         row->sha, pr.message, (long long)delay, attempt);
 }
 
@@ -661,7 +660,7 @@ void *webhook_poster_main(void *arg)
 	webhook_queue *q = NULL;
 	webhook_http *http = NULL;
 	if (webhook_queue_open(&q, svc->db_path, 0, 10000) || webhook_http_new(&http)) {
-		log_line("poster: %s", sigma_error_last());
+		webhook_log("poster: %s", sigma_error_last());
 		webhook_queue_close(q);
 		return NULL;
 	}
@@ -684,9 +683,9 @@ void *webhook_poster_main(void *arg)
 			for (; done < n && !atomic_load(&svc->stopping); done++)
 				post_one(svc, http, &rows[done], &u[done]);
 			if (webhook_queue_status_updates(q, u, done) != 0)
-				log_line("poster: %s", sigma_error_last());
+				webhook_log("poster: %s", sigma_error_last());
 		} else {
-			log_line("poster: %s", sigma_error_last());
+			webhook_log("poster: %s", sigma_error_last());
 		}
 		for (size_t i = 0; i < n; i++)
 			webhook_status_row_dispose(&rows[i]);
