@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include "common/error.h"
+#include "common/sqlitedb.h"
 #include "common/json.h"
 #include "common/util.h"
 #include "registry/db.h"
@@ -143,45 +144,16 @@ static int on_wal_commit(void *ctx, sqlite3 *db, const char *name, int frames)
 
 /* ---------------------------------------------------------------- basics */
 
-static int db_fail(registry *r, const char *what)
-{
-	return sigma_error_set(SIGMA_EIO, "%s: %s: %s", r->path, what, sqlite3_errmsg(r->db));
-}
-
-static sqlite3_stmt *stmt(registry *r, int which)
-{
-	sqlite3_stmt *s = r->st[which];
-	if (!s && sqlite3_prepare_v3(r->db, statements[which], -1, SQLITE_PREPARE_PERSISTENT,
-	                             &r->st[which], NULL) == SQLITE_OK)
-		s = r->st[which];
-	else if (s)
-		sqlite3_reset(s), sqlite3_clear_bindings(s);
-	return s;
-}
-
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, i);
-}
+static int db_fail(registry *r, const char *what) { return sigma_db_fail(r->db, r->path, what); }
+static int exec(registry *r, const char *sql) { return sigma_db_exec(r->db, r->path, sql); }
+static sqlite3_stmt *stmt(registry *r, int which) { return sigma_db_stmt(r->db, &r->st[which], statements[which]); }
+static void bind_text(sqlite3_stmt *s, int i, const char *v) { sigma_db_bind_text(s, i, v); }
 
 static const char *col_text(sqlite3_stmt *s, int i)
 {
 	return (const char *)sqlite3_column_text(s, i);
 }
 
-static int exec(registry *r, const char *sql)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = sigma_error_set(SIGMA_EIO, "%s: %s", r->path, msg ? msg : "error");
-		sqlite3_free(msg);
-		return rc;
-	}
-	return 0;
-}
 
 static int migrate(registry *r)
 {
@@ -237,22 +209,8 @@ int registry_open(registry **out, const char *path, int flags)
 		rc = sigma_error_set(SIGMA_ENOTFOUND, "%s: no registry database here (run 'sigma registry init')", path);
 		goto fail;
 	}
-	if (!readonly) {
-		char *dir = sigma_xstrdup(path), *slash = strrchr(dir, '/');
-		if (slash && slash != dir) {
-			*slash = '\0';
-			rc = sigma_mkdir_p(dir, 0700);
-		}
-		free(dir);
-		if (rc)
-			goto fail;
-	}
-	int oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &r->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		rc = db_fail(r, "open");
+	if ((rc = sigma_db_open(&r->db, path, readonly, BUSY_MS)))
 		goto fail;
-	}
-	sqlite3_busy_timeout(r->db, BUSY_MS);
 	/* Every hook run is a short-lived process and usually the database's
 	 * only connection; by default SQLite would checkpoint the WAL into the
 	 * main file and delete it on every close (two fsyncs and an unlink, ~1

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <sqlite3.h>
 #include "common/error.h"
+#include "common/sqlitedb.h"
 #include "common/util.h"
 #include "webhook/queue.h"
 
@@ -105,43 +106,10 @@ int64_t webhook_wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int db_fail(webhook_queue *q, const char *what)
-{
-	return sigma_error_set(SIGMA_EIO, "%s: %s: %s", q->path, what, sqlite3_errmsg(q->db));
-}
-
-static int exec(webhook_queue *q, const char *sql)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(q->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = sigma_error_set(SIGMA_EIO, "%s: %s", q->path, msg ? msg : sqlite3_errmsg(q->db));
-		sqlite3_free(msg);
-		return rc;
-	}
-	return 0;
-}
-
-static sqlite3_stmt *stmt(webhook_queue *q, int which)
-{
-	sqlite3_stmt *s = q->st[which];
-	if (!s) {
-		if (sqlite3_prepare_v3(q->db, statements[which], -1, SQLITE_PREPARE_PERSISTENT, &q->st[which], NULL) !=
-		    SQLITE_OK)
-			return NULL;
-		return q->st[which];
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return s;
-}
-
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, i);
-}
+static int db_fail(webhook_queue *q, const char *what) { return sigma_db_fail(q->db, q->path, what); }
+static int exec(webhook_queue *q, const char *sql) { return sigma_db_exec(q->db, q->path, sql); }
+static sqlite3_stmt *stmt(webhook_queue *q, int which) { return sigma_db_stmt(q->db, &q->st[which], statements[which]); }
+static void bind_text(sqlite3_stmt *s, int i, const char *v) { sigma_db_bind_text(s, i, v); }
 
 static char *col_dup(sqlite3_stmt *s, int i)
 {
@@ -194,22 +162,9 @@ int webhook_queue_open(webhook_queue **out, const char *path, int sync_full, int
 {
 	webhook_queue *q = sigma_xcalloc(1, sizeof *q);
 	q->path = sigma_xstrdup(path);
-	int rc = 0;
-	char *dir = sigma_xstrdup(path), *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		rc = sigma_mkdir_p(dir, 0700);
-	}
-	free(dir);
-	if (rc)
-		goto fail;
-	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		rc = db_fail(q, "open");
-		goto fail;
-	}
-	sqlite3_busy_timeout(q->db, busy_ms);
-	if ((rc = exec(q, "PRAGMA journal_mode=WAL")) ||
+	int rc;
+	if ((rc = sigma_db_open(&q->db, path, 0, busy_ms)) ||
+	    (rc = exec(q, "PRAGMA journal_mode=WAL")) ||
 	    (rc = exec(q, sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")) ||
 	    (rc = schema(q)))
 		goto fail;
