@@ -101,4 +101,19 @@ check "... whose packages carry depth, chain and parents" \
 "$SIGMA_BIN" scan "$T/nowhere" > "$out" 2>&1; rc=$?
 check "scan of a missing directory exits 2" test "$rc" -eq 2
 
+# --- the executable and sigma-core.so ---------------------------------------------------
+# The executable alone runs the sandbox (it links no libgit2, SQLite or
+# OpenSSL); every other command needs sigma-core.so and, without it, says
+# where it looked and fails (a hook refuses).
+mkdir -p "$T/alone" && cp "$SIGMA_BIN" "$T/alone/sigma"
+check "the executable alone links no libgit2, SQLite or OpenSSL" \
+	bash -c "! ldd '$T/alone/sigma' | grep -Eq 'libgit2|libsqlite3|libcrypto'"
+"$T/alone/sigma" scan "$T/api" > "$out" 2>&1; rc=$?
+check "without sigma-core.so, scan exits 2" test "$rc" -eq 2
+check "... naming the file and where it looked" grep -q "cannot load sigma-core.so (looked in $T/alone" "$out"
+echo "0000000000000000000000000000000000000000 1111111111111111111111111111111111111111 refs/heads/x" |
+	"$T/alone/sigma" pre-receive > "$out" 2>&1; rc=$?
+check "... and the hook refuses (non-zero) rather than passing unjudged" test "$rc" -ne 0
+check "... while sigma --version still works" bash -c "'$T/alone/sigma' --version | grep -q '^sigma '"
+
 done_testing
