@@ -317,8 +317,8 @@ static void setup_v1(sandbox_cgroup *cg, const proc_view *view, uint64_t memory_
 	}
 	if (cg->memory || cg->pids)
 		cg->version = 1;
-	cg->mem_home = mem_own;
-	cg->pids_home = pids_own;
+	free(mem_own);
+	free(pids_own);
 }
 
 /* --------------------------------------------------------------- public */
@@ -365,62 +365,89 @@ int sandbox_cgroup_create(sandbox_cgroup *cg, uint64_t memory_bytes, unsigned pi
 	return 0;
 }
 
+/* Moving the sandbox into the leaf at `dir` failed with errno err. */
+static void not_moved(sandbox_cgroup *cg, const char *dir, int err)
+{
+	add_note(cg, "cannot move the sandbox into %s: %s", dir, strerror(err));
+	if (cg->version == 2 || dir == cg->mem_dir)
+		cg->memory = 0;
+	if (cg->version == 2 || dir == cg->pids_dir)
+		cg->pids = 0;
+	if (!cg->memory && !cg->pids)
+		cg->version = 0;
+}
+
 int sandbox_cgroup_attach(sandbox_cgroup *cg, pid_t pid)
 {
 	char num[32];
 	snprintf(num, sizeof num, "%ld", (long)pid);
 	int rc = 0;
-	if (cg->mem_dir) {
-		int e = write_str(cg->mem_dir, "cgroup.procs", num);
+	const char *dirs[2] = { cg->mem_dir, cg->version == 1 ? cg->pids_dir : NULL };
+	for (int i = 0; i < 2; i++) {
+		if (!dirs[i])
+			continue;
+		int e = write_str(dirs[i], "cgroup.procs", num);
 		if (e) {
-			add_note(cg, "cannot move the sandbox into %s: %s", cg->mem_dir, strerror(-e));
-			cg->memory = 0;
-			if (cg->version == 2)
-				cg->pids = 0;
+			not_moved(cg, dirs[i], -e);
 			rc = SIGMA_EIO;
 		}
 	}
-	if (cg->pids_dir && cg->version == 1) {
-		int e = write_str(cg->pids_dir, "cgroup.procs", num);
-		if (e) {
-			add_note(cg, "cannot move the sandbox into %s: %s", cg->pids_dir, strerror(-e));
-			cg->pids = 0;
-			rc = SIGMA_EIO;
-		}
-	}
-	if (!cg->memory && !cg->pids)
-		cg->version = 0;
 	return rc;
 }
 
-/* Moving another process into a v1 memory cgroup takes the global
- * threadgroup lock and waits for an RCU grace period: about 5 ms per
- * controller, most of a sandbox start. A thread that moves itself (writes
- * "0" to `tasks`) skips that lock. So on v1 the supervisor's thread steps
- * into the leaves, clones the sandbox there (a child starts in its
- * parent's cgroups), and steps back. */
-int sandbox_cgroup_enter(sandbox_cgroup *cg)
+size_t sandbox_cgroup_self_paths(const sandbox_cgroup *cg, char *buf, size_t cap)
 {
-	if (cg->version != 1 || !cg->mem_home || !cg->pids_home)
-		return SIGMA_ENOTFOUND;
-	if (cg->mem_dir && write_str(cg->mem_dir, "tasks", "0") != 0)
-		return SIGMA_EIO;
-	if (cg->pids_dir && write_str(cg->pids_dir, "tasks", "0") != 0) {
-		sandbox_cgroup_leave(cg);
-		return SIGMA_EIO;
+	size_t used = 0;
+	if (cg->version != 1)
+		return 0;
+	const char *dirs[2] = { cg->mem_dir, cg->pids_dir };
+	for (int i = 0; i < 2; i++) {
+		/* An absent leaf still takes a slot (an empty path), so that
+		 * the init's failure reports name the right one. */
+		const char *dir = dirs[i] ? dirs[i] : "";
+		int n = snprintf(buf + used, cap - used, "%s%s", dir, *dir ? "/tasks" : "");
+		if (n < 0 || (size_t)n >= cap - used)
+			return 0; /* cannot happen with SANDBOX_CGROUP_SELF_MAX */
+		used += (size_t)n + 1;
 	}
-	return 0;
+	return used;
 }
 
-void sandbox_cgroup_leave(sandbox_cgroup *cg)
+static void chown_tasks(const sandbox_cgroup *cg, unsigned uid, unsigned gid)
 {
-	if (cg->mem_home && cg->mem_dir)
-		write_str(cg->mem_home, "tasks", "0");
-	if (cg->pids_home && cg->pids_dir)
-		write_str(cg->pids_home, "tasks", "0");
+	const char *dirs[2] = { cg->mem_dir, cg->pids_dir };
+	for (int i = 0; i < 2; i++) {
+		if (!dirs[i])
+			continue;
+		char *path = sigma_xasprintf("%s/tasks", dirs[i]);
+		if (chown(path, uid, gid) < 0) { /* the init's write then fails and says so */ }
+		free(path);
+	}
 }
 
-/* The value after `key ` in a flat-keyed file, or -1. */
+void sandbox_cgroup_lend(sandbox_cgroup *cg, unsigned uid, unsigned gid)
+{
+	if (cg->version != 1 || (uid == (unsigned)geteuid() && gid == (unsigned)getegid()))
+		return;
+	chown_tasks(cg, uid, gid);
+	cg->lent = 1;
+}
+
+void sandbox_cgroup_unlend(sandbox_cgroup *cg)
+{
+	if (!cg->lent)
+		return;
+	chown_tasks(cg, (unsigned)geteuid(), (unsigned)getegid());
+	cg->lent = 0;
+}
+
+void sandbox_cgroup_self_failed(sandbox_cgroup *cg, int which, int err)
+{
+	const char *dir = which == 0 ? cg->mem_dir : which == 1 ? cg->pids_dir : NULL;
+	if (cg->version == 1 && dir)
+		not_moved(cg, dir, err);
+}
+
 static long long keyed(const char *dir, const char *file, const char *key)
 {
 	char *text = dir ? read_str(dir, file) : NULL;
@@ -479,10 +506,8 @@ void sandbox_cgroup_dispose(sandbox_cgroup *cg)
 		remove_leaf(cg->pids_dir, cg->version);
 	free(cg->mem_dir);
 	free(cg->pids_dir);
-	free(cg->mem_home);
-	free(cg->pids_home);
 	free(cg->note);
-	cg->mem_dir = cg->pids_dir = cg->note = cg->mem_home = cg->pids_home = NULL;
+	cg->mem_dir = cg->pids_dir = cg->note = NULL;
 	cg->version = 0;
 	cg->memory = cg->pids = 0;
 }

@@ -4,7 +4,10 @@
  * is only really bounded by a cgroup: memory.max and pids.max on v2,
  * memory.limit_in_bytes and pids.max on v1. We create a leaf next to (under)
  * the supervisor's own cgroup, move the sandbox's init into it before it
- * runs anything, and remove it when the tree is gone. When that is not
+ * starts the command, and remove it when the tree is gone. The supervisor
+ * creates the leaf while the freshly cloned init opens its bind sources
+ * (the two overlap); on v1 the init then writes itself into the leaf
+ * (sandbox_cgroup_self_paths), on v2 the supervisor moves it. When that is not
  * possible (an unprivileged user without delegation, a read-only cgroupfs)
  * nothing fails: `note` says what is missing and the caller reports it. */
 #ifndef SIGMA_SANDBOX_CGROUP_H
@@ -19,8 +22,7 @@ typedef struct sandbox_cgroup {
 	int   memory;    /* the memory limit is set */
 	int   pids;      /* the pids limit is set */
 	char *note;      /* what could not be set up, or NULL */
-	char *mem_home;  /* v1: the supervisor's own memory / pids cgroups, to */
-	char *pids_home; /*     step back into after sandbox_cgroup_enter */
+	int   lent;      /* v1: the tasks files belong to the sandbox's uid */
 } sandbox_cgroup;
 
 /* Create and configure the leaf (or leaves, on v1). Always returns 0:
@@ -31,12 +33,27 @@ int sandbox_cgroup_create(sandbox_cgroup *cg, uint64_t memory_bytes, unsigned pi
  * limits count as not in force). */
 int sandbox_cgroup_attach(sandbox_cgroup *cg, pid_t pid);
 
-/* v1 only: move the calling thread into the leaves (cheap, unlike moving
- * another process) so that a child cloned now starts inside them; then
- * sandbox_cgroup_leave moves the thread back. 0, SIGMA_ENOTFOUND (not v1:
- * use sandbox_cgroup_attach after the clone) or SIGMA_EIO. */
-int sandbox_cgroup_enter(sandbox_cgroup *cg);
-void sandbox_cgroup_leave(sandbox_cgroup *cg);
+/* v1: the files a process writes "0" into to move itself into the leaves,
+ * as NUL-terminated paths one after the other into buf (at most cap
+ * bytes); returns the bytes used, 0 when it is not v1. Moving oneself by
+ * "0" into a v1 "tasks" file moves one thread without the write side of
+ * the kernel's threadgroup lock, whose RCU grace period made moving
+ * another process by pid cost about as much as the rest of the sandbox
+ * set-up. SANDBOX_CGROUP_SELF_MAX bytes always suffice. */
+#define SANDBOX_CGROUP_SELF_MAX 8192
+size_t sandbox_cgroup_self_paths(const sandbox_cgroup *cg, char *buf, size_t cap);
+
+/* v1: lend the tasks files to the sandbox's host uid/gid, so that its
+ * init can move itself in after giving up the caller's identity, which
+ * lets the supervisor build the cgroup while the init builds its mounts;
+ * sandbox_cgroup_unlend gives them back once it is in. Without v1, or when
+ * they are the caller's own files (an unprivileged caller), no-ops. */
+void sandbox_cgroup_lend(sandbox_cgroup *cg, unsigned uid, unsigned gid);
+void sandbox_cgroup_unlend(sandbox_cgroup *cg);
+
+/* The init could not write itself into self path number `which` (errno
+ * err): recorded in the note, that limit counts as not in force. */
+void sandbox_cgroup_self_failed(sandbox_cgroup *cg, int which, int err);
 
 /* Peak memory in KiB (-1 when unknown) and whether the OOM killer fired. */
 void sandbox_cgroup_stats(const sandbox_cgroup *cg, int64_t *peak_kb, int *oom_killed);

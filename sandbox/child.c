@@ -7,14 +7,15 @@
  *
  *   1. keep only the fds the plan names (CVE-2024-21626: nothing of the
  *      host may leak in), wire 0/1/2 to the supervisor's pipes;
- *   2. wait until the supervisor has written the uid/gid maps and put us
- *      in the cgroup; open the bind sources and the /etc files to copy
- *      while we still have the caller's identity (root-owned 0700
- *      directories stay reachable);
+ *   2. wait until the supervisor has written the uid/gid maps; open the
+ *      bind sources and the /etc files to copy while we still have the
+ *      caller's identity (root-owned 0700 directories stay reachable);
  *   3. become the unprivileged uid/gid, arm PDEATHSIG (after the uid
  *      change, which would clear it) and check the supervisor is alive;
- *   4. cgroup namespace, private mounts, tmpfs root, pivot_root, the plan's
- *      mounts, old root detached, root remounted read-only;
+ *   4. private mounts, tmpfs root, pivot_root, the plan's mounts, old
+ *      root detached, root remounted read-only; meanwhile the supervisor
+ *      made our cgroup: on v1 we write ourselves into it (on v2 it moved
+ *      us), then the cgroup namespace;
  *   5. rlimits, securebits, every capability set emptied, no_new_privs,
  *      the two seccomp filters, the listener handed to the supervisor;
  *   6. start the command the way posix_spawn does (it borrows our memory
@@ -45,6 +46,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include "sandbox/cgroup.h"
 #include "sandbox/child.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -52,6 +54,22 @@
 #endif
 
 /* ---------------------------------------------------------------- report */
+
+/* Exactly len bytes from fd; -1 on EOF or error. */
+static int read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	while (len) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
 
 static void send_msg(const sandbox_plan *plan, int kind, int where, int err, int value)
 {
@@ -599,7 +617,7 @@ void sandbox_child_main(sandbox_plan *plan)
 	if (close_except(keep_all, 5) < 0)
 		fail(plan, PHASE_STDIO);
 
-	/* 2. Wait for the maps and the cgroup. EOF: the supervisor is gone. */
+	/* 2. Wait for the maps. EOF: the supervisor is gone. */
 	char go;
 	ssize_t n;
 	do
@@ -638,10 +656,7 @@ void sandbox_child_main(sandbox_plan *plan)
 	if (poll(&pfd, 1, 0) < 0 || (pfd.revents & (POLLHUP | POLLERR)))
 		_exit(1);
 
-	/* 4. The filesystem. The cgroup namespace comes after the supervisor
-	 * moved us into our cgroup, so that cgroup is our "/". */
-	if (unshare(CLONE_NEWCGROUP) < 0)
-		fail(plan, PHASE_CGROUPNS);
+	/* 4. The filesystem. */
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		fail(plan, PHASE_PRIVATE);
@@ -660,6 +675,37 @@ void sandbox_child_main(sandbox_plan *plan)
 			close(plan->steps[i].src_fd);
 	if (sethostname(plan->hostname, strlen(plan->hostname)) < 0)
 		fail(plan, PHASE_HOSTNAME);
+	/* Our cgroup, which the supervisor made while we built the above: a
+	 * length, then the files to write "0" into (none when it moved us
+	 * itself or there is no cgroup), which it lent to our uid for the
+	 * moment; host paths, so reached through the old root while we still
+	 * have it. Then our cgroup namespace, so that this cgroup is our
+	 * "/". */
+	static char cg_paths[SANDBOX_CGROUP_SELF_MAX];
+	uint32_t cg_len = 0;
+	if (read_full(sync_fd, &cg_len, sizeof cg_len) < 0 || cg_len > sizeof cg_paths ||
+	    read_full(sync_fd, cg_paths, cg_len) < 0)
+		_exit(1);
+	for (uint32_t at = 0, which = 0; at < cg_len; which++) {
+		const char *path = cg_paths + at;
+		size_t len = strnlen(path, cg_len - at);
+		if (len == cg_len - at)
+			_exit(1); /* not ours: the supervisor terminates each */
+		at += (uint32_t)len + 1;
+		if (len == 0)
+			continue; /* that leaf does not exist */
+		static char host_path[sizeof "/oldroot" + SANDBOX_CGROUP_SELF_MAX];
+		memcpy(host_path, "/oldroot", sizeof "/oldroot" - 1);
+		memcpy(host_path + sizeof "/oldroot" - 1, path, len + 1);
+		int fd = open(host_path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			send_msg(plan, MSG_CGROUP, (int)which, errno, 0);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		fail(plan, PHASE_CGROUPNS);
+
 	/* The old root goes away for good: lazily detached, then its mount
 	 * point removed, so no path leads back to the host. */
 	if (umount2("/oldroot", MNT_DETACH) < 0 || rmdir("/oldroot") < 0)
@@ -668,6 +714,7 @@ void sandbox_child_main(sandbox_plan *plan)
 		fail(plan, PHASE_ROOT);
 	if (chdir(plan->cwd) < 0)
 		fail(plan, PHASE_CWD);
+
 
 	/* 5. Limits and privilege. */
 	if (set_limits(plan) < 0)

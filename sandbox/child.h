@@ -46,7 +46,9 @@ enum sandbox_msg_kind {
 	MSG_FAILED = 1,  /* setup failed at `where` with errno `err` */
 	MSG_LISTENER,    /* the seccomp listener is fd `value` in the child */
 	MSG_EXEC_FAILED, /* execve failed with `err` */
-	MSG_EXIT         /* the command ended with wait status `value` */
+	MSG_EXIT,        /* the command ended with wait status `value` */
+	MSG_CGROUP       /* could not move into cgroup self path `where`
+	                  * (see sandbox_cgroup_self_paths) with errno `err` */
 };
 
 /* Setup phases that are not plan steps (`where` < 0). */

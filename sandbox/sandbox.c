@@ -485,11 +485,30 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* The child's cgroup message: a length, then sandbox_cgroup_self_paths. */
+static int send_cgroup(int fd, const sandbox_cgroup *cg)
+{
+	static char msg[sizeof(uint32_t) + SANDBOX_CGROUP_SELF_MAX];
+	uint32_t len = (uint32_t)sandbox_cgroup_self_paths(cg, msg + sizeof len, SANDBOX_CGROUP_SELF_MAX);
+	memcpy(msg, &len, sizeof len);
+	size_t total = sizeof len + len, off = 0;
+	while (off < total) {
+		ssize_t n = write(fd, msg + off, total - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
 /* State of one run, for the loop below. */
 typedef struct run_state {
 	const sandbox_opts *opts;
 	sandbox_result *r;
 	plan_store *ps;
+	sandbox_cgroup *cg;
 	sandbox_notifier *notifier;
 	pid_t pid;
 	int pidfd, status_fd, sync_fd, out_fd, err_fd, listener;
@@ -536,6 +555,7 @@ static void on_msg(run_state *st, const sandbox_msg *m)
 		}
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 		st->listener = fd;
+		sandbox_cgroup_unlend(st->cg); /* the init is in by now */
 		st->r->isolation.seccomp = 1;
 		if (write(st->sync_fd, "a", 1) != 1)
 			kill_tree(st);
@@ -547,6 +567,9 @@ static void on_msg(run_state *st, const sandbox_msg *m)
 	case MSG_EXIT:
 		st->got_exit = 1;
 		st->exit_status = m->value;
+		break;
+	case MSG_CGROUP:
+		sandbox_cgroup_self_failed(st->cg, m->where, m->err);
 		break;
 	}
 }
@@ -754,6 +777,7 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 	st.opts = opts;
 	st.r = r;
 	st.ps = &ps;
+	st.cg = &cg;
 	st.pid = -1;
 	st.pidfd = st.status_fd = st.sync_fd = st.out_fd = st.err_fd = st.listener = -1;
 	st.in_src = st.in_dst = -1;
@@ -775,7 +799,6 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 	sandbox_seccomp_programs(&ps.plan.tty_filter, &ps.plan.main_filter);
 	if ((rc = sandbox_seccomp_notifier_new(&st.notifier)))
 		goto out;
-	sandbox_cgroup_create(&cg, opts->memory_bytes, opts->pids);
 
 	int p_sync[2], p_status[2], p_in[2], p_out[2], p_err[2];
 	if (pipe2(p_sync, O_CLOEXEC) < 0)
@@ -808,14 +831,11 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 	/* Exit signal 0: the caller's SIGCHLD handling (SIG_IGN would reap
 	 * it behind our back) does not matter, we wait with __WALL. */
 	int pidfd = -1;
-	int in_cgroup = cg.version && sandbox_cgroup_enter(&cg) == 0;
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
 	                           CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD,
 	                           NULL, &pidfd, NULL, 0);
 	if (pid == 0)
 		sandbox_child_main(&ps.plan);
-	if (in_cgroup)
-		sandbox_cgroup_leave(&cg);
 	if (pid < 0) {
 		rc = sigma_error_set(SIGMA_EIO, "cannot create the sandbox namespaces: %s%s", strerror(errno),
 		                     errno == EPERM || errno == ENOSPC
@@ -830,15 +850,6 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 		st.in_src = opts->stdin_fd;
 	else
 		close_fd(&st.in_dst); /* empty stdin: EOF at once */
-
-	/* The cgroup first, so the child's cgroup namespace starts at it. */
-	if (cg.version && !in_cgroup)
-		sandbox_cgroup_attach(&cg, pid);
-	r->isolation.cgroup = cg.version == 2 ? "v2" : cg.version == 1 ? "v1" : NULL;
-	r->isolation.cgroup_memory = cg.memory;
-	r->isolation.cgroup_pids = cg.pids;
-	r->isolation.cgroup_note = cg.note;
-	cg.note = NULL;
 
 	char path[64], map[64];
 	snprintf(map, sizeof map, "%u %u 1\n", SANDBOX_UID, host_uid);
@@ -861,7 +872,18 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 		reap(&st);
 		goto out;
 	}
-	if (write(st.sync_fd, "g", 1) != 1) {
+	/* The child now builds its mounts; meanwhile, its cgroup. On v1 it
+	 * moves itself in when done, through the tasks files lent to it (see
+	 * cgroup.h); then comes its cgroup namespace, whose "/" this is. */
+	int sent = write(st.sync_fd, "g", 1) == 1;
+	if (sent) {
+		sandbox_cgroup_create(&cg, opts->memory_bytes, opts->pids);
+		if (cg.version == 2)
+			sandbox_cgroup_attach(&cg, pid);
+		sandbox_cgroup_lend(&cg, host_uid, host_gid);
+		sent = send_cgroup(st.sync_fd, &cg) == 0;
+	}
+	if (!sent) {
 		rc = sigma_error_set(SIGMA_EIO, "the sandbox died during setup");
 		kill_tree(&st);
 		reap(&st);
@@ -874,6 +896,12 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 		reap(&st);
 	}
 	r->wall_ms = sigma_now_ms() - start;
+	/* After the run: the init reports a failed move into the cgroup. */
+	r->isolation.cgroup = cg.version == 2 ? "v2" : cg.version == 1 ? "v1" : NULL;
+	r->isolation.cgroup_memory = cg.memory;
+	r->isolation.cgroup_pids = cg.pids;
+	r->isolation.cgroup_note = cg.note;
+	cg.note = NULL;
 
 	if (st.setup_error && !st.got_exit) {
 		rc = sigma_error_set(SIGMA_EIO, "%s", st.setup_error);
