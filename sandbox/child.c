@@ -17,7 +17,7 @@
  *      made our cgroup: on v1 we write ourselves into it (on v2 it moved
  *      us), then the cgroup namespace;
  *   5. rlimits, securebits, every capability set emptied, no_new_privs,
- *      the two seccomp filters, the listener handed to the supervisor;
+ *      the seccomp filter, the listener handed to the supervisor;
  *   6. start the command the way posix_spawn does (it borrows our memory
  *      until its exec); it sets every signal disposition to the default
  *      and blocks nothing, calls setsid, marks all fds > 2 close-on-exec
@@ -723,13 +723,9 @@ void sandbox_child_main(sandbox_plan *plan)
 		fail(plan, PHASE_CAPS);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail(plan, PHASE_NNP);
-	/* The tty filter first: it is small and has no listener. The main
-	 * filter brings the notification listener; at most one filter in a
-	 * chain may have one. */
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &plan->tty_filter) < 0)
-		fail(plan, PHASE_SECCOMP);
+	/* One filter (see seccomp.h), with the notification listener. */
 	int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-	                            SECCOMP_FILTER_FLAG_NEW_LISTENER, &plan->main_filter);
+	                            SECCOMP_FILTER_FLAG_NEW_LISTENER, &plan->filter);
 	if (listener < 0)
 		fail(plan, PHASE_SECCOMP);
 	/* The supervisor copies the listener out of our fd table with

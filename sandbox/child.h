@@ -95,8 +95,7 @@ typedef struct sandbox_plan {
 	int           drop_groups;   /* setgroups(0) (only possible as root) */
 	struct rlimit limits[RLIM_NLIMITS];
 	int           limit_set[RLIM_NLIMITS];
-	struct sock_fprog tty_filter;  /* TIOCSTI/TIOCLINUX, low 32 bits */
-	struct sock_fprog main_filter; /* allowlist + notifications */
+	struct sock_fprog filter;    /* allowlist, TIOCSTI, notifications */
 	int           sync_fd;       /* supervisor -> child: go / ack; EOF = gone */
 	int           status_fd;     /* child -> supervisor: sandbox_msg */
 	int           stdin_fd, stdout_fd, stderr_fd; /* pipe ends for 0, 1, 2 */

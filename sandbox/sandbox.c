@@ -796,7 +796,7 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 	ps.plan.uid = SANDBOX_UID;
 	ps.plan.gid = SANDBOX_GID;
 	ps.plan.drop_groups = privileged;
-	sandbox_seccomp_programs(&ps.plan.tty_filter, &ps.plan.main_filter);
+	sandbox_seccomp_program(&ps.plan.filter);
 	if ((rc = sandbox_seccomp_notifier_new(&st.notifier)))
 		goto out;
 

@@ -37,13 +37,11 @@ _Static_assert(SANDBOX_SECCOMP_AUDIT_ARCH == NATIVE_AUDIT_ARCH,
                "the seccomp programs were generated for another architecture");
 #endif
 
-void sandbox_seccomp_programs(struct sock_fprog *tty_out, struct sock_fprog *main_out)
+void sandbox_seccomp_program(struct sock_fprog *out)
 {
 	/* The kernel only reads the instructions (it copies them). */
-	tty_out->filter = (struct sock_filter *)sandbox_tty_bpf;
-	tty_out->len = (unsigned short)(sizeof sandbox_tty_bpf / sizeof *sandbox_tty_bpf);
-	main_out->filter = (struct sock_filter *)sandbox_main_bpf;
-	main_out->len = (unsigned short)(sizeof sandbox_main_bpf / sizeof *sandbox_main_bpf);
+	out->filter = (struct sock_filter *)sandbox_bpf;
+	out->len = (unsigned short)(sizeof sandbox_bpf / sizeof *sandbox_bpf);
 }
 
 /* --------------------------------------------------------- notifications */

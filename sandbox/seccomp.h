@@ -2,8 +2,9 @@
  * seccomp user notification.
  *
  * Two classic-BPF programs, compiled from sandbox/gen/seccomp_policy.c with
- * libseccomp when sigma is built, are handed to the child as plain
- * `struct sock_fprog`s (the child never calls into libseccomp, it must not
+ * libseccomp when sigma is built and joined there into one (checked to
+ * decide exactly as the two stacked), handed to the child as a plain
+ * `struct sock_fprog` (the child never calls into libseccomp, it must not
  * allocate, see child.h):
  *
  *   - the tty filter: default allow, TIOCSTI and TIOCLINUX denied comparing
@@ -19,9 +20,9 @@
 #include <linux/filter.h>
 #include "sandbox/sandbox.h"
 
-/* Point *tty_out and *main_out at the two programs. They are static and
- * read-only: nothing to free, nothing that can fail. */
-void sandbox_seccomp_programs(struct sock_fprog *tty_out, struct sock_fprog *main_out);
+/* Point *out at the program. It is static and read-only: nothing to
+ * free, nothing that can fail. */
+void sandbox_seccomp_program(struct sock_fprog *out);
 
 typedef struct sandbox_notifier sandbox_notifier;
 

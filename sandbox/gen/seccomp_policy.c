@@ -6,8 +6,8 @@
  * about 2.5 ms (most of libseccomp's time goes into building and optimising
  * its decision tree), for a result that only depends on this file and the
  * architecture. So the Makefile builds this file into a small program and
- * runs it once; it prints both programs as a C header that
- * sandbox/seccomp.c includes, and the sandbox loads them as they are. The
+ * runs it once; it prints the program as a C header that
+ * sandbox/seccomp.c includes, and the sandbox loads it as it is. The
  * source of truth stays this policy, through libseccomp: the header is
  * never edited by hand, and make rebuilds it whenever this file changes.
  *
@@ -15,7 +15,7 @@
  *   seccomp_policy --pfc      both filters in libseccomp's readable form,
  *                             for review
  *
- * Two programs:
+ * Two programs, joined into one (see join_programs):
  *   - the tty filter: default allow, TIOCSTI and TIOCLINUX denied comparing
  *     only the low 32 bits of the ioctl request (CVE-2019-10063);
  *   - the main filter: a default-deny allowlist, x32/i386 rejected, the
@@ -48,6 +48,7 @@
 #include <unistd.h>
 #include <seccomp.h>
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
@@ -223,22 +224,29 @@ static int add_main_rules(scmp_filter_ctx ctx)
 	}
 
 	/* Sockets: local and inet only (inet so that attempts reach connect
-	 * and get logged). Everything else, AF_NETLINK and AF_PACKET
-	 * included, is EAFNOSUPPORT; values with high bits set match no rule
-	 * and get the default ENOSYS. */
+	 * and get logged). Every other family, AF_NETLINK and AF_PACKET
+	 * included, is EAFNOSUPPORT: one by one below AF_INET6, as one range
+	 * above it. One comparison per family (there are 46) made this the
+	 * largest part of the program, and the kernel JIT-compiles the
+	 * program at every sandbox start. The range compares all 64 bits, so
+	 * a family with high bits set (which the kernel would read as its low
+	 * 32) is refused as well. */
 	static const int families[] = { AF_UNIX, AF_INET, AF_INET6 };
 	for (size_t i = 0; i < sizeof families / sizeof *families; i++) {
 		struct scmp_arg_cmp fam = cmp(0, SCMP_CMP_EQ, (uint64_t)families[i], 0);
 		if ((rc = add(ctx, SCMP_ACT_ALLOW, "socket", 1, &fam)))
 			return rc;
 	}
-	for (int af = 0; af < 64; af++) {
-		if (af == AF_UNIX || af == AF_INET || af == AF_INET6)
+	for (int af = 0; af < AF_INET6; af++) {
+		if (af == AF_UNIX || af == AF_INET)
 			continue;
 		struct scmp_arg_cmp fam = cmp(0, SCMP_CMP_EQ, (uint64_t)af, 0);
 		if ((rc = add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), "socket", 1, &fam)))
 			return rc;
 	}
+	struct scmp_arg_cmp above = cmp(0, SCMP_CMP_GT, (uint64_t)AF_INET6, 0);
+	if ((rc = add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), "socket", 1, &above)))
+		return rc;
 	struct scmp_arg_cmp unix_only = cmp(0, SCMP_CMP_EQ, AF_UNIX, 0);
 	if ((rc = add(ctx, SCMP_ACT_ALLOW, "socketpair", 1, &unix_only)))
 		return rc;
@@ -305,18 +313,136 @@ out:
 	return rc;
 }
 
-static int print_array(const char *name, scmp_filter_ctx ctx)
+/* ------------------------------------------------------- joining them */
+
+/* The kernel loads, JIT-compiles and runs each filter of a stack
+ * separately, at a fixed cost of about 20 us per load on top of the
+ * instructions, and takes the strictest answer. The two programs become
+ * one: the tty filter first, each of its "allow" answers turned into a
+ * jump to the main filter, which follows it unchanged (classic BPF jumps
+ * are relative and only go forward, so neither program's own jumps move).
+ * The tty filter answers alone only with EPERM (for the two ioctls, where
+ * main says allow) and kill (a foreign architecture, where main kills
+ * too), so the joined program decides exactly what the stack did. That is
+ * not taken on trust: verify_join runs both over every syscall number and
+ * a set of arguments before anything is printed. */
+static int join_programs(const struct sock_filter *tty, size_t ntty,
+                         const struct sock_filter *main_prog, size_t nmain,
+                         struct sock_filter **out, size_t *len)
 {
-	struct sock_filter *insns = NULL;
-	size_t len = 0;
-	if (export_bpf(ctx, &insns, &len) < 0)
-		return -1;
+	if (ntty + nmain > BPF_MAXINSNS)
+		return fail("the joined filter is too long");
+	struct sock_filter *j = malloc((ntty + nmain) * sizeof *j);
+	if (!j)
+		return fail("out of memory");
+	for (size_t i = 0; i < ntty; i++) {
+		j[i] = tty[i];
+		if (tty[i].code == (BPF_RET | BPF_K) && tty[i].k == SECCOMP_RET_ALLOW)
+			j[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, (uint32_t)(ntty - 1 - i), 0, 0);
+	}
+	memcpy(j + ntty, main_prog, nmain * sizeof *j);
+	*out = j;
+	*len = ntty + nmain;
+	return 0;
+}
+
+/* A classic BPF interpreter for what libseccomp emits; -1 on anything
+ * else, which fails the build rather than guess. */
+static int64_t run_bpf(const struct sock_filter *p, size_t n, const struct seccomp_data *d)
+{
+	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
+	for (size_t pc = 0; pc < n; pc++) {
+		const struct sock_filter *f = &p[pc];
+		uint32_t jk = f->k;
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (f->k > sizeof *d - 4 || f->k % 4)
+				return -1;
+			memcpy(&a, (const char *)d + f->k, 4);
+			break;
+		case BPF_LD | BPF_MEM: if (f->k >= BPF_MEMWORDS) return -1; a = mem[f->k]; break;
+		case BPF_LDX | BPF_MEM: if (f->k >= BPF_MEMWORDS) return -1; x = mem[f->k]; break;
+		case BPF_ST: if (f->k >= BPF_MEMWORDS) return -1; mem[f->k] = a; break;
+		case BPF_STX: if (f->k >= BPF_MEMWORDS) return -1; mem[f->k] = x; break;
+		case BPF_LD | BPF_IMM: a = f->k; break;
+		case BPF_MISC | BPF_TAX: x = a; break;
+		case BPF_MISC | BPF_TXA: a = x; break;
+		case BPF_ALU | BPF_AND | BPF_K: a &= f->k; break;
+		case BPF_ALU | BPF_OR | BPF_K: a |= f->k; break;
+		case BPF_JMP | BPF_JA: pc += f->k; break;
+		case BPF_JMP | BPF_JEQ | BPF_K: pc += a == jk ? f->jt : f->jf; break;
+		case BPF_JMP | BPF_JGT | BPF_K: pc += a > jk ? f->jt : f->jf; break;
+		case BPF_JMP | BPF_JGE | BPF_K: pc += a >= jk ? f->jt : f->jf; break;
+		case BPF_JMP | BPF_JSET | BPF_K: pc += (a & jk) ? f->jt : f->jf; break;
+		case BPF_RET | BPF_K: return f->k;
+		case BPF_RET | BPF_A: return a;
+		default: return -1;
+		}
+	}
+	return -1; /* fell off the end */
+}
+
+/* The kernel's choice between stacked filters' answers: the lowest
+ * action as a signed number wins (kill first, allow last). */
+static uint32_t stricter(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a & SECCOMP_RET_ACTION_FULL) < (int32_t)(b & SECCOMP_RET_ACTION_FULL) ? a : b;
+}
+
+static int verify_join(const struct sock_filter *tty, size_t ntty,
+                       const struct sock_filter *main_prog, size_t nmain,
+                       const struct sock_filter *joined, size_t njoined)
+{
+	static const uint32_t arches[] = { 0 /* native */, 0x40000003 /* i386 */, 0 };
+	static const uint64_t values[] = {
+		0, 1, 2, 3, 9, 10, 11, 16, 17, 63, 64, 0xffffffffULL, 0x100000000ULL,
+		0x100000002ULL, 0xffffffffffffffffULL, TIOCSTI, TIOCLINUX,
+		(uint64_t)TIOCSTI | ((uint64_t)1 << 32), (uint64_t)TIOCLINUX | ((uint64_t)1 << 32),
+		0x5401, CLONE_NEWUSER, CLONE_NEWNS | CLONE_VM, CLONE_NEWCGROUP, CLONE_VM | CLONE_FS,
+	};
+	size_t nvalues = sizeof values / sizeof *values;
+	unsigned long checked = 0;
+	uint32_t native = seccomp_arch_native();
+	for (size_t ai = 0; ai < sizeof arches / sizeof *arches; ai++) {
+		uint32_t arch = ai == 0 ? native : arches[ai];
+		for (uint32_t nr = 0; nr < 1100; nr++) {
+			for (size_t v = 0; v < 2 * nvalues; v++) {
+				struct seccomp_data d;
+				memset(&d, 0, sizeof d);
+				d.arch = arch;
+				/* both ABIs' numbers (x32 sets bit 30) */
+				d.nr = (int)(v & 1 ? nr | 0x40000000 : nr);
+				/* each value in every argument that has rules (0: clone,
+				 * socket, socketpair, personality; 1: ioctl; 4: sendto),
+				 * then in the first alone */
+				uint64_t val = values[v / 2];
+				d.args[0] = val;
+				d.args[1] = v % 4 < 2 ? val : 0;
+				d.args[4] = v % 4 < 2 ? val : 0;
+				int64_t t = run_bpf(tty, ntty, &d), m = run_bpf(main_prog, nmain, &d);
+				int64_t j = run_bpf(joined, njoined, &d);
+				if (t < 0 || m < 0 || j < 0)
+					return fail("the filter has an instruction the check cannot run");
+				uint32_t want = stricter((uint32_t)m, (uint32_t)t);
+				if ((uint32_t)j != want)
+					return fail("the joined filter differs from the stack: arch %#x nr %d "
+					            "args %#llx %#llx: %#x instead of %#x", (unsigned)arch, d.nr,
+					            (unsigned long long)d.args[0], (unsigned long long)d.args[1],
+					            (unsigned)j, (unsigned)want);
+				checked++;
+			}
+		}
+	}
+	return checked ? 0 : fail("nothing was checked");
+}
+
+static int print_program(const char *name, const struct sock_filter *insns, size_t len)
+{
 	printf("static const struct sock_filter %s[%zu] = {\n", name, len);
 	for (size_t i = 0; i < len; i++)
 		printf("\t{ 0x%04x, %3u, %3u, 0x%08x },\n", (unsigned)insns[i].code,
 		       (unsigned)insns[i].jt, (unsigned)insns[i].jf, (unsigned)insns[i].k);
 	printf("};\n");
-	free(insns);
 	return 0;
 }
 
@@ -372,13 +498,24 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
+	struct sock_filter *tty_bpf = NULL, *main_bpf = NULL, *joined = NULL;
+	size_t ntty = 0, nmain = 0, njoined = 0;
+	if (export_bpf(tty, &tty_bpf, &ntty) < 0 || export_bpf(main_ctx, &main_bpf, &nmain) < 0 ||
+	    join_programs(tty_bpf, ntty, main_bpf, nmain, &joined, &njoined) < 0 ||
+	    verify_join(tty_bpf, ntty, main_bpf, nmain, joined, njoined) < 0)
+		goto out_free;
 	const struct scmp_version *v = seccomp_version();
 	printf("/* Generated by sandbox/gen/seccomp_policy.c with libseccomp %u.%u.%u:\n"
-	       " * do not edit; change the policy there. */\n", v->major, v->minor, v->micro);
+	       " * do not edit; change the policy there. The tty filter (%zu\n"
+	       " * instructions) joined with the main filter (%zu), checked against\n"
+	       " * the two stacked. */\n", v->major, v->minor, v->micro, ntty, nmain);
 	printf("#define SANDBOX_SECCOMP_AUDIT_ARCH 0x%08xU\n", seccomp_arch_native());
-	if (print_array("sandbox_tty_bpf", tty) < 0 || print_array("sandbox_main_bpf", main_ctx) < 0)
-		goto out;
+	print_program("sandbox_bpf", joined, njoined);
 	rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+out_free:
+	free(tty_bpf);
+	free(main_bpf);
+	free(joined);
 out:
 	if (tty)
 		seccomp_release(tty);
