@@ -729,15 +729,23 @@ void sandbox_child_main(sandbox_plan *plan)
 	if (listener < 0)
 		fail(plan, PHASE_SECCOMP);
 	/* The supervisor copies the listener out of our fd table with
-	 * pidfd_getfd (sendmsg would itself be held by the new filter), and
-	 * acknowledges. Until the ack we stay dumpable, which that needs. */
+	 * pidfd_getfd (sendmsg would itself be held by the new filter). An
+	 * unprivileged supervisor can only do that while we are dumpable: we
+	 * wait for its ack, then close our copy. A root one has
+	 * CAP_SYS_PTRACE over our memory's user namespace, the initial one,
+	 * so we go on at once and keep our copy open (it is close-on-exec, so
+	 * the command never has it; we are not dumpable, so the command
+	 * cannot reach it through /proc either); the command's first execve
+	 * just waits in the listener's queue until the supervisor reads it. */
 	send_msg(plan, MSG_LISTENER, 0, 0, listener);
-	do
-		n = read(sync_fd, &go, 1);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		_exit(1);
-	close(listener);
+	if (plan->listener_ack) {
+		do
+			n = read(sync_fd, &go, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(1);
+		close(listener);
+	}
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		fail(plan, PHASE_NNP);
 

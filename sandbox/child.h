@@ -93,6 +93,8 @@ typedef struct sandbox_plan {
 	char         *exec_buf;      /* max_path bytes, for that search */
 	unsigned      uid, gid;
 	int           drop_groups;   /* setgroups(0) (only possible as root) */
+	int           listener_ack;  /* wait, dumpable, until the supervisor has
+	                              * copied the listener (it is not root) */
 	struct rlimit limits[RLIM_NLIMITS];
 	int           limit_set[RLIM_NLIMITS];
 	struct sock_fprog filter;    /* allowlist, TIOCSTI, notifications */

@@ -557,7 +557,8 @@ static void on_msg(run_state *st, const sandbox_msg *m)
 		st->listener = fd;
 		sandbox_cgroup_unlend(st->cg); /* the init is in by now */
 		st->r->isolation.seccomp = 1;
-		if (write(st->sync_fd, "a", 1) != 1)
+		sandbox_seccomp_listener_tune(fd);
+		if (st->ps->plan.listener_ack && write(st->sync_fd, "a", 1) != 1)
 			kill_tree(st);
 		break;
 	}
@@ -796,6 +797,7 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 	ps.plan.uid = SANDBOX_UID;
 	ps.plan.gid = SANDBOX_GID;
 	ps.plan.drop_groups = privileged;
+	ps.plan.listener_ack = !privileged;
 	sandbox_seccomp_program(&ps.plan.filter);
 	if ((rc = sandbox_seccomp_notifier_new(&st.notifier)))
 		goto out;

@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <seccomp.h>
 #include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -45,6 +47,20 @@ void sandbox_seccomp_program(struct sock_fprog *out)
 }
 
 /* --------------------------------------------------------- notifications */
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+void sandbox_seccomp_listener_tune(int listener)
+{
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0) {
+		/* before 6.6: the ordinary wake-up */
+	}
+}
 
 struct sandbox_notifier {
 	struct seccomp_notif      *req;

@@ -26,6 +26,12 @@ void sandbox_seccomp_program(struct sock_fprog *out);
 
 typedef struct sandbox_notifier sandbox_notifier;
 
+/* Ask the kernel (6.6+) to switch straight to the supervisor on the
+ * notifying CPU and back, instead of a wake-up through the scheduler on
+ * each side: the held execve and connect calls wait less. Older kernels
+ * refuse the flag and nothing changes. */
+void sandbox_seccomp_listener_tune(int listener);
+
 /* 0 or SIGMA_EIO. */
 int sandbox_seccomp_notifier_new(sandbox_notifier **out);
 void sandbox_seccomp_notifier_free(sandbox_notifier *n);
