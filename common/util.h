@@ -34,4 +34,9 @@ int sigma_parse_size(const char *s, uint64_t *out);
 /* mkdir -p; 0 or SIGMA_EIO. */
 int sigma_mkdir_p(const char *path, int mode);
 
+/* Write all len bytes to fd, retrying short writes and EINTR: 0, or -1
+ * with errno. Only system calls: safe in the sandbox's init, which must
+ * not allocate. */
+int sigma_write_all(int fd, const void *data, size_t len);
+
 #endif

@@ -46,6 +46,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include "common/util.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/child.h"
 
@@ -74,16 +75,8 @@ static int read_full(int fd, void *buf, size_t len)
 static void send_msg(const sandbox_plan *plan, int kind, int where, int err, int value)
 {
 	sandbox_msg m = { kind, where, err, value };
-	const char *p = (const char *)&m;
-	size_t left = sizeof m;
-	while (left > 0) {
-		ssize_t n = write(plan->status_fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		left -= (size_t)n;
+	if (sigma_write_all(plan->status_fd, &m, sizeof m) < 0) {
+		/* the supervisor is gone; PDEATHSIG or EOF ends us */
 	}
 }
 
@@ -291,16 +284,9 @@ static int run_step(sandbox_step *s)
 		int fd = open(s->dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, s->mode);
 		if (fd < 0)
 			return -1;
-		size_t off = 0;
-		while (off < s->len) {
-			ssize_t n = write(fd, s->text + off, s->len - off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				close(fd);
-				return -1;
-			}
-			off += (size_t)n;
+		if (sigma_write_all(fd, s->text, s->len) < 0) {
+			close(fd);
+			return -1;
 		}
 		return close(fd);
 	}

@@ -29,6 +29,7 @@
 #include "common/util.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/child.h"
+#include "sandbox/etc.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
 
@@ -151,47 +152,36 @@ static void add_host_path(plan_store *ps, const char *path)
 	}
 }
 
-/* What of /etc goes in: no shadow, no gshadow, no sudoers, no ssh keys,
- * no credentials in config files (npmrc, pip.conf, gitconfig). Small files
- * are copied (a bind mount costs more than a copy), directories bound. */
-static const char *const etc_files[] = {
-	"ld.so.cache", "ld.so.conf", "localtime", "timezone", "protocols",
-	"services", "rpc", "networks", "ethertypes", "mime.types", "os-release",
-	"debian_version", "lsb-release", "bash.bashrc", "profile", "inputrc",
-	"shells", "locale.alias", "locale.conf", "gai.conf", "host.conf",
-	"magic", "magic.mime", "ca-certificates.conf", "ssl/openssl.cnf",
-};
-#define ETC_FILE_CAP ((size_t)1 << 20)
-static const char *const etc_dirs[] = {
-	"ld.so.conf.d", "alternatives", "ssl/certs", "ca-certificates",
-	"profile.d", "python3", "python3.11", "perl", "terminfo",
-};
-
-static const char etc_passwd[] =
-	"root:x:0:0:root:/root:/usr/sbin/nologin\n"
-	"sandbox:x:1000:1000:sandbox:/tmp:/bin/sh\n"
-	"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
-static const char etc_group[] = "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n";
-static const char etc_hosts[] = "127.0.0.1\tlocalhost sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n";
-static const char etc_hostname[] = "sandbox\n";
-/* Lookups fail fast (the connect is refused) and show up in the log. */
-static const char etc_resolv[] = "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n";
-static const char etc_nsswitch[] =
-	"passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n"
-	"networks: files\nprotocols: files\nservices: files\nethers: files\nrpc: files\n";
-
-static void add_etc(plan_store *ps)
+/* The sandbox's /etc (see etc.h): an image of it bound read-only, with
+ * the host directories bound live over it; or, without a usable image
+ * cache or when a --ro-bind goes inside /etc (the image is read-only, so
+ * no mount point could be made in it), the same tree built in the fresh
+ * root: small files copied (a bind mount costs more than a copy),
+ * directories bound. */
+static void add_etc(plan_store *ps, int user_binds_in_etc)
 {
+	char *cache = user_binds_in_etc ? NULL : sandbox_etc_cache_root();
+	const char *why = NULL;
+	char *image = cache ? sandbox_etc_image("/etc", cache, &why) : NULL;
+	free(cache);
+	if (image) {
+		add_bind(ps, STEP_BIND_RO, own(ps, image), "/etc", 0, 0);
+		for (size_t i = 0; i < sandbox_etc_ndirs; i++) {
+			char *path = own(ps, sigma_xasprintf("/etc/%s", sandbox_etc_dirs[i]));
+			struct stat st;
+			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+				add_bind(ps, STEP_BIND_RO, path, path, 1, 0); /* symlinks are in the image */
+		}
+		return;
+	}
 	add_mkdir(ps, "/etc", 0755);
 	add_mkdir(ps, "/etc/ssl", 0755);
-	add_file(ps, "/etc/passwd", etc_passwd, sizeof etc_passwd - 1);
-	add_file(ps, "/etc/group", etc_group, sizeof etc_group - 1);
-	add_file(ps, "/etc/hosts", etc_hosts, sizeof etc_hosts - 1);
-	add_file(ps, "/etc/hostname", etc_hostname, sizeof etc_hostname - 1);
-	add_file(ps, "/etc/resolv.conf", etc_resolv, sizeof etc_resolv - 1);
-	add_file(ps, "/etc/nsswitch.conf", etc_nsswitch, sizeof etc_nsswitch - 1);
-	for (size_t i = 0; i < sizeof etc_files / sizeof *etc_files; i++) {
-		char *path = own(ps, sigma_xasprintf("/etc/%s", etc_files[i]));
+	for (size_t i = 0; i < sandbox_etc_ntexts; i++) {
+		const sandbox_etc_text *t = &sandbox_etc_texts[i];
+		add_file(ps, own(ps, sigma_xasprintf("/etc/%s", t->name)), t->text, t->len);
+	}
+	for (size_t i = 0; i < sandbox_etc_nfiles; i++) {
+		char *path = own(ps, sigma_xasprintf("/etc/%s", sandbox_etc_files[i]));
 		struct stat st;
 		if (lstat(path, &st) < 0)
 			continue;
@@ -199,12 +189,12 @@ static void add_etc(plan_store *ps)
 			add_host_path(ps, path);
 			continue;
 		}
-		if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > ETC_FILE_CAP)
+		if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > SANDBOX_ETC_FILE_CAP)
 			continue;
-		add_copy(ps, path, ETC_FILE_CAP);
+		add_copy(ps, path, SANDBOX_ETC_FILE_CAP);
 	}
-	for (size_t i = 0; i < sizeof etc_dirs / sizeof *etc_dirs; i++)
-		add_host_path(ps, own(ps, sigma_xasprintf("/etc/%s", etc_dirs[i])));
+	for (size_t i = 0; i < sandbox_etc_ndirs; i++)
+		add_host_path(ps, own(ps, sigma_xasprintf("/etc/%s", sandbox_etc_dirs[i])));
 }
 
 static void add_dev(plan_store *ps)
@@ -354,20 +344,13 @@ static int build_plan(plan_store *ps, const sandbox_opts *o, char *const argv[],
 	static const char *const sys_dirs[] = { "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32" };
 	for (size_t i = 0; i < sizeof sys_dirs / sizeof *sys_dirs; i++)
 		add_host_path(ps, sys_dirs[i]);
-	add_etc(ps);
-	add_dev(ps);
-	/* The kernel knobs of /proc read-only, like /sys would be (there is
-	 * no /sys at all). */
-	static const char *const proc_ro[] = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus" };
-	for (size_t i = 0; i < sizeof proc_ro / sizeof *proc_ro; i++) {
-		sandbox_step *s = add_step(ps, STEP_REMOUNT_RO, proc_ro[i],
-		                           sigma_xasprintf("making %s read-only", proc_ro[i]));
-		s->optional = 1;
-	}
-	char *tmp_opts = own(ps, sigma_xasprintf("size=%llu,mode=1777", (unsigned long long)o->tmp_size_bytes));
-	sandbox_step *tmp = add_step(ps, STEP_TMPFS, "/tmp", sigma_xstrdup("mounting /tmp"));
-	tmp->text = tmp_opts;
-
+	/* The caller's binds, checked first: where they go decides how /etc
+	 * is made. Their steps come last, over everything else. */
+	char **bind_src = sigma_xcalloc(o->nbinds + 1, sizeof *bind_src);
+	char **bind_dst = sigma_xcalloc(o->nbinds + 1, sizeof *bind_dst);
+	own(ps, (char *)bind_src);
+	own(ps, (char *)bind_dst);
+	int in_etc = 0;
 	for (size_t i = 0; i < o->nbinds; i++) {
 		const sandbox_bind *b = &o->binds[i];
 		if (!b->src || !*b->src)
@@ -381,8 +364,26 @@ static int build_plan(plan_store *ps, const sandbox_opts *o, char *const argv[],
 			return sigma_error_set(SIGMA_EINVALID,
 			                       "--ro-bind %s: bad destination '%s' (absolute, no '..', not /, /proc, /dev)",
 			                       b->src, b->dst ? b->dst : real);
-		add_bind(ps, STEP_BIND_RO, real, own(ps, dst), 0, 1);
+		bind_src[i] = real;
+		bind_dst[i] = own(ps, dst);
+		in_etc |= strncmp(dst, "/etc/", 5) == 0;
 	}
+
+	add_etc(ps, in_etc);
+	add_dev(ps);
+	/* The kernel knobs of /proc read-only, like /sys would be (there is
+	 * no /sys at all). */
+	static const char *const proc_ro[] = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus" };
+	for (size_t i = 0; i < sizeof proc_ro / sizeof *proc_ro; i++) {
+		sandbox_step *s = add_step(ps, STEP_REMOUNT_RO, proc_ro[i],
+		                           sigma_xasprintf("making %s read-only", proc_ro[i]));
+		s->optional = 1;
+	}
+	char *tmp_opts = own(ps, sigma_xasprintf("size=%llu,mode=1777", (unsigned long long)o->tmp_size_bytes));
+	sandbox_step *tmp = add_step(ps, STEP_TMPFS, "/tmp", sigma_xstrdup("mounting /tmp"));
+	tmp->text = tmp_opts;
+	for (size_t i = 0; i < o->nbinds; i++)
+		add_bind(ps, STEP_BIND_RO, bind_src[i], bind_dst[i], 0, 1);
 
 	p->argv = argv;
 	build_env(ps, o->envp);
@@ -467,14 +468,8 @@ static void capture(sigma_buf *b, uint64_t *total, const char *data, size_t len)
 
 static void echo(int fd, const char *data, size_t len)
 {
-	while (fd >= 0 && len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		data += n;
-		len -= (size_t)n;
+	if (fd >= 0 && sigma_write_all(fd, data, len) < 0) {
+		/* the caller's terminal or pipe is gone: the report keeps it */
 	}
 }
 
@@ -491,16 +486,7 @@ static int send_cgroup(int fd, const sandbox_cgroup *cg)
 	static char msg[sizeof(uint32_t) + SANDBOX_CGROUP_SELF_MAX];
 	uint32_t len = (uint32_t)sandbox_cgroup_self_paths(cg, msg + sizeof len, SANDBOX_CGROUP_SELF_MAX);
 	memcpy(msg, &len, sizeof len);
-	size_t total = sizeof len + len, off = 0;
-	while (off < total) {
-		ssize_t n = write(fd, msg + off, total - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		off += (size_t)n;
-	}
-	return 0;
+	return sigma_write_all(fd, msg, sizeof len + len);
 }
 
 /* State of one run, for the loop below. */
