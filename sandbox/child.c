@@ -242,6 +242,25 @@ static int remount(const char *dst, unsigned long flags)
 	return mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | flags | locked_flags(dst), NULL);
 }
 
+/* Add flags to the mount at dst (and, with AT_RECURSIVE in `how`, to the
+ * mounts under it): one mount_setattr (5.12+), which only sets what it is
+ * given and so needs no statvfs of the locked flags; a remount on older
+ * kernels (only without AT_RECURSIVE, see bind_ro for that case). */
+static int add_flags(const char *dst, unsigned how, unsigned long flags)
+{
+	struct mount_attr attr;
+	memset(&attr, 0, sizeof attr);
+	if (flags & MS_RDONLY) attr.attr_set |= MOUNT_ATTR_RDONLY;
+	if (flags & MS_NOSUID) attr.attr_set |= MOUNT_ATTR_NOSUID;
+	if (flags & MS_NODEV)  attr.attr_set |= MOUNT_ATTR_NODEV;
+	if (flags & MS_NOEXEC) attr.attr_set |= MOUNT_ATTR_NOEXEC;
+	if (syscall(SYS_mount_setattr, AT_FDCWD, dst, how, &attr, sizeof attr) == 0)
+		return 0;
+	if (errno != ENOSYS || how)
+		return -1;
+	return remount(dst, flags);
+}
+
 /* Bind `src` on `dst` read-only, nosuid and nodev, submounts included.
  * mount_setattr(AT_RECURSIVE) makes the whole tree read-only in one step;
  * on kernels without it (< 5.12) we bind without submounts instead, so
@@ -250,10 +269,7 @@ static int bind_ro(const char *src, const char *dst)
 {
 	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return -1;
-	struct mount_attr attr;
-	memset(&attr, 0, sizeof attr);
-	attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-	if (syscall(SYS_mount_setattr, AT_FDCWD, dst, AT_RECURSIVE, &attr, sizeof attr) == 0)
+	if (add_flags(dst, AT_RECURSIVE, MS_RDONLY | MS_NOSUID | MS_NODEV) == 0)
 		return 0;
 	if (errno != ENOSYS)
 		return -1;
@@ -330,7 +346,7 @@ static int run_step(sandbox_step *s)
 		/* Device nodes: no MS_RDONLY, /dev/null must stay writable. */
 		if (mount(fdbuf, s->dst, NULL, MS_BIND, NULL) < 0)
 			return -1;
-		return remount(s->dst, MS_NOSUID | MS_NOEXEC);
+		return add_flags(s->dst, 0, MS_NOSUID | MS_NOEXEC);
 	case STEP_TMPFS:
 		if (make_mountpoint(s->dst, 1, s->user) < 0)
 			return -1;
@@ -344,7 +360,7 @@ static int run_step(sandbox_step *s)
 			return s->optional && errno == ENOENT ? 0 : -1;
 		if (mount(s->dst, s->dst, NULL, MS_BIND | MS_REC, NULL) < 0)
 			return -1;
-		return remount(s->dst, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+		return add_flags(s->dst, 0, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	}
 	errno = EINVAL;
 	return -1;
@@ -696,7 +712,7 @@ void sandbox_child_main(sandbox_plan *plan)
 	 * point removed, so no path leads back to the host. */
 	if (umount2("/oldroot", MNT_DETACH) < 0 || rmdir("/oldroot") < 0)
 		fail(plan, PHASE_DETACH);
-	if (remount("/", MS_RDONLY | MS_NOSUID | MS_NODEV) < 0)
+	if (add_flags("/", 0, MS_RDONLY | MS_NOSUID | MS_NODEV) < 0)
 		fail(plan, PHASE_ROOT);
 	if (chdir(plan->cwd) < 0)
 		fail(plan, PHASE_CWD);

@@ -503,6 +503,8 @@ typedef struct run_state {
 	size_t in_len, in_off;
 	int reaped, killed, got_exit, exit_status, exec_err;
 	int init_status;
+	int cg_read, cg_oom;        /* the cgroup's figures, once read */
+	int64_t cg_peak;
 	struct rusage ru;
 	char *setup_error;
 	char msg_buf[sizeof(sandbox_msg)];
@@ -554,6 +556,9 @@ static void on_msg(run_state *st, const sandbox_msg *m)
 	case MSG_EXIT:
 		st->got_exit = 1;
 		st->exit_status = m->value;
+		/* Read now, while the init tears its namespaces down. */
+		sandbox_cgroup_stats(st->cg, &st->cg_peak, &st->cg_oom);
+		st->cg_read = 1;
 		break;
 	case MSG_CGROUP:
 		sandbox_cgroup_self_failed(st->cg, m->where, m->err);
@@ -902,10 +907,11 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 	r->cpu_ms = (int64_t)st.ru.ru_utime.tv_sec * 1000 + st.ru.ru_utime.tv_usec / 1000 +
 	            (int64_t)st.ru.ru_stime.tv_sec * 1000 + st.ru.ru_stime.tv_usec / 1000;
 	r->peak_rss_kb = st.ru.ru_maxrss;
-	int64_t cg_peak;
-	sandbox_cgroup_stats(&cg, &cg_peak, &r->oom_killed);
-	if (r->peak_rss_kb <= 0 && cg_peak > 0)
-		r->peak_rss_kb = cg_peak; /* init killed: its rusage is lost */
+	if (!st.cg_read)
+		sandbox_cgroup_stats(&cg, &st.cg_peak, &st.cg_oom);
+	r->oom_killed = st.cg_oom;
+	if (r->peak_rss_kb <= 0 && st.cg_peak > 0)
+		r->peak_rss_kb = st.cg_peak; /* init killed: its rusage is lost */
 	if (st.exec_err) {
 		char line[PATH_MAX + 128];
 		int n = snprintf(line, sizeof line, "sigma sandbox: cannot execute '%s': %s\n", argv[0], strerror(st.exec_err));
