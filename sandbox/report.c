@@ -6,12 +6,67 @@
  * *_truncated flags) only add detail; consumers may ignore them. Output
  * that is not valid UTF-8 goes through cJSON as bytes escaped where needed,
  * so the report is always parseable. */
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "common/error.h"
 #include "common/util.h"
 #include "sandbox/sandbox.h"
+
+/* cJSON, loaded on the first report. The executable (see core.h) starts
+ * every `sigma sandbox` and links nothing but libc: loading libcjson (and
+ * libseccomp, see seccomp.c) at start-up was ~70 us each of a 5 ms run, and
+ * most runs write no report. The header still gives the types, so a
+ * changed signature fails to compile here; when the core is loaded too,
+ * dlopen hands back the library it already has. */
+static struct {
+	cJSON *(*CreateObject)(void);
+	cJSON *(*CreateString)(const char *);
+	cJSON *(*AddArrayToObject)(cJSON *, const char *);
+	cJSON *(*AddObjectToObject)(cJSON *, const char *);
+	cJSON *(*AddBoolToObject)(cJSON *, const char *, cJSON_bool);
+	cJSON *(*AddNullToObject)(cJSON *, const char *);
+	cJSON *(*AddNumberToObject)(cJSON *, const char *, double);
+	cJSON *(*AddStringToObject)(cJSON *, const char *, const char *);
+	cJSON_bool (*AddItemToArray)(cJSON *, cJSON *);
+	cJSON_bool (*AddItemToObject)(cJSON *, const char *, cJSON *);
+	char *(*Print)(const cJSON *);
+	void (*Delete)(cJSON *);
+} cj;
+static pthread_once_t cj_once = PTHREAD_ONCE_INIT;
+static const char *cj_error;
+
+static void cj_load(void)
+{
+	void *h = dlopen("libcjson.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		cj_error = dlerror();
+		return;
+	}
+#define SYM(field) (*(void **)&cj.field = dlsym(h, "cJSON_" #field))
+	if (!SYM(CreateObject) || !SYM(CreateString) || !SYM(AddArrayToObject) ||
+	    !SYM(AddObjectToObject) || !SYM(AddBoolToObject) || !SYM(AddNullToObject) ||
+	    !SYM(AddNumberToObject) || !SYM(AddStringToObject) || !SYM(AddItemToArray) ||
+	    !SYM(AddItemToObject) || !SYM(Print) || !SYM(Delete)) {
+		cj_error = "libcjson.so.1 lacks a function sigma uses";
+		cj.CreateObject = NULL;
+	}
+#undef SYM
+}
+#define cJSON_CreateObject      cj.CreateObject
+#define cJSON_CreateString      cj.CreateString
+#define cJSON_AddArrayToObject  cj.AddArrayToObject
+#define cJSON_AddObjectToObject cj.AddObjectToObject
+#define cJSON_AddBoolToObject   cj.AddBoolToObject
+#define cJSON_AddNullToObject   cj.AddNullToObject
+#define cJSON_AddNumberToObject cj.AddNumberToObject
+#define cJSON_AddStringToObject cj.AddStringToObject
+#define cJSON_AddItemToArray    cj.AddItemToArray
+#define cJSON_AddItemToObject   cj.AddItemToObject
+#define cJSON_Print             cj.Print
+#define cJSON_Delete            cj.Delete
 
 /* The captured bytes as a string: NULs and invalid UTF-8 become U+FFFD,
  * so that the JSON stays valid whatever the command printed. */
@@ -92,6 +147,9 @@ static cJSON *isolation(const sandbox_isolation *iso)
 int sandbox_result_to_json(char **out, const sandbox_result *r)
 {
 	*out = NULL;
+	pthread_once(&cj_once, cj_load);
+	if (!cj.CreateObject)
+		return sigma_error_set(SIGMA_EIO, "cannot write the report: %s", cj_error ? cj_error : "no libcjson");
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
 		return sigma_error_set(SIGMA_EIO, "out of memory building the report");

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <seccomp.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
@@ -62,20 +61,30 @@ void sandbox_seccomp_listener_tune(int listener)
 	}
 }
 
+/* The notification buffers, sized as the running kernel says: its
+ * structures may have grown past our headers', and it wants the whole
+ * request buffer zeroed. (The kernel interface itself: three ioctls on the
+ * listener. libseccomp's wrappers were the only reason the executable
+ * loaded libseccomp at run time, about 70 us of every start; the policy is
+ * still compiled with libseccomp, at build time.) */
 struct sandbox_notifier {
 	struct seccomp_notif      *req;
 	struct seccomp_notif_resp *resp;
+	size_t                     req_size, resp_size;
 };
 
 int sandbox_seccomp_notifier_new(sandbox_notifier **out)
 {
+	struct seccomp_notif_sizes sizes;
+	*out = NULL;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+		return sigma_error_set(SIGMA_EIO, "seccomp user notification is not available: %s",
+		                       strerror(errno));
 	sandbox_notifier *n = sigma_xcalloc(1, sizeof *n);
-	int rc = seccomp_notify_alloc(&n->req, &n->resp);
-	if (rc < 0) {
-		free(n);
-		*out = NULL;
-		return sigma_error_set(SIGMA_EIO, "seccomp_notify_alloc: %s", strerror(-rc));
-	}
+	n->req_size = sizes.seccomp_notif > sizeof *n->req ? sizes.seccomp_notif : sizeof *n->req;
+	n->resp_size = sizes.seccomp_notif_resp > sizeof *n->resp ? sizes.seccomp_notif_resp : sizeof *n->resp;
+	n->req = sigma_xcalloc(1, n->req_size);
+	n->resp = sigma_xcalloc(1, n->resp_size);
 	*out = n;
 	return 0;
 }
@@ -84,7 +93,8 @@ void sandbox_seccomp_notifier_free(sandbox_notifier *n)
 {
 	if (!n)
 		return;
-	seccomp_notify_free(n->req, n->resp);
+	free(n->req);
+	free(n->resp);
 	free(n);
 }
 
@@ -263,17 +273,13 @@ int sandbox_seccomp_handle(sandbox_notifier *n, int listener, sandbox_result *r)
 	struct seccomp_notif *req = n->req;
 	struct seccomp_notif_resp *resp = n->resp;
 	/* The kernel refuses a request buffer that is not zeroed. */
-	memset(req, 0, sizeof *req);
-	errno = 0;
-	int rc = seccomp_notify_receive(listener, req);
-	/* libseccomp turns every ioctl failure into -ECANCELED; errno keeps
-	 * the kernel's answer. ENOENT: the caller vanished before we looked. */
-	if (rc < 0 && (errno == ENOENT || errno == EINTR || rc == -ENOENT || rc == -EINTR))
-		return 0;
-	if (rc < 0)
-		return sigma_error_set(SIGMA_EIO, "seccomp_notify_receive: %s", strerror(-rc));
+	memset(req, 0, n->req_size);
+	/* ENOENT: the caller vanished before we looked. */
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+		return errno == ENOENT || errno == EINTR ? 0
+		       : sigma_error_set(SIGMA_EIO, "seccomp notification receive: %s", strerror(errno));
 
-	memset(resp, 0, sizeof *resp);
+	memset(resp, 0, n->resp_size);
 	resp->id = req->id;
 	pid_t pid = (pid_t)req->pid;
 	const __u64 *a = req->data.args;
@@ -348,7 +354,8 @@ int sandbox_seccomp_handle(sandbox_notifier *n, int listener, sandbox_result *r)
 
 	/* What we copied may belong to a recycled pid if the caller died in
 	 * the meantime: only trust it while the notification is still live. */
-	if (seccomp_notify_id_valid(listener, req->id) != 0)
+	__u64 id = req->id;
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0)
 		return 0;
 
 	if (spawn) {
@@ -379,9 +386,7 @@ int sandbox_seccomp_handle(sandbox_notifier *n, int listener, sandbox_result *r)
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 
 respond:
-	errno = 0;
-	rc = seccomp_notify_respond(listener, resp);
-	if (rc < 0 && rc != -ENOENT && errno != ENOENT)
-		return sigma_error_set(SIGMA_EIO, "seccomp_notify_respond: %s", strerror(-rc));
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
+		return sigma_error_set(SIGMA_EIO, "seccomp notification answer: %s", strerror(errno));
 	return 0;
 }

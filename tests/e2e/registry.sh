@@ -108,6 +108,11 @@ check "scan of a missing directory exits 2" test "$rc" -eq 2
 mkdir -p "$T/alone" && cp "$SIGMA_BIN" "$T/alone/sigma"
 check "the executable alone links no libgit2, SQLite or OpenSSL" \
 	bash -c "! ldd '$T/alone/sigma' | grep -Eq 'libgit2|libsqlite3|libcrypto'"
+check "... nor libseccomp or libcjson (loaded for the first --report only)" \
+	bash -c "! ldd '$T/alone/sigma' | grep -Eq 'libseccomp|libcjson'"
+"$T/alone/sigma" sandbox --report "$T/alone/report.json" -- /bin/echo alone > /dev/null 2>&1
+check "... and writes a sandbox report without the core" \
+	python3 -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r['stdout']=='alone\\n' and r['exit_code']==0 else 1)" "$T/alone/report.json"
 "$T/alone/sigma" scan "$T/api" > "$out" 2>&1; rc=$?
 check "without sigma-core.so, scan exits 2" test "$rc" -eq 2
 check "... naming the file and where it looked" grep -q "cannot load sigma-core.so (looked in $T/alone" "$out"
