@@ -7,9 +7,10 @@
  *
  *   1. keep only the fds the plan names (CVE-2024-21626: nothing of the
  *      host may leak in), wire 0/1/2 to the supervisor's pipes;
- *   2. wait until the supervisor has written the uid/gid maps; open the
- *      bind sources and the /etc files to copy while we still have the
- *      caller's identity (root-owned 0700 directories stay reachable);
+ *   2. open the bind sources and the /etc files to copy while we still
+ *      have the caller's identity (root-owned 0700 directories stay
+ *      reachable), meanwhile the supervisor writes the uid/gid maps, and
+ *      wait for them;
  *   3. become the unprivileged uid/gid, arm PDEATHSIG (after the uid
  *      change, which would clear it) and check the supervisor is alive;
  *   4. private mounts, tmpfs root, pivot_root, the plan's mounts, old
@@ -619,15 +620,9 @@ void sandbox_child_main(sandbox_plan *plan)
 	if (close_except(keep_all, 5) < 0)
 		fail(plan, PHASE_STDIO);
 
-	/* 2. Wait for the maps. EOF: the supervisor is gone. */
-	char go;
-	ssize_t n;
-	do
-		n = read(sync_fd, &go, 1);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		_exit(1);
-
+	/* 2. The bind sources, opened as the caller while the supervisor
+	 * writes our uid/gid maps (opening needs no map: permission is the
+	 * caller's own kernel identity either way). */
 	for (size_t i = 0; i < plan->nsteps; i++) {
 		sandbox_step *s = &plan->steps[i];
 		s->src_fd = -1;
@@ -643,6 +638,14 @@ void sandbox_child_main(sandbox_plan *plan)
 		if (s->src_fd < 0 && !(s->optional && errno == ENOENT))
 			fail(plan, (int)i);
 	}
+	/* Then wait for the maps. EOF: the supervisor is gone. */
+	char go;
+	ssize_t n;
+	do
+		n = read(sync_fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(1);
 
 	/* 3. The unprivileged identity, then the lifeline. */
 	if (plan->drop_groups && setgroups(0, NULL) < 0)

@@ -355,7 +355,9 @@ char *sandbox_etc_image(const char *etc_root, const char *cache_root, const char
 			image = NULL;
 			goto out;
 		}
-		utimensat(AT_FDCWD, image, NULL, AT_SYMLINK_NOFOLLOW); /* in use: keep it */
+		/* In use: keep it from the sweep (an hour's precision will do). */
+		if (time(NULL) - st.st_mtime > 60 * 60)
+			utimensat(AT_FDCWD, image, NULL, AT_SYMLINK_NOFOLLOW);
 		goto out;
 	}
 

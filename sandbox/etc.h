@@ -53,8 +53,8 @@ char *sandbox_etc_cache_root(void);
  * path. NULL when the cache cannot be used safely (it, or a directory on
  * the way that we create, is a symlink, not ours, or writable by others)
  * or building failed; *why then says why (a static string). Using an
- * image refreshes its time stamp; building one removes images unused for
- * a day. */
+ * image refreshes its time stamp (at most hourly); building one removes
+ * images unused for a day. */
 char *sandbox_etc_image(const char *etc_root, const char *cache_root, const char **why);
 
 #endif
