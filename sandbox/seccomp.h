@@ -1,11 +1,11 @@
 /* seccomp.h: the sandbox's system-call filters and the supervisor's side of
  * seccomp user notification.
  *
- * Two classic-BPF programs, compiled from sandbox/gen/seccomp_policy.c with
- * libseccomp when sigma is built and joined there into one (checked to
- * decide exactly as the two stacked), handed to the child as a plain
- * `struct sock_fprog` (the child never calls into libseccomp, it must not
- * allocate, see child.h):
+ * The policy of sandbox/gen/seccomp_policy.c, written there as two
+ * libseccomp filters (the reference) and compiled when sigma is built into
+ * one compact classic-BPF program that is checked to decide exactly as
+ * the two stacked; handed to the child as a plain `struct sock_fprog` (the
+ * child never calls into libseccomp, it must not allocate, see child.h):
  *
  *   - the tty filter: default allow, TIOCSTI and TIOCLINUX denied comparing
  *     only the low 32 bits of the ioctl request (CVE-2019-10063);
@@ -14,7 +14,7 @@
  *     and connect/sendto/sendmsg/sendmmsg/execve/execveat sent to the
  *     supervisor through a notification listener.
  *
- * libseccomp types stay inside seccomp.c. */
+ * Nothing here uses libseccomp at run time. */
 #ifndef SIGMA_SANDBOX_SECCOMP_H
 #define SIGMA_SANDBOX_SECCOMP_H
 #include <linux/filter.h>

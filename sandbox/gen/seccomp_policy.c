@@ -6,16 +6,19 @@
  * about 2.5 ms (most of libseccomp's time goes into building and optimising
  * its decision tree), for a result that only depends on this file and the
  * architecture. So the Makefile builds this file into a small program and
- * runs it once; it prints the program as a C header that
- * sandbox/seccomp.c includes, and the sandbox loads it as it is. The
- * source of truth stays this policy, through libseccomp: the header is
- * never edited by hand, and make rebuilds it whenever this file changes.
+ * runs it once; it prints a program as a C header that sandbox/seccomp.c
+ * includes, and the sandbox loads it as it is. That program is a compact
+ * compilation of the same lists (compact_program, below), checked against
+ * libseccomp's at every build. The source of truth stays this policy: the
+ * header is never edited by hand, and make rebuilds it whenever this file
+ * changes.
  *
  *   seccomp_policy            the header (stdout)
  *   seccomp_policy --pfc      both filters in libseccomp's readable form,
  *                             for review
  *
- * Two programs, joined into one (see join_programs):
+ * Two programs, written for libseccomp (the reference; see
+ * compact_program for what is loaded):
  *   - the tty filter: default allow, TIOCSTI and TIOCLINUX denied comparing
  *     only the low 32 bits of the ioctl request (CVE-2019-10063);
  *   - the main filter: a default-deny allowlist, x32/i386 rejected, the
@@ -41,6 +44,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,41 +317,229 @@ out:
 	return rc;
 }
 
-/* ------------------------------------------------------- joining them */
+/* ------------------------------------------------- the compact program */
 
-/* The kernel loads, JIT-compiles and runs each filter of a stack
- * separately, at a fixed cost of about 20 us per load on top of the
- * instructions, and takes the strictest answer. The two programs become
- * one: the tty filter first, each of its "allow" answers turned into a
- * jump to the main filter, which follows it unchanged (classic BPF jumps
- * are relative and only go forward, so neither program's own jumps move).
- * The tty filter answers alone only with EPERM (for the two ioctls, where
- * main says allow) and kill (a foreign architecture, where main kills
- * too), so the joined program decides exactly what the stack did. That is
- * not taken on trust: verify_join runs both over every syscall number and
- * a set of arguments before anything is printed. */
-static int join_programs(const struct sock_filter *tty, size_t ntty,
-                         const struct sock_filter *main_prog, size_t nmain,
-                         struct sock_filter **out, size_t *len)
+/* The kernel loads, converts and JIT-compiles a filter at every sandbox
+ * start, in time proportional to its length (convert and JIT were 30% and
+ * 55% of the load in perf), and a stack of filters costs that per filter
+ * plus about 20 us each. libseccomp's two programs are 16 and 484
+ * instructions: one leaf per listed syscall, and a filter each. The
+ * program sigma loads is generated here from the same lists instead, as
+ * one filter: consecutive syscall numbers with the same answer become one
+ * range, the ranges a binary search, and the six calls with argument
+ * rules get the few instructions their rules need (written below, next to
+ * their libseccomp form above). libseccomp's programs stay the reference:
+ * verify() runs them stacked (the strictest answer wins, as in the kernel)
+ * and the compact one through a BPF interpreter, for every syscall number
+ * below 1100 in both x86-64 ABIs and three architectures, with argument
+ * values that hit every rule, and the build fails on any difference. */
+
+#define A_LO(n) ((uint32_t)offsetof(struct seccomp_data, args) + 8 * (n))
+#define A_HI(n) (A_LO(n) + 4) /* little-endian */
+
+typedef struct prog {
+	struct sock_filter *ins;
+	size_t len, cap;
+} prog;
+
+static void emit(prog *p, struct sock_filter f)
 {
-	if (ntty + nmain > BPF_MAXINSNS)
-		return fail("the joined filter is too long");
-	struct sock_filter *j = malloc((ntty + nmain) * sizeof *j);
-	if (!j)
-		return fail("out of memory");
-	for (size_t i = 0; i < ntty; i++) {
-		j[i] = tty[i];
-		if (tty[i].code == (BPF_RET | BPF_K) && tty[i].k == SECCOMP_RET_ALLOW)
-			j[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, (uint32_t)(ntty - 1 - i), 0, 0);
+	if (p->len == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 256;
+		p->ins = realloc(p->ins, p->cap * sizeof *p->ins);
+		if (!p->ins) {
+			fail("out of memory");
+			exit(1);
+		}
 	}
-	memcpy(j + ntty, main_prog, nmain * sizeof *j);
-	*out = j;
-	*len = ntty + nmain;
+	p->ins[p->len++] = f;
+}
+
+static void append(prog *p, const prog *q)
+{
+	for (size_t i = 0; i < q->len; i++)
+		emit(p, q->ins[i]);
+}
+
+#define RET(k)          emit(p, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (k)))
+#define LD(off)         emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off)))
+#define JEQ(k, jt, jf)  emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (jt), (jf)))
+#define JSET(k, jt, jf) emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, (k), (jt), (jf)))
+
+#define ALLOW   SECCOMP_RET_ALLOW
+#define NOTIFY  SECCOMP_RET_USER_NOTIF
+#define ERR(e)  (SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
+
+/* The argument rules, as instructions. Each ends in returns. */
+static void rule_ioctl(prog *p)
+{
+	/* the tty filter: the low 32 bits of the request only */
+	LD(A_LO(1));
+	JEQ(TIOCSTI, 2, 0);
+	JEQ(TIOCLINUX, 1, 0);
+	RET(ALLOW);
+	RET(ERR(EPERM));
+}
+
+static void rule_sendto(prog *p)
+{
+	LD(A_HI(4));
+	JEQ(0, 0, 3);
+	LD(A_LO(4));
+	JEQ(0, 0, 1);
+	RET(ALLOW);
+	RET(NOTIFY);
+}
+
+static void rule_clone(prog *p)
+{
+	LD(A_LO(0)); /* NS_FLAGS are all in the low half */
+	JSET((uint32_t)NS_FLAGS, 1, 0);
+	RET(ALLOW);
+	RET(ERR(EPERM));
+}
+
+static void rule_socket(prog *p)
+{
+	LD(A_HI(0));
+	JEQ(0, 0, 5);
+	LD(A_LO(0));
+	JEQ(AF_UNIX, 2, 0);
+	JEQ(AF_INET, 1, 0);
+	JEQ(AF_INET6, 0, 1);
+	RET(ALLOW);
+	RET(ERR(EAFNOSUPPORT));
+}
+
+static void rule_socketpair(prog *p)
+{
+	LD(A_HI(0));
+	JEQ(0, 0, 3);
+	LD(A_LO(0));
+	JEQ(AF_UNIX, 0, 1);
+	RET(ALLOW);
+	RET(ERR(ENOSYS));
+}
+
+static void rule_personality(prog *p)
+{
+	LD(A_HI(0));
+	JEQ(0, 0, 4);
+	LD(A_LO(0));
+	JEQ(0xffffffffU, 1, 0);
+	JEQ(PER_LINUX, 0, 1);
+	RET(ALLOW);
+	RET(ERR(ENOSYS));
+}
+
+typedef struct special {
+	const char *name;
+	void (*emit)(prog *);
+} special;
+static const special specials[] = {
+	{ "ioctl", rule_ioctl }, { "sendto", rule_sendto }, { "clone", rule_clone },
+	{ "socket", rule_socket }, { "socketpair", rule_socketpair },
+	{ "personality", rule_personality },
+};
+#define NSPECIALS (sizeof specials / sizeof *specials)
+
+/* A range of syscall numbers [lo, next range's lo) with one answer: a
+ * constant action, or special + 1 (an argument rule). */
+typedef struct range {
+	uint32_t lo;
+	uint32_t action;
+	int      special; /* index + 1, or 0 */
+} range;
+
+#define MAX_NR 1024
+
+static void tree(prog *p, const range *r, size_t n)
+{
+	if (n == 1) {
+		if (r->special)
+			specials[r->special - 1].emit(p);
+		else
+			RET(r->action);
+		return;
+	}
+	size_t mid = n / 2;
+	prog right = { 0 };
+	tree(&right, r + mid, n - mid);
+	/* nr >= r[mid].lo: the right half, which follows; else jump over it */
+	if (right.len <= 255) {
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, r[mid].lo, 0, (uint8_t)right.len));
+	} else {
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, r[mid].lo, 1, 0));
+		emit(p, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)right.len));
+	}
+	append(p, &right);
+	free(right.ins);
+	tree(p, r, mid);
+}
+
+static int set_list(uint32_t *act, const char *const *names, size_t n, uint32_t action)
+{
+	for (size_t i = 0; i < n; i++) {
+		int nr = seccomp_syscall_resolve_name(names[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* as add() */
+		if (nr < 0 || nr >= MAX_NR)
+			return fail("syscall %s has number %d, outside 0..%d", names[i], nr, MAX_NR - 1);
+		act[nr] = action;
+	}
 	return 0;
 }
 
-/* A classic BPF interpreter for what libseccomp emits; -1 on anything
- * else, which fails the build rather than guess. */
+static int compact_program(struct sock_filter **out, size_t *len)
+{
+	/* What each number gets: the lists, in the order add_main_rules
+	 * applies them (a name is in one list only), then the rules. */
+	static uint32_t act[MAX_NR];
+	static int spec[MAX_NR];
+	for (size_t i = 0; i < MAX_NR; i++)
+		act[i] = ERR(ENOSYS);
+	if (set_list(act, allowed, sizeof allowed / sizeof *allowed, ALLOW) < 0 ||
+	    set_list(act, denied, sizeof denied / sizeof *denied, ERR(EPERM)) < 0 ||
+	    set_list(act, enosys, sizeof enosys / sizeof *enosys, ERR(ENOSYS)) < 0 ||
+	    set_list(act, notified, sizeof notified / sizeof *notified, NOTIFY) < 0)
+		return -1;
+	for (size_t i = 0; i < NSPECIALS; i++) {
+		int nr = seccomp_syscall_resolve_name(specials[i].name);
+		if (nr < 0 || nr >= MAX_NR)
+			return fail("syscall %s has no number here", specials[i].name);
+		spec[nr] = (int)i + 1;
+	}
+	static range r[MAX_NR + 1];
+	size_t n = 0;
+	for (uint32_t nr = 0; nr < MAX_NR; nr++) {
+		if (n && !spec[nr] && !r[n - 1].special && r[n - 1].action == act[nr])
+			continue;
+		r[n++] = (range){ nr, act[nr], spec[nr] };
+	}
+	if (r[n - 1].special || r[n - 1].action != ERR(ENOSYS))
+		r[n++] = (range){ MAX_NR, ERR(ENOSYS), 0 }; /* up to 0xffffffff */
+
+	prog p0 = { 0 }, *p = &p0;
+	/* As libseccomp's: another architecture (i386 by int 0x80) is killed;
+	 * so is the x32 ABI (bit 30 in the number), except -1, which the
+	 * search then answers like any unknown number. */
+	LD((uint32_t)offsetof(struct seccomp_data, arch));
+	JEQ(seccomp_arch_native(), 1, 0);
+	RET(SECCOMP_RET_KILL_PROCESS);
+	LD((uint32_t)offsetof(struct seccomp_data, nr));
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 2));
+	JEQ(0xffffffffU, 1, 0);
+	RET(SECCOMP_RET_KILL_PROCESS);
+	tree(p, r, n);
+	if (p->len > BPF_MAXINSNS)
+		return fail("the program is too long (%zu instructions)", p->len);
+	*out = p->ins;
+	*len = p->len;
+	return 0;
+}
+
+/* A classic BPF interpreter for what libseccomp and compact_program emit;
+ * -1 on anything else, which fails the build rather than guess. */
 static int64_t run_bpf(const struct sock_filter *p, size_t n, const struct seccomp_data *d)
 {
 	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
@@ -389,9 +581,9 @@ static uint32_t stricter(uint32_t a, uint32_t b)
 	return (int32_t)(a & SECCOMP_RET_ACTION_FULL) < (int32_t)(b & SECCOMP_RET_ACTION_FULL) ? a : b;
 }
 
-static int verify_join(const struct sock_filter *tty, size_t ntty,
-                       const struct sock_filter *main_prog, size_t nmain,
-                       const struct sock_filter *joined, size_t njoined)
+static int verify(const struct sock_filter *tty, size_t ntty,
+                  const struct sock_filter *main_prog, size_t nmain,
+                  const struct sock_filter *compact, size_t ncompact)
 {
 	static const uint32_t arches[] = { 0 /* native */, 0x40000003 /* i386 */, 0 };
 	static const uint64_t values[] = {
@@ -399,13 +591,19 @@ static int verify_join(const struct sock_filter *tty, size_t ntty,
 		0x100000002ULL, 0xffffffffffffffffULL, TIOCSTI, TIOCLINUX,
 		(uint64_t)TIOCSTI | ((uint64_t)1 << 32), (uint64_t)TIOCLINUX | ((uint64_t)1 << 32),
 		0x5401, CLONE_NEWUSER, CLONE_NEWNS | CLONE_VM, CLONE_NEWCGROUP, CLONE_VM | CLONE_FS,
+		CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWPID, CLONE_NEWNET, CLONE_VM | CLONE_THREAD | CLONE_SETTLS,
+		(uint64_t)1 << 32 | AF_INET6, (uint64_t)1 << 32 | AF_UNIX, ADDR_NO_RANDOMIZE, 0x80000000ULL,
 	};
 	size_t nvalues = sizeof values / sizeof *values;
 	unsigned long checked = 0;
 	uint32_t native = seccomp_arch_native();
 	for (size_t ai = 0; ai < sizeof arches / sizeof *arches; ai++) {
 		uint32_t arch = ai == 0 ? native : arches[ai];
-		for (uint32_t nr = 0; nr < 1100; nr++) {
+		/* every number below 1100, then a few far ones (bit 30 is
+		 * added below) */
+		static const uint32_t far[] = { 4096, 65535, 0x10000, 0x3ffffffe, 0x3fffffff, 0xbfffffff, 0xffffffff };
+		for (uint32_t k = 0; k < 1100 + sizeof far / sizeof *far; k++) {
+			uint32_t nr = k < 1100 ? k : far[k - 1100];
 			for (size_t v = 0; v < 2 * nvalues; v++) {
 				struct seccomp_data d;
 				memset(&d, 0, sizeof d);
@@ -420,12 +618,12 @@ static int verify_join(const struct sock_filter *tty, size_t ntty,
 				d.args[1] = v % 4 < 2 ? val : 0;
 				d.args[4] = v % 4 < 2 ? val : 0;
 				int64_t t = run_bpf(tty, ntty, &d), m = run_bpf(main_prog, nmain, &d);
-				int64_t j = run_bpf(joined, njoined, &d);
+				int64_t j = run_bpf(compact, ncompact, &d);
 				if (t < 0 || m < 0 || j < 0)
 					return fail("the filter has an instruction the check cannot run");
 				uint32_t want = stricter((uint32_t)m, (uint32_t)t);
 				if ((uint32_t)j != want)
-					return fail("the joined filter differs from the stack: arch %#x nr %d "
+					return fail("the compact filter differs from libseccomp's: arch %#x nr %d "
 					            "args %#llx %#llx: %#x instead of %#x", (unsigned)arch, d.nr,
 					            (unsigned long long)d.args[0], (unsigned long long)d.args[1],
 					            (unsigned)j, (unsigned)want);
@@ -498,24 +696,24 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	struct sock_filter *tty_bpf = NULL, *main_bpf = NULL, *joined = NULL;
-	size_t ntty = 0, nmain = 0, njoined = 0;
+	struct sock_filter *tty_bpf = NULL, *main_bpf = NULL, *compact = NULL;
+	size_t ntty = 0, nmain = 0, ncompact = 0;
 	if (export_bpf(tty, &tty_bpf, &ntty) < 0 || export_bpf(main_ctx, &main_bpf, &nmain) < 0 ||
-	    join_programs(tty_bpf, ntty, main_bpf, nmain, &joined, &njoined) < 0 ||
-	    verify_join(tty_bpf, ntty, main_bpf, nmain, joined, njoined) < 0)
+	    compact_program(&compact, &ncompact) < 0 ||
+	    verify(tty_bpf, ntty, main_bpf, nmain, compact, ncompact) < 0)
 		goto out_free;
 	const struct scmp_version *v = seccomp_version();
-	printf("/* Generated by sandbox/gen/seccomp_policy.c with libseccomp %u.%u.%u:\n"
-	       " * do not edit; change the policy there. The tty filter (%zu\n"
-	       " * instructions) joined with the main filter (%zu), checked against\n"
-	       " * the two stacked. */\n", v->major, v->minor, v->micro, ntty, nmain);
+	printf("/* Generated by sandbox/gen/seccomp_policy.c, checked against the\n"
+	       " * programs libseccomp %u.%u.%u makes of the same policy (%zu and %zu\n"
+	       " * instructions, stacked). Do not edit; change the policy there. */\n",
+	       v->major, v->minor, v->micro, ntty, nmain);
 	printf("#define SANDBOX_SECCOMP_AUDIT_ARCH 0x%08xU\n", seccomp_arch_native());
-	print_program("sandbox_bpf", joined, njoined);
+	print_program("sandbox_bpf", compact, ncompact);
 	rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 out_free:
 	free(tty_bpf);
 	free(main_bpf);
-	free(joined);
+	free(compact);
 out:
 	if (tty)
 		seccomp_release(tty);
