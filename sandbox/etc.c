@@ -63,9 +63,16 @@ char *sandbox_etc_cache_root(void)
 	if (geteuid() == 0)
 		return sigma_xstrdup("/run/sigma/sandbox-etc");
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	if (!xdg || xdg[0] != '/')
-		return NULL;
-	return sigma_xasprintf("%s/sigma/sandbox-etc", xdg);
+	if (xdg && xdg[0] == '/')
+		return sigma_xasprintf("%s/sigma/sandbox-etc", xdg);
+	/* No login session (a service account): the user's cache. */
+	const char *cache = getenv("XDG_CACHE_HOME");
+	if (cache && cache[0] == '/')
+		return sigma_xasprintf("%s/sigma/sandbox-etc", cache);
+	const char *home = getenv("HOME");
+	if (home && home[0] == '/')
+		return sigma_xasprintf("%s/.cache/sigma/sandbox-etc", home);
+	return NULL;
 }
 
 /* path is a real directory of ours that no one else may write to. */

@@ -44,8 +44,10 @@ extern const sandbox_etc_text sandbox_etc_texts[];
 extern const size_t sandbox_etc_ntexts;
 
 /* Where this caller's images live, malloc'd: /run/sigma/sandbox-etc for
- * root, $XDG_RUNTIME_DIR/sigma/sandbox-etc otherwise; NULL when there is
- * no such place (no XDG_RUNTIME_DIR). */
+ * root; otherwise $XDG_RUNTIME_DIR/sigma/sandbox-etc, or without a login
+ * session the user's cache ($XDG_CACHE_HOME or ~/.cache, then
+ * sigma/sandbox-etc); NULL when none is set. sandbox_etc_image still
+ * refuses any of them that is not safely the caller's. */
 char *sandbox_etc_cache_root(void);
 
 /* The image of /etc for the entries under etc_root (normally "/etc") as

@@ -88,7 +88,7 @@ typedef struct sandbox_net_attempt {
  * are still listed so that a report is self-describing. */
 typedef struct sandbox_isolation {
 	int      ns_user, ns_mount, ns_pid, ns_net, ns_ipc, ns_uts, ns_cgroup;
-	int      seccomp;        /* allowlist + tty filter + notifier loaded */
+	int      seccomp;        /* the filter (allowlist, TIOCSTI) and its listener */
 	int      no_new_privs;
 	int      caps_dropped;   /* all five sets empty */
 	unsigned uid, gid;       /* inside */

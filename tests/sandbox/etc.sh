@@ -75,6 +75,18 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	out=$(env -u XDG_RUNTIME_DIR setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$SIGMA_BIN" sandbox -- sh -c "$contents" 2>/dev/null)
 	check_contents "unprivileged without XDG_RUNTIME_DIR" "$out"
+	# No login session: the user's ~/.cache.
+	mkdir -p "$T/home/.cache"
+	chown -R 65534:65534 "$T/home"
+	chmod 0700 "$T/home" "$T/home/.cache"
+	out=$(env -u XDG_RUNTIME_DIR -u XDG_CACHE_HOME HOME="$T/home" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$SIGMA_BIN" sandbox -- sh -c "$etc_mount" 2>/dev/null)
+	images=$(ls "$T/home/.cache/sigma/sandbox-etc" 2>/dev/null | grep -c '^[0-9a-f]\{16\}$')
+	if grep -q '^ro,' <<<"$out" && [ "$images" -eq 1 ]; then
+		ok "unprivileged without a session: an image in ~/.cache, bound read-only"
+	else
+		nok "unprivileged with only HOME: mount '$out', $images image(s)"
+	fi
 	# Someone else's directory is no cache: another user's XDG dir.
 	mkdir -m 0777 "$T/xdg-open"
 	out=$(XDG_RUNTIME_DIR="$T/xdg-open" as_nobody "$SIGMA_BIN" sandbox -- sh -c "$etc_mount" 2>/dev/null); rc=$?
@@ -85,6 +97,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	fi
 else
 	skip "needs root and setpriv to run as another user"
+	skip "needs root and setpriv"
 	skip "needs root and setpriv"
 	skip "needs root and setpriv"
 	skip "needs root and setpriv"
