@@ -105,7 +105,7 @@ chmod 755 "$b/connects"
 	compare root ""
 	echo
 	if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
-		echo "### As an ordinary user (uid 65534 through setpriv; no cgroup, no XDG_RUNTIME_DIR)"
+		echo "### As an ordinary user (uid 65534 through setpriv: no cgroup, and no cache directory of its own, so /etc is built in every run)"
 		echo
 		compare user "setpriv --reuid=65534 --regid=65534 --clear-groups "
 		echo
