@@ -483,10 +483,13 @@ static void close_fd(int *fd)
 /* The child's cgroup message: a length, then sandbox_cgroup_self_paths. */
 static int send_cgroup(int fd, const sandbox_cgroup *cg)
 {
-	static char msg[sizeof(uint32_t) + SANDBOX_CGROUP_SELF_MAX];
+	/* Not static: sandbox_run may run in several threads at once. */
+	char *msg = sigma_xmalloc(sizeof(uint32_t) + SANDBOX_CGROUP_SELF_MAX);
 	uint32_t len = (uint32_t)sandbox_cgroup_self_paths(cg, msg + sizeof len, SANDBOX_CGROUP_SELF_MAX);
 	memcpy(msg, &len, sizeof len);
-	return sigma_write_all(fd, msg, sizeof len + len);
+	int rc = sigma_write_all(fd, msg, sizeof len + len);
+	free(msg);
+	return rc;
 }
 
 /* State of one run, for the loop below. */
