@@ -110,6 +110,13 @@ chmod 755 "$b/connects"
 		compare user "setpriv --reuid=65534 --regid=65534 --clear-groups "
 		echo
 	fi
+	echo "### What writing the report adds (\`--report FILE\`: libcjson loaded, the JSON built and written)"
+	echo
+	hyperfine -N --warmup 5 --runs 60 --export-markdown "$b/t3.md" \
+		-n "sigma sandbox -- /bin/true" "$sigma_cmd" \
+		-n "sigma sandbox --report FILE -- /bin/true" "$sigma sandbox --report $b/report.json -- /bin/true" >/dev/null
+	cat "$b/t3.md"
+	echo
 	echo "### Starting each binary alone"
 	echo
 	hyperfine -N --warmup 10 --runs 200 --export-markdown "$b/t0.md" \
