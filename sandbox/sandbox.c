@@ -824,12 +824,20 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 	ps.plan.stderr_fd = child_fds[4];
 	fcntl(st.in_dst, F_SETFL, O_NONBLOCK);
 
+	/* The cgroup. On a v2-only host it is made now and the init is born
+	 * in it (moving it by pid later could wait a whole RCU grace period,
+	 * see cgroup.h); elsewhere it is made while the init builds its
+	 * mounts, below. */
+	int cg_early = sandbox_cgroup_v2_only();
+	if (cg_early)
+		sandbox_cgroup_create(&cg, opts->memory_bytes, opts->pids);
+
 	/* Exit signal 0: the caller's SIGCHLD handling (SIG_IGN would reap
 	 * it behind our back) does not matter, we wait with __WALL. */
-	int pidfd = -1;
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
-	                           CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD,
-	                           NULL, &pidfd, NULL, 0);
+	int pidfd = -1, born_inside = 0;
+	pid_t pid = sandbox_cgroup_clone(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+	                                 CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD,
+	                                 &pidfd, &cg, &born_inside);
 	if (pid == 0)
 		sandbox_child_main(&ps.plan);
 	if (pid < 0) {
@@ -873,8 +881,9 @@ int sandbox_run(sandbox_result **out, const sandbox_opts *opts, char *const argv
 	 * cgroup.h); then comes its cgroup namespace, whose "/" this is. */
 	int sent = write(st.sync_fd, "g", 1) == 1;
 	if (sent) {
-		sandbox_cgroup_create(&cg, opts->memory_bytes, opts->pids);
-		if (cg.version == 2)
+		if (!cg_early)
+			sandbox_cgroup_create(&cg, opts->memory_bytes, opts->pids);
+		if (cg.version == 2 && !born_inside)
 			sandbox_cgroup_attach(&cg, pid);
 		sandbox_cgroup_lend(&cg, host_uid, host_gid);
 		sent = send_cgroup(st.sync_fd, &cg) == 0;
