@@ -304,10 +304,13 @@ static void sweep(const char *cache_root, const char *keep)
 char *sandbox_etc_image(const char *etc_root, const char *cache_root, const char **why)
 {
 	*why = NULL;
-	entry *files = sigma_xcalloc(sandbox_etc_nfiles, sizeof *files);
-	entry *dirs = sigma_xcalloc(sandbox_etc_ndirs, sizeof *dirs);
+	/* Not zeroed: look() sets every field it reads (34 PATH_MAX link
+	 * buffers were 140 KB of memset at every start). */
+	entry *files = sigma_xmalloc(sandbox_etc_nfiles * sizeof *files);
+	entry *dirs = sigma_xmalloc(sandbox_etc_ndirs * sizeof *dirs);
 	char *image = NULL, *tmp = NULL;
 	fnv f = { 0xcbf29ce484222325ULL };
+	/* Change this when what fill() makes of the same sources changes. */
 	static const char version[] = "sigma sandbox /etc image 1";
 	fnv_add(&f, version, sizeof version);
 	for (size_t i = 0; i < sandbox_etc_ntexts; i++) {
@@ -316,6 +319,7 @@ char *sandbox_etc_image(const char *etc_root, const char *cache_root, const char
 	}
 	for (size_t i = 0; i < sandbox_etc_nfiles; i++) {
 		files[i].name = sandbox_etc_files[i];
+		files[i].is_dir = 0;
 		look(&files[i], etc_root, &f);
 	}
 	for (size_t i = 0; i < sandbox_etc_ndirs; i++) {
