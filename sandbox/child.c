@@ -15,8 +15,8 @@
  *      change, which would clear it) and check the supervisor is alive;
  *   4. private mounts, tmpfs root, pivot_root, the plan's mounts, old
  *      root detached, root remounted read-only; meanwhile the supervisor
- *      made our cgroup: on v1 we write ourselves into it (on v2 it moved
- *      us), then the cgroup namespace;
+ *      made our cgroup: on v1 we write ourselves into it (on v2 we were
+ *      born in it, or it moved us), then the cgroup namespace;
  *   5. rlimits, securebits, every capability set emptied, no_new_privs,
  *      the seccomp filter, the listener handed to the supervisor;
  *   6. start the command the way posix_spawn does (it borrows our memory
@@ -681,11 +681,11 @@ void sandbox_child_main(sandbox_plan *plan)
 	if (sethostname(plan->hostname, strlen(plan->hostname)) < 0)
 		fail(plan, PHASE_HOSTNAME);
 	/* Our cgroup, which the supervisor made while we built the above: a
-	 * length, then the files to write "0" into (none when it moved us
-	 * itself or there is no cgroup), which it lent to our uid for the
-	 * moment; host paths, so reached through the old root while we still
-	 * have it. Then our cgroup namespace, so that this cgroup is our
-	 * "/". */
+	 * length, then the files to write "0" into (none on v2, where we were
+	 * born in it or it moved us, nor without a cgroup), lent to our uid
+	 * for the moment; host paths, so reached through the old root while
+	 * we still have it. Then our cgroup namespace, so that this cgroup is
+	 * our "/". */
 	static char cg_paths[SANDBOX_CGROUP_SELF_MAX];
 	uint32_t cg_len = 0;
 	if (read_full(sync_fd, &cg_len, sizeof cg_len) < 0 || cg_len > sizeof cg_paths ||
