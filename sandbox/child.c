@@ -13,10 +13,10 @@
  *      wait for them;
  *   3. become the unprivileged uid/gid, arm PDEATHSIG (after the uid
  *      change, which would clear it) and check the supervisor is alive;
- *   4. private mounts, tmpfs root, pivot_root, the plan's mounts, old
- *      root detached, root remounted read-only; meanwhile the supervisor
- *      made our cgroup: on v1 we write ourselves into it (on v2 we were
- *      born in it, or it moved us), then the cgroup namespace;
+ *   4. private mounts, tmpfs root, pivot_root, the plan's mounts; our
+ *      cgroup, which the supervisor made meanwhile (on v1 we write
+ *      ourselves into it; on v2 we were born in it, or it moved us), and
+ *      the cgroup namespace; the old root detached, / made read-only;
  *   5. rlimits, securebits, every capability set emptied, no_new_privs,
  *      the seccomp filter, the listener handed to the supervisor;
  *   6. start the command the way posix_spawn does (it borrows our memory
