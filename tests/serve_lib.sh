@@ -2,7 +2,6 @@
 # tests/lib.sh. Everything listens on 127.0.0.1 at random ports.
 #
 #   start_standin [ARGS]     the forge stand-in; sets STANDIN (its base URL)
-#   write_config FILE LINES  a sigma config file
 #   start_serve [ARGS]       sigma serve --listen 127.0.0.1:0; sets SERVE,
 #                            SERVE_PID; logs in $T/serve.err
 #   stop_serve               SIGTERM, and wait
