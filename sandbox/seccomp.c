@@ -1,8 +1,8 @@
-/* seccomp.c: the filters and the notification handler. See seccomp.h.
+/* seccomp.c: the filter and the notification handler. See seccomp.h.
  *
- * What the filters allow, deny and hold is decided in
+ * What the filter allows, denies and holds is decided in
  * sandbox/gen/seccomp_policy.c, which also explains why; this file hands
- * out the programs compiled from it at build time, and answers the held
+ * out the program compiled from it at build time, and answers the held
  * calls. */
 #include <arpa/inet.h>
 #include <errno.h>
