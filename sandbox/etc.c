@@ -301,9 +301,12 @@ static void sweep(const char *cache_root, const char *keep)
 	closedir(d);
 }
 
-char *sandbox_etc_image(const char *etc_root, const char *cache_root, const char **why)
+char *sandbox_etc_image(const char *etc_root, const char *cache_root, unsigned *live_dirs,
+                        const char **why)
 {
 	*why = NULL;
+	_Static_assert(sizeof sandbox_etc_dirs / sizeof *sandbox_etc_dirs <= 8 * sizeof(unsigned),
+	               "live_dirs has a bit per directory");
 	/* Not zeroed: look() sets every field it reads (34 PATH_MAX link
 	 * buffers were 140 KB of memset at every start). */
 	entry *files = sigma_xmalloc(sandbox_etc_nfiles * sizeof *files);
@@ -326,6 +329,12 @@ char *sandbox_etc_image(const char *etc_root, const char *cache_root, const char
 		dirs[i].name = sandbox_etc_dirs[i];
 		dirs[i].is_dir = 1;
 		look(&dirs[i], etc_root, &f);
+	}
+	if (live_dirs) {
+		*live_dirs = 0;
+		for (size_t i = 0; i < sandbox_etc_ndirs; i++)
+			if (dirs[i].present && !dirs[i].link[0] && S_ISDIR(dirs[i].st.st_mode))
+				*live_dirs |= 1u << i;
 	}
 
 	/* The cache directory and its parent: ours, nobody else's to write;

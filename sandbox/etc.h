@@ -56,7 +56,10 @@ char *sandbox_etc_cache_root(void);
  * the way that we create, is a symlink, not ours, or writable by others)
  * or building failed; *why then says why (a static string). Using an
  * image refreshes its time stamp (at most hourly); building one removes
- * images unused for a day. */
-char *sandbox_etc_image(const char *etc_root, const char *cache_root, const char **why);
+ * images unused for a day. When live_dirs is not NULL, bit i of it says
+ * that sandbox_etc_dirs[i] was a directory (a mount point in the image,
+ * to bind the host's over) when the fingerprint was taken. */
+char *sandbox_etc_image(const char *etc_root, const char *cache_root, unsigned *live_dirs,
+                        const char **why);
 
 #endif

@@ -162,16 +162,17 @@ static void add_etc(plan_store *ps, int user_binds_in_etc)
 {
 	char *cache = user_binds_in_etc ? NULL : sandbox_etc_cache_root();
 	const char *why = NULL;
-	char *image = cache ? sandbox_etc_image("/etc", cache, &why) : NULL;
+	unsigned live = 0;
+	char *image = cache ? sandbox_etc_image("/etc", cache, &live, &why) : NULL;
 	free(cache);
 	if (image) {
 		add_bind(ps, STEP_BIND_RO, own(ps, image), "/etc", 0, 0);
-		for (size_t i = 0; i < sandbox_etc_ndirs; i++) {
-			char *path = own(ps, sigma_xasprintf("/etc/%s", sandbox_etc_dirs[i]));
-			struct stat st;
-			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-				add_bind(ps, STEP_BIND_RO, path, path, 1, 0); /* symlinks are in the image */
-		}
+		/* The image has their mount points (symlinks are in it). */
+		for (size_t i = 0; i < sandbox_etc_ndirs; i++)
+			if (live & (1u << i)) {
+				char *path = own(ps, sigma_xasprintf("/etc/%s", sandbox_etc_dirs[i]));
+				add_bind(ps, STEP_BIND_RO, path, path, 1, 0);
+			}
 		return;
 	}
 	add_mkdir(ps, "/etc", 0755);

@@ -98,7 +98,8 @@ int main(void)
 	/* A umask that would leave /etc unreadable to the sandbox user. */
 	umask(077);
 	const char *why = NULL;
-	char *image = sandbox_etc_image(etc, cache, &why);
+	unsigned live = 0;
+	char *image = sandbox_etc_image(etc, cache, &live, &why);
 	ok(image != NULL, "an image is built (%s)", why ? why : "no complaint");
 	if (!image) {
 		tap_done();
@@ -131,10 +132,15 @@ int main(void)
 	ok(mode_of(image, "ssl/certs/.", &m) == 0 && slurp(image, "ssl/certs/anything") == NULL,
 	   "and empty");
 	ok(!exists(image, "python3"), "a listed directory that is a file on the host is left out");
+	unsigned want = 0;
+	for (size_t i = 0; i < sandbox_etc_ndirs; i++)
+		if (strcmp(sandbox_etc_dirs[i], "ssl/certs") == 0)
+			want |= 1u << i;
+	ok(live == want, "the directories to bind live: ssl/certs only, not the file python3 (%#x)", live);
 
 	struct stat first;
 	int have_first = stat(image, &first) == 0;
-	char *again = sandbox_etc_image(etc, cache, &why);
+	char *again = sandbox_etc_image(etc, cache, NULL, &why);
 	struct stat second;
 	ok(again && strcmp(again, image) == 0 && have_first && stat(again, &second) == 0 &&
 	   second.st_ino == first.st_ino, "nothing changed: the same image, not rebuilt");
@@ -145,7 +151,7 @@ int main(void)
 	char *lpath = sigma_xasprintf("%s/etc/ld.so.conf", root);
 	struct timespec ts[2] = { { time(NULL) + 5, 0 }, { time(NULL) + 5, 0 } };
 	utimensat(AT_FDCWD, lpath, ts, 0);
-	char *changed = sandbox_etc_image(etc, cache, &why);
+	char *changed = sandbox_etc_image(etc, cache, NULL, &why);
 	ok(changed && strcmp(changed, image) != 0, "a changed host file names another image");
 	got = changed ? slurp(changed, "ld.so.conf") : NULL;
 	ok(got && strcmp(got, "include /etc/ld.so.conf.d/*.cnf\n") == 0, "which has the new contents");
@@ -157,7 +163,7 @@ int main(void)
 	put("etc/ld.so.conf", "include /etc/ld.so.conf.d/*.xyz\n");
 	struct timespec ts2[2] = { { time(NULL) + 10, 0 }, { time(NULL) + 10, 0 } };
 	utimensat(AT_FDCWD, lpath, ts2, 0);
-	char *third = sandbox_etc_image(etc, cache, &why);
+	char *third = sandbox_etc_image(etc, cache, NULL, &why);
 	struct stat gone;
 	ok(third && stat(image, &gone) < 0 && errno == ENOENT, "an image unused for days is swept");
 	ok(changed && exists(changed, "passwd"), "a recent one is kept");
@@ -175,7 +181,7 @@ int main(void)
 	chmod(loose_sigma, 0777);
 	char *loose = sigma_xasprintf("%s/loose/sigma/sandbox-etc", root);
 	why = NULL;
-	char *refused = sandbox_etc_image(etc, loose, &why);
+	char *refused = sandbox_etc_image(etc, loose, NULL, &why);
 	ok(refused == NULL && why != NULL, "a group/world-writable cache parent is refused: %s", why ? why : "");
 	free(refused);
 	char *linked_parent = sigma_xasprintf("%s/linked", root);
@@ -184,7 +190,7 @@ int main(void)
 	if (symlink(cache_parent, linked_sigma) < 0) { /* checked by the result */ }
 	char *linked = sigma_xasprintf("%s/linked/sigma/sandbox-etc", root);
 	why = NULL;
-	refused = sandbox_etc_image(etc, linked, &why);
+	refused = sandbox_etc_image(etc, linked, NULL, &why);
 	ok(refused == NULL && why != NULL, "a cache reached through a symlink is refused");
 	free(refused);
 	char *open_top = sigma_xasprintf("%s/open", root);
@@ -192,7 +198,7 @@ int main(void)
 	chmod(open_top, 0777);
 	char *open_cache = sigma_xasprintf("%s/open/sigma/sandbox-etc", root);
 	why = NULL;
-	refused = sandbox_etc_image(etc, open_cache, &why);
+	refused = sandbox_etc_image(etc, open_cache, NULL, &why);
 	struct stat made;
 	ok(refused == NULL && lstat(open_cache, &made) < 0,
 	   "nothing is made in a directory others can write to (a world-writable XDG_RUNTIME_DIR)");
@@ -206,7 +212,7 @@ int main(void)
 		mkdir(foreign_sigma, 0755);
 		if (chown(foreign_sigma, 65534, 65534) < 0) { /* checked by the result */ }
 		char *foreign = sigma_xasprintf("%s/foreign/sigma/sandbox-etc", root);
-		refused = sandbox_etc_image(etc, foreign, &why);
+		refused = sandbox_etc_image(etc, foreign, NULL, &why);
 		ok(refused == NULL, "a cache directory owned by another user is refused");
 		free(refused);
 		free(foreign);
