@@ -28,6 +28,7 @@ typedef struct core_command {
 static const core_command commands[] = {
 	{ "pre-receive", hook_prereceive_main, hook_prereceive_help, 1 },
 	{ "scan", hook_scan_main, hook_scan_help, 1 },
+	{ "doctor", hook_doctor_main, hook_doctor_help, 1 },
 	{ "registry", registry_cmd_main, registry_cmd_help, 1 },
 	{ "certify", certify_cmd_main, certify_cmd_help, 1 },
 	{ "keygen", keys_keygen_main, keys_keygen_help, 1 },

@@ -24,6 +24,7 @@ typedef struct command {
 static const command commands[] = {
 	{ "pre-receive", "the git pre-receive hook: refuse pushes that add blocked dependencies", NULL, NULL },
 	{ "scan", "judge a directory or a commit as the hook would", NULL, NULL },
+	{ "doctor", "check what the hook will use, as the user that runs it", NULL, NULL },
 	{ "registry", "the Package Trust Registry: init, show, list, block, unblock, import, export", NULL, NULL },
 	{ "certify", "fetch, verify and review packages; store their certificates", NULL, NULL },
 	{ "keygen", "write an Ed25519 key pair for signing certificates", NULL, NULL },

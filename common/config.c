@@ -15,7 +15,8 @@ static int git_fail(const char *what)
 	return sigma_error_set(SIGMA_EINVALID, "%s: %s", what, e && e->message ? e->message : "error");
 }
 
-static char *get_string(git_config *cfg, const char *key)
+/* The value of `key`, or NULL; with `level`, which file level set it. */
+static char *get_string_at(git_config *cfg, const char *key, int *level)
 {
 	git_config_entry *e = NULL;
 	if (git_config_get_entry(&e, cfg, key) < 0 || !e) {
@@ -23,8 +24,22 @@ static char *get_string(git_config *cfg, const char *key)
 		return NULL;
 	}
 	char *v = sigma_xstrdup(e->value ? e->value : "");
+	if (level)
+		*level = (int)e->level;
 	git_config_entry_free(e);
 	return v;
+}
+
+static char *get_string(git_config *cfg, const char *key) { return get_string_at(cfg, key, NULL); }
+
+/* The file behind a level: the two levels config_load adds. */
+static char *level_file(int level, const char *sys, const char *repo_cfg)
+{
+	if (level == GIT_CONFIG_LEVEL_SYSTEM && sys)
+		return sigma_xstrdup(sys);
+	if (level == GIT_CONFIG_LEVEL_LOCAL && repo_cfg)
+		return sigma_xstrdup(repo_cfg);
+	return NULL;
 }
 
 /* A two-way choice: 0 for `a`, 1 for `b`, left alone when unset. */
@@ -109,7 +124,7 @@ int config_load(sigma_config *out, const char *gitdir)
 		return git_fail("config");
 	const char *sys = getenv("SIGMA_CONFIG");
 	if (!sys || !*sys)
-		sys = "/etc/sigma/config";
+		sys = SIGMA_SYSCONF_DIR "/config";
 	struct stat st;
 	if (stat(sys, &st) == 0) {
 		if (git_config_add_file_ondisk(cfg, sys, GIT_CONFIG_LEVEL_SYSTEM, NULL, 0) < 0) {
@@ -128,10 +143,13 @@ int config_load(sigma_config *out, const char *gitdir)
 	}
 	if (git_config_foreach(cfg, note_forge, &out->has_forges) < 0)
 		git_error_clear();
-	out->database = get_string(cfg, "sigma.database");
+	int level = 0;
+	if ((out->database = get_string_at(cfg, "sigma.database", &level)))
+		out->database_file = level_file(level, out->system_path, repo_cfg);
 	out->npm_registry = get_string(cfg, "sigma.npmRegistry");
 	out->pypi_index = get_string(cfg, "sigma.pypiIndex");
-	out->signing_key = get_string(cfg, "sigma.signingKey");
+	if ((out->signing_key = get_string_at(cfg, "sigma.signingKey", &level)))
+		out->signing_key_file = level_file(level, out->system_path, repo_cfg);
 	if ((rc = get_choice(&out->policy_all, cfg, "sigma.policy", "introduced", "all")) ||
 	    (rc = get_choice(&out->on_error_accept, cfg, "sigma.onError", "reject", "accept")) ||
 	    (rc = get_choice(&out->rules_reject, cfg, "sigma.rules", "warn", "reject")) ||
@@ -152,6 +170,8 @@ void config_dispose(sigma_config *c)
 	free(c->pypi_index);
 	free(c->signing_key);
 	free(c->system_path);
+	free(c->database_file);
+	free(c->signing_key_file);
 	memset(c, 0, sizeof *c);
 }
 
@@ -168,27 +188,91 @@ static int data_path(char **out, const char *name)
 	return 0;
 }
 
-int config_db_path(char **out, const char *cli_db, const sigma_config *c)
+int config_server_paths(const sigma_config *c)
+{
+	if (c && c->paths != CONFIG_PATHS_AUTO)
+		return 1;
+	struct stat st;
+	return stat(SIGMA_STATE_DIR, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Why the server default applies, for an origin text. */
+static const char *server_reason(const sigma_config *c)
+{
+	if (c && c->paths == CONFIG_PATHS_HOOK)
+		return "the default for a git hook";
+	if (c && c->paths == CONFIG_PATHS_SYSTEM)
+		return "the server default (--system)";
+	return "the server default (" SIGMA_STATE_DIR " exists)";
+}
+
+static void set_origin(char **origin, char *text)
+{
+	if (origin)
+		*origin = text;
+	else
+		free(text);
+}
+
+/* A setting's origin: "KEY in FILE", or "KEY" when the file is unknown. */
+static char *setting_origin(const char *key, const char *file)
+{
+	return file ? sigma_xasprintf("%s in %s", key, file) : sigma_xstrdup(key);
+}
+
+int config_db_locate(char **path, char **origin, const char *cli_db, const sigma_config *c)
 {
 	const char *env = getenv("SIGMA_DB");
+	if (origin)
+		*origin = NULL;
 	if (cli_db && *cli_db) {
-		*out = sigma_xstrdup(cli_db);
+		*path = sigma_xstrdup(cli_db);
+		set_origin(origin, sigma_xstrdup("--db"));
 	} else if (env && *env) {
-		*out = sigma_xstrdup(env);
+		*path = sigma_xstrdup(env);
+		set_origin(origin, sigma_xstrdup("$SIGMA_DB"));
 	} else if (c && c->database && *c->database) {
-		*out = sigma_xstrdup(c->database);
+		*path = sigma_xstrdup(c->database);
+		set_origin(origin, setting_origin("sigma.database", c->database_file));
+	} else if (config_server_paths(c)) {
+		*path = sigma_xstrdup(SIGMA_STATE_DIR "/registry.db");
+		set_origin(origin, sigma_xstrdup(server_reason(c)));
 	} else {
-		return data_path(out, "registry.db");
+		int rc = data_path(path, "registry.db");
+		if (rc)
+			return rc;
+		set_origin(origin, sigma_xstrdup("the default for a user ($XDG_DATA_HOME)"));
 	}
 	return 0;
 }
 
-int config_signing_key_path(char **out, int *explicit, const sigma_config *c)
+int config_db_path(char **out, const char *cli_db, const sigma_config *c)
+{
+	return config_db_locate(out, NULL, cli_db, c);
+}
+
+int config_signing_key_locate(char **out, char **origin, int *explicit, const sigma_config *c)
 {
 	*explicit = c && c->signing_key && *c->signing_key;
+	if (origin)
+		*origin = NULL;
 	if (*explicit) {
 		*out = sigma_xstrdup(c->signing_key);
+		set_origin(origin, setting_origin("sigma.signingKey", c->signing_key_file));
 		return 0;
 	}
-	return data_path(out, "signing.key");
+	if (config_server_paths(c)) {
+		*out = sigma_xstrdup(SIGMA_SYSCONF_DIR "/signing.key");
+		set_origin(origin, sigma_xstrdup(server_reason(c)));
+		return 0;
+	}
+	int rc = data_path(out, "signing.key");
+	if (!rc)
+		set_origin(origin, sigma_xstrdup("the default for a user ($XDG_DATA_HOME)"));
+	return rc;
+}
+
+int config_signing_key_path(char **out, int *explicit, const sigma_config *c)
+{
+	return config_signing_key_locate(out, NULL, explicit, c);
 }

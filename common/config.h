@@ -8,6 +8,23 @@
 #ifndef SIGMA_CONFIG_H
 #define SIGMA_CONFIG_H
 
+/* Where a git server keeps sigma's state and settings (the build can move
+ * them: make CFLAGS+=-DSIGMA_STATE_DIR=...). */
+#ifndef SIGMA_STATE_DIR
+#define SIGMA_STATE_DIR "/var/lib/sigma"
+#endif
+#ifndef SIGMA_SYSCONF_DIR
+#define SIGMA_SYSCONF_DIR "/etc/sigma"
+#endif
+
+/* Which defaults the database and key paths take when no setting names them
+ * (see config_db_locate). */
+enum {
+	CONFIG_PATHS_AUTO = 0,   /* the server's when SIGMA_STATE_DIR exists, else the user's (XDG) */
+	CONFIG_PATHS_HOOK = 1,   /* running as a git hook: always the server's */
+	CONFIG_PATHS_SYSTEM = 2, /* --system on the command line: always the server's */
+};
+
 typedef struct sigma_config {
 	char *database;        /* sigma.database, or NULL */
 	int policy_all;        /* sigma.policy: "introduced" (0, default) or "all" (1) */
@@ -21,6 +38,9 @@ typedef struct sigma_config {
 	char *signing_key;     /* sigma.signingKey: the Ed25519 private key, or NULL */
 	char *system_path;     /* the system file actually read, or NULL */
 	int has_forges;        /* some [forge "NAME"] section exists: sigma serve is set up */
+	char *database_file;   /* the config file that set sigma.database, or NULL */
+	char *signing_key_file;/* the config file that set sigma.signingKey, or NULL */
+	int paths;             /* CONFIG_PATHS_*: set by the caller after config_load */
 } sigma_config;
 
 /* Fill *out with defaults, then read the system file and, when `gitdir` is
@@ -28,14 +48,28 @@ typedef struct sigma_config {
 int config_load(sigma_config *out, const char *gitdir);
 void config_dispose(sigma_config *c);
 
-/* The registry database path by BRIEF §6: `cli_db` (--db), then $SIGMA_DB,
- * then sigma.database, then $XDG_DATA_HOME/sigma/registry.db (or
- * ~/.local/share/...). *out is the caller's. */
+/* The registry database path, first that applies:
+ *   1. `cli_db` (--db);
+ *   2. $SIGMA_DB;
+ *   3. sigma.database (the repository's config over the system file);
+ *   4. SIGMA_STATE_DIR/registry.db when c->paths is HOOK or SYSTEM, or
+ *      when SIGMA_STATE_DIR exists (a server set up with `--system`);
+ *   5. $XDG_DATA_HOME/sigma/registry.db (or ~/.local/share/...): a person's.
+ * *path is the caller's; so is *origin when `origin` is not NULL: a short
+ * text saying which rule gave the path ("sigma.database in /etc/sigma/config",
+ * "the default for a git hook", ...), for messages that must say where a
+ * wrong path came from. */
+int config_db_locate(char **path, char **origin, const char *cli_db, const sigma_config *c);
+/* config_db_locate without the origin. */
 int config_db_path(char **out, const char *cli_db, const sigma_config *c);
+/* Does the server rule (4) apply to `c`? */
+int config_server_paths(const sigma_config *c);
 
-/* The signing key's path: sigma.signingKey, else
- * $XDG_DATA_HOME/sigma/signing.key (or ~/.local/share/...). *explicit is set
- * when the setting named it (a missing file is then an error, not "unsigned"). */
+/* The signing key's path: sigma.signingKey, else SIGMA_SYSCONF_DIR/signing.key
+ * under the server rule above, else $XDG_DATA_HOME/sigma/signing.key (or
+ * ~/.local/share/...). *explicit is set when the setting named it (a missing
+ * file is then an error, not "unsigned"). *origin as for config_db_locate. */
+int config_signing_key_locate(char **out, char **origin, int *explicit, const sigma_config *c);
 int config_signing_key_path(char **out, int *explicit, const sigma_config *c);
 
 #endif

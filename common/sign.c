@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include "common/config.h"
@@ -28,13 +29,22 @@ static int set_id(sigma_key *k)
 	return 0;
 }
 
-static int write_pem(const char *path, EVP_PKEY *pkey, int private_key)
+static int write_pem(const char *path, EVP_PKEY *pkey, int private_key, long gid)
 {
 	/* O_EXCL: a signing key is never silently replaced. */
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, private_key ? 0600 : 0644);
 	if (fd < 0)
 		return sigma_error_set(errno == EEXIST ? SIGMA_EINVALID : SIGMA_EIO, "%s: %s", path,
 		                       errno == EEXIST ? "already exists; not overwriting a key" : strerror(errno));
+	/* The mode is set explicitly (the umask may have taken bits the public
+	 * key needs); the private key gets its group before it holds a secret. */
+	mode_t mode = private_key ? (gid >= 0 ? 0640 : 0600) : 0644;
+	if ((private_key && gid >= 0 && fchown(fd, (uid_t)-1, (gid_t)gid) < 0) || fchmod(fd, mode) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(path);
+		return sigma_error_set(SIGMA_EIO, "%s: cannot set its group or mode: %s", path, strerror(e));
+	}
 	FILE *f = fdopen(fd, "w");
 	int ok = f && (private_key ? PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL)
 	                           : PEM_write_PUBKEY(f, pkey));
@@ -45,7 +55,7 @@ static int write_pem(const char *path, EVP_PKEY *pkey, int private_key)
 	return ok ? 0 : sigma_error_set(SIGMA_EIO, "%s: cannot write the key", path);
 }
 
-int sign_keygen(const char *priv_path, const char *pub_path, char key_id[65])
+int sign_keygen(const char *priv_path, const char *pub_path, char key_id[65], long gid)
 {
 	EVP_PKEY *pkey = NULL;
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
@@ -55,9 +65,9 @@ int sign_keygen(const char *priv_path, const char *pub_path, char key_id[65])
 		goto out;
 	}
 	sigma_key k = { .pkey = pkey };
-	if ((rc = set_id(&k)) || (rc = write_pem(priv_path, pkey, 1)))
+	if ((rc = set_id(&k)) || (rc = write_pem(priv_path, pkey, 1, gid)))
 		goto out;
-	if ((rc = write_pem(pub_path, pkey, 0))) {
+	if ((rc = write_pem(pub_path, pkey, 0, -1))) {
 		unlink(priv_path);
 		goto out;
 	}
@@ -73,6 +83,15 @@ static int load(sigma_key **out, const char *path, int private_key)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return sigma_error_set(errno == ENOENT ? SIGMA_ENOTFOUND : SIGMA_EIO, "%s: %s", path, strerror(errno));
+	struct stat st;
+	if (private_key && fstat(fileno(f), &st) == 0 && (st.st_mode & 0027)) {
+		fclose(f);
+		return sigma_error_set(SIGMA_EINVALID,
+		                       "%s: mode %04o lets others %s this private key; sigma does not sign with it. "
+		                       "Fix: chmod %s %s", path, (unsigned)(st.st_mode & 07777),
+		                       (st.st_mode & 0004) ? "read" : "replace",
+		                       (st.st_mode & 0040) ? "640" : "600", path);
+	}
 	EVP_PKEY *pkey = private_key ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : PEM_read_PUBKEY(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!pkey || EVP_PKEY_get_id(pkey) != EVP_PKEY_ED25519) {

@@ -12,12 +12,18 @@
 
 typedef struct sigma_key sigma_key;
 
-/* Write a new key pair to `priv_path` (0600, refusing to overwrite) and
- * `pub_path`. 0, SIGMA_EINVALID (exists) or SIGMA_EIO. */
-int sign_keygen(const char *priv_path, const char *pub_path, char key_id[65]);
+/* Write a new key pair to `priv_path` (refusing to overwrite) and
+ * `pub_path` (0644). The private key is 0600, or 0640 and of group `gid`
+ * when gid >= 0 (the git user that signs is then in that group).
+ * 0, SIGMA_EINVALID (exists) or SIGMA_EIO. */
+int sign_keygen(const char *priv_path, const char *pub_path, char key_id[65], long gid);
 
 /* Load a private (for signing) or public (for verifying) key.
- * SIGMA_ENOTFOUND, SIGMA_EINVALID (not an Ed25519 PEM key) or 0. */
+ * SIGMA_ENOTFOUND, SIGMA_EINVALID (not an Ed25519 PEM key) or 0.
+ * A private key that others may read, or that anyone but its owner may
+ * write, is refused with SIGMA_EINVALID and the chmod that fixes it, as ssh
+ * refuses such a key: a signature from a key others could have copied or
+ * replaced proves nothing. */
 int sign_key_load_private(sigma_key **out, const char *path);
 int sign_key_load_public(sigma_key **out, const char *path);
 void sign_key_free(sigma_key *k);

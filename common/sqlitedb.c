@@ -5,10 +5,41 @@
 #include "common/sqlitedb.h"
 #include "common/util.h"
 
-int sigma_db_open(sqlite3 **out, const char *path, int readonly, int busy_ms)
+/* `path` as a file: URI, every byte but the unreserved ones escaped, so
+ * that "?" or "#" in a path cannot add URI parameters. */
+static char *file_uri(const char *path, const char *params)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path);
+	char *u = sigma_xmalloc(3 * n + strlen(params) + 16), *w = u;
+	memcpy(w, "file:", 5);
+	w += 5;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("/-._~", *p)) {
+			*w++ = (char)*p;
+		} else {
+			*w++ = '%';
+			*w++ = hex[*p >> 4];
+			*w++ = hex[*p & 15];
+		}
+	}
+	strcpy(w, params);
+	return u;
+}
+
+int sigma_db_open(sqlite3 **out, const char *path, int mode, int busy_ms)
 {
 	*out = NULL;
-	if (!readonly) {
+	if (mode == SIGMA_DB_IMMUTABLE) {
+		char *uri = file_uri(path, "?immutable=1");
+		int rc = sqlite3_open_v2(uri, out, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+		free(uri);
+		if (rc != SQLITE_OK)
+			return sigma_db_fail(*out, path, "open");
+		return 0;
+	}
+	if (mode == SIGMA_DB_CREATE) {
 		char *dir = sigma_xstrdup(path), *slash = strrchr(dir, '/');
 		int rc = 0;
 		if (slash && slash != dir) {
@@ -19,7 +50,8 @@ int sigma_db_open(sqlite3 **out, const char *path, int readonly, int busy_ms)
 		if (rc)
 			return rc;
 	}
-	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int flags = mode == SIGMA_DB_READONLY ? SQLITE_OPEN_READONLY
+	          : mode == SIGMA_DB_CREATE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE;
 	if (sqlite3_open_v2(path, out, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return sigma_db_fail(*out, path, "open");
 	sqlite3_busy_timeout(*out, busy_ms);

@@ -6,10 +6,18 @@
 #define SIGMA_SQLITEDB_H
 #include <sqlite3.h>
 
-/* Open `path` (read-only, or read-write creating it and its directory,
- * mode 0700) with a busy timeout. *out is set even on failure and must
- * then still be closed by the caller (sqlite3_close accepts it). */
-int sigma_db_open(sqlite3 **out, const char *path, int readonly, int busy_ms);
+/* How sigma_db_open opens. Only SIGMA_DB_CREATE makes a file: everything
+ * but `sigma registry init` opens one that must already be there, so a
+ * wrong path is an error instead of a new, empty (and permissive) registry. */
+enum {
+	SIGMA_DB_READWRITE = 0, /* an existing file, read-write */
+	SIGMA_DB_READONLY = 1,  /* an existing file, read-only */
+	SIGMA_DB_CREATE = 2,    /* read-write, creating the file and its directory (0700) */
+	SIGMA_DB_IMMUTABLE = 3, /* read-only, and nobody writes it meanwhile (a read-only mount) */
+};
+/* Open `path` in `mode` with a busy timeout. *out is set even on failure and
+ * must then still be closed by the caller (sqlite3_close accepts it). */
+int sigma_db_open(sqlite3 **out, const char *path, int mode, int busy_ms);
 /* SIGMA_EIO with "PATH: WHAT: sqlite's message" in the error slot. */
 int sigma_db_fail(sqlite3 *db, const char *path, const char *what);
 /* Run statements without results; 0, or SIGMA_EIO naming the file. */

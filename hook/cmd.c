@@ -30,6 +30,7 @@
 #include "hook/repo.h"
 #include "hook/scan.h"
 #include "registry/db.h"
+#include "registry/open.h"
 #include "webhook/outbox.h"
 
 /* ---------------------------------------------------------------- deadline */
@@ -206,11 +207,13 @@ static int judge_commit(const judge_args *a)
 		int clean = !rc && !j.candidates && !now.nerrors && !j.rejected;
 		if (!rc)
 			rc = certificate_build(&cert, id, &j, &now, &subj, a->key, clean && have_key ? &keep : NULL, pat);
-		if (!rc && clean && have_key)
+		if (!rc && clean && have_key && !registry_is_readonly(a->reg))
 			reuse_store(a->reg, key, &keep, &now);
 	}
-	if (!rc) {
-		/* The certificate is part of the answer: failing to keep it is an error. */
+	if (!rc && !registry_is_readonly(a->reg)) {
+		/* The certificate is part of the answer: failing to keep it is an
+		 * error. A read-only registry cannot keep it; that was said once
+		 * when it was opened (registry_opened). */
 		at.start = pat[0];
 		at.end = pat[1];
 		memcpy(at.hash, keep.packages_hash, sizeof at.hash);
@@ -273,6 +276,35 @@ static int internal_error(const sigma_config *cfg)
 	return cfg->on_error_accept ? 0 : 1;
 }
 
+/* A registry that cannot be used refuses the push, whatever sigma.onError
+ * says: onError is for sigma's own failures while judging, and a gate
+ * with nothing to judge against would wave every package through (a wrong
+ * path, a lost file, a hook running as a user who cannot read it). */
+static int registry_unusable(void)
+{
+	const char *prefix = getenv("GL_USERNAME") ? "GL-HOOK-ERR: " : "";
+	const char *msg = sigma_error_last();
+	fprintf(stderr, "%ssigma: cannot judge this push: ", prefix);
+	for (const char *p = msg; *p; p++) {
+		fputc(*p, stderr);
+		if (*p == '\n')
+			fputs(prefix, stderr);
+	}
+	fprintf(stderr, "\n%s  The push is refused (whatever sigma.onError says): without its registry sigma "
+	                "cannot tell a blocked package from a clean one.\n", prefix);
+	return 1;
+}
+
+/* Say once that a read-only registry is judged without its cache and
+ * without keeping this push's certificate (a read-only mount, or a hook
+ * user allowed to read but not write: both are fine). */
+static void registry_opened(registry *reg)
+{
+	if (registry_is_readonly(reg))
+		fprintf(stderr, "sigma: note: %s is read-only for this user: judging without its cache; "
+		                "this push's certificate is not stored\n", registry_path(reg));
+}
+
 /* ---------------------------------------------------------------- pre-receive */
 
 int hook_prereceive_main(int argc, char **argv)
@@ -316,11 +348,7 @@ int hook_prereceive_main(int argc, char **argv)
 		goto out;
 	}
 	arm_deadline(&cfg);
-	if ((rc = config_db_path(&dbpath, db, &cfg)) || (rc = registry_open(&reg, dbpath, REGISTRY_READWRITE)) ||
-	    (rc = sign_key_load_configured(&key, &cfg))) {
-		status = internal_error(&cfg);
-		goto out;
-	}
+	cfg.paths = CONFIG_PATHS_HOOK;
 	const char *repository = repository_name(repo_gitdir(repo));
 	char head[SIGMA_OID_HEX];
 	int have_head = repo_head_commit(head, repo) == 0;
@@ -337,6 +365,19 @@ int hook_prereceive_main(int argc, char **argv)
 		}
 		if (is_zero_oid(new))
 			continue; /* a deletion adds no dependency */
+		/* The registry and the key are opened for the first ref to judge, so
+		 * a push of deletions alone needs neither. */
+		if (!reg) {
+			if (registry_open_configured(&reg, &dbpath, db, &cfg, REGISTRY_READONLY_OK)) {
+				status = registry_unusable();
+				goto out;
+			}
+			registry_opened(reg);
+			if ((rc = sign_key_load_configured(&key, &cfg))) {
+				status = internal_error(&cfg);
+				goto out;
+			}
+		}
 		char commit[SIGMA_OID_HEX], base[SIGMA_OID_HEX];
 		rc = repo_commit(commit, repo, new);
 		if (rc == SIGMA_EINVALID) {
@@ -382,7 +423,8 @@ void hook_prereceive_help(FILE *out)
 	      "\n"
 	      "Settings (git config syntax, /etc/sigma/config or $SIGMA_CONFIG, then the\n"
 	      "repository's own config):\n"
-	      "  sigma.database     the registry (also --db, $SIGMA_DB)\n"
+	      "  sigma.database     the registry (also --db, $SIGMA_DB; default\n"
+	      "                     " SIGMA_STATE_DIR "/registry.db); never created here\n"
 	      "  sigma.policy       introduced (default) | all\n"
 	      "  sigma.timeout      seconds before giving up (default 4)\n"
 	      "  sigma.onError      reject (default) | accept\n"
@@ -440,10 +482,10 @@ int hook_scan_main(int argc, char **argv)
 	if (repo_path && (rc = repo_open_path(&repo, repo_path)))
 		goto fail;
 	if ((rc = config_load(&cfg, repo ? repo_gitdir(repo) : NULL)) ||
-	    (rc = config_db_path(&dbpath, db, &cfg)) ||
-	    (rc = registry_open(&reg, dbpath, REGISTRY_READWRITE)) ||
+	    (rc = registry_open_configured(&reg, &dbpath, db, &cfg, REGISTRY_READONLY_OK)) ||
 	    (rc = sign_key_load_configured(&key, &cfg)))
 		goto fail;
+	registry_opened(reg);
 	if (repo) {
 		char commit[SIGMA_OID_HEX], base[SIGMA_OID_HEX];
 		if ((rc = repo_commit(commit, repo, rev)) || (base_rev && (rc = repo_commit(base, repo, base_rev))))

@@ -11,6 +11,9 @@ void hook_prereceive_help(FILE *out);
 /* argv[0] is "scan". Exit 0 accepted, 1 rejected, 2 error. */
 int hook_scan_main(int argc, char **argv);
 void hook_scan_help(FILE *out);
+/* `sigma doctor` (hook/doctor.c). */
+int hook_doctor_main(int argc, char **argv);
+void hook_doctor_help(FILE *out);
 
 /* `sigma keygen` and `sigma verify` (cmd_keys.c). */
 int keys_keygen_main(int argc, char **argv);

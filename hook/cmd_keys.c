@@ -1,10 +1,12 @@
 /* cmd_keys.c: `sigma keygen` and `sigma verify`, the two ends of signed
  * certificates (common/seal.h).
  *
- *   sigma keygen [--out PRIVATE_KEY_PATH]
- *       writes an Ed25519 pair: the private key (0600) where sigma.signingKey
- *       points (default $XDG_DATA_HOME/sigma/signing.key) and the public key
- *       beside it with .pub in place of .key.
+ *   sigma keygen [--out PRIVATE_KEY_PATH] [--system] [--group GROUP]
+ *       writes an Ed25519 pair: the private key where sigma.signingKey points
+ *       (default /etc/sigma/signing.key on a server, else
+ *       $XDG_DATA_HOME/sigma/signing.key), 0600, or 0640 and of GROUP (default
+ *       the group "sigma" when it exists) so that the git user's hook can
+ *       sign; and the public key beside it (0644) with .pub in place of .key.
  *   sigma verify CERTIFICATE.json [--key PUBLIC_KEY]...
  *       checks the id against the content and the signature against the
  *       given public keys (default: the configured pair's public key), and
@@ -23,21 +25,28 @@
 #include "common/sign.h"
 #include "common/util.h"
 #include "hook/cmd.h"
+#include "registry/open.h"
 
 int keys_keygen_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "out", required_argument, NULL, 'o' },
+		{ "system", no_argument, NULL, 'S' },
+		{ "group", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL;
-	int ch;
+	const char *out = NULL, *group = NULL;
+	int ch, system_paths = 0;
 	opterr = 0;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch == 'o')
 			out = optarg;
+		else if (ch == 'S')
+			system_paths = 1;
+		else if (ch == 'g')
+			group = optarg;
 		else if (ch == 'h') {
 			keys_keygen_help(stdout);
 			return 0;
@@ -48,23 +57,29 @@ int keys_keygen_main(int argc, char **argv)
 		return cli_usage_error("keygen", "keygen takes no arguments");
 	sigma_config cfg;
 	char *priv = NULL, *pub = NULL, id[65];
-	int explicit = 0, status = 0;
+	int explicit = 0, status = 0, have_group = 0;
+	gid_t gid = 0;
 	int rc = config_load(&cfg, NULL);
+	cfg.paths = system_paths ? CONFIG_PATHS_SYSTEM : CONFIG_PATHS_AUTO;
 	if (!rc && !out)
 		rc = config_signing_key_path(&priv, &explicit, &cfg);
 	if (!rc && out)
 		priv = sigma_xstrdup(out);
+	if (!rc)
+		rc = registry_group(&gid, &have_group, group);
 	if (!rc) {
+		/* On a server the key's directory is passed through by the git
+		 * user; the private key's own mode keeps it secret. */
 		char *dir = sigma_xstrdup(priv), *slash = strrchr(dir, '/');
 		if (slash && slash != dir) {
 			*slash = '\0';
-			rc = sigma_mkdir_p(dir, 0700);
+			rc = sigma_mkdir_p(dir, have_group || config_server_paths(&cfg) ? 0755 : 0700);
 		}
 		free(dir);
 	}
 	if (!rc) {
 		pub = sign_public_path(priv);
-		rc = sign_keygen(priv, pub, id);
+		rc = sign_keygen(priv, pub, id, have_group ? (long)gid : -1);
 	}
 	if (rc)
 		status = cli_fail(1);
@@ -78,12 +93,15 @@ int keys_keygen_main(int argc, char **argv)
 
 void keys_keygen_help(FILE *out)
 {
-	fputs("usage: sigma keygen [--out PRIVATE_KEY_PATH]\n"
+	fputs("usage: sigma keygen [--out PRIVATE_KEY_PATH] [--system] [--group GROUP]\n"
 	      "\n"
 	      "Write an Ed25519 signing key pair. The private key goes to --out, else to\n"
-	      "sigma.signingKey, else $XDG_DATA_HOME/sigma/signing.key (mode 0600, never\n"
-	      "overwritten); the public key beside it, .key replaced by .pub. Certificates\n"
-	      "are signed with it from then on.\n", out);
+	      "sigma.signingKey, else " SIGMA_SYSCONF_DIR "/signing.key (with --system or when\n"
+	      SIGMA_STATE_DIR " exists), else $XDG_DATA_HOME/sigma/signing.key; never\n"
+	      "overwritten. Mode 0640 and group GROUP (default: 'sigma' when it exists), so\n"
+	      "the git user's hook can sign, else 0600. The public key goes beside it,\n"
+	      ".key replaced by .pub (0644). Certificates are signed with it from then on;\n"
+	      "sigma refuses a private key that others may read.\n", out);
 }
 
 int keys_verify_main(int argc, char **argv)

@@ -1,6 +1,8 @@
 /* cmd.c: `sigma registry` — the admin's view of the Package Trust Registry.
  *
- *   init                         create the database (idempotent)
+ *   init [--group G] [--system]  create the database (idempotent), shared with
+ *                                group G (default: "sigma" when it exists)
+ *   migrate                      bring an older schema up to date
  *   show ECO NAME VERSION        one package's record
  *   list [--status S]            every record, optionally one status
  *   block ECO NAME VERSION|'*' --reason TEXT
@@ -16,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cjson/cJSON.h>
 #include "common/buf.h"
 #include "common/cli.h"
@@ -25,13 +29,16 @@
 #include "common/util.h"
 #include "registry/cmd.h"
 #include "registry/db.h"
+#include "registry/open.h"
 #include "registry/osv.h"
 
 typedef struct registry_opts {
 	const char *db;
 	const char *status;
 	const char *reason;
+	const char *group;
 	int json;
+	int system;
 } registry_opts;
 
 /* ---------------------------------------------------------------- output */
@@ -175,6 +182,8 @@ static int parse_opts(registry_opts *o, int argc, char **argv, const char *sub)
 		{ "json", no_argument, NULL, 'j' },
 		{ "status", required_argument, NULL, 's' },
 		{ "reason", required_argument, NULL, 'r' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "system", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -187,6 +196,8 @@ static int parse_opts(registry_opts *o, int argc, char **argv, const char *sub)
 		case 'j': o->json = 1; break;
 		case 's': o->status = optarg; break;
 		case 'r': o->reason = optarg; break;
+		case 'g': o->group = optarg; break;
+		case 'S': o->system = 1; break;
 		case 'h': return -1;
 		default:
 			return cli_usage_error("registry", "registry %s: unknown option '%s'", sub, argv[optind - 1]);
@@ -202,13 +213,69 @@ static int check_eco(const char *eco)
 	return 0;
 }
 
+static int registry_open_cli(registry **out, const char *cli_db, int paths, int flags, char **path_out);
+
+/* `sigma registry init`: the one command that creates a registry. With a
+ * group (--group, or "sigma" when that group exists) the directory is
+ * setgid 2770 and the files 0660, so the git user that runs the hook and
+ * the admin who blocks packages can both write it. */
+static int init_main(const registry_opts *o)
+{
+	sigma_config cfg;
+	registry *r = NULL;
+	char *path = NULL, *origin = NULL;
+	gid_t gid = 0;
+	int have_group = 0, status = 1;
+	int rc = config_load(&cfg, NULL);
+	if (rc)
+		return cli_fail(2);
+	cfg.paths = o->system ? CONFIG_PATHS_SYSTEM : CONFIG_PATHS_AUTO;
+	if ((rc = registry_group(&gid, &have_group, o->group)) ||
+	    (rc = config_db_locate(&path, &origin, o->db, &cfg))) {
+		status = cli_fail(2);
+		goto out;
+	}
+	/* The registry's own directory is adopted (given to the group) when it
+	 * is the server's state directory or the admin named the group. */
+	char *state = sigma_xstrdup(SIGMA_STATE_DIR "/registry.db");
+	int adopt = o->group || strcmp(path, state) == 0;
+	free(state);
+	mode_t old_mask = umask(have_group ? 007 : 077);
+	rc = registry_prepare_dir(path, gid, have_group, adopt);
+	if (!rc)
+		rc = registry_open_ex(&r, path, REGISTRY_CREATE, NULL);
+	umask(old_mask);
+	if (!rc && have_group)
+		rc = registry_share_files(path, gid);
+	if (rc) {
+		status = cli_fail(1);
+		goto out;
+	}
+	struct group *g = have_group ? getgrgid(gid) : NULL;
+	printf("registry ready: %s (schema %d, %s)\n", path, registry_schema(r), origin);
+	if (g)
+		printf("shared with group %s: directory 2770, files 0660; add the git user to it (usermod -aG %s git)\n",
+		       g->gr_name, g->gr_name);
+	else if (config_server_paths(&cfg))
+		printf("owner only (uid %u): there is no group 'sigma', so a hook running as another user cannot\n"
+		       "open it. For a server: groupadd sigma; usermod -aG sigma git; sigma registry init --system\n",
+		       (unsigned)geteuid());
+	status = 0;
+out:
+	registry_close(r);
+	free(path);
+	free(origin);
+	config_dispose(&cfg);
+	return status;
+}
+
 int registry_cmd_main(int argc, char **argv)
 {
 	registry_opts o = { 0 };
 	registry *r = NULL;
 	int status = 0;
 	if (argc < 2)
-		return cli_usage_error("registry", "registry: which subcommand? init, show, list, block, unblock, import, export");
+		return cli_usage_error("registry", "registry: which subcommand? init, migrate, show, list, block, unblock, import, export");
 	const char *sub = argv[1];
 	int rc = parse_opts(&o, argc - 1, argv + 1, sub);
 	if (rc < 0) {
@@ -224,7 +291,8 @@ int registry_cmd_main(int argc, char **argv)
 #define NEED(n, usage) \
 	do { if (nargs != (n)) return cli_usage_error("registry", "usage: sigma registry %s", usage); } while (0)
 
-	if (!strcmp(sub, "init")) NEED(0, "init [--db PATH]");
+	if (!strcmp(sub, "init")) NEED(0, "init [--db PATH | --system] [--group GROUP]");
+	else if (!strcmp(sub, "migrate")) NEED(0, "migrate [--db PATH | --system]");
 	else if (!strcmp(sub, "show")) NEED(3, "show ECOSYSTEM NAME VERSION [--json]");
 	else if (!strcmp(sub, "list")) NEED(0, "list [--status S] [--json]");
 	else if (!strcmp(sub, "block")) NEED(3, "block ECOSYSTEM NAME VERSION|'*' --reason TEXT");
@@ -242,12 +310,18 @@ int registry_cmd_main(int argc, char **argv)
 	    strcmp(o.status, "blocked") && strcmp(o.status, "uncertified"))
 		return cli_usage_error("registry", "unknown status '%s' (certified, flagged, blocked, uncertified)", o.status);
 
-	if ((rc = registry_open_for_cli(&r, o.db, readonly)))
+	if ((o.group || o.system) && strcmp(sub, "init") && strcmp(sub, "migrate"))
+		return cli_usage_error("registry", "--group and --system go with init or migrate");
+	if (!strcmp(sub, "init"))
+		return init_main(&o);
+	if ((rc = registry_open_cli(&r, o.db, o.system ? CONFIG_PATHS_SYSTEM : CONFIG_PATHS_AUTO,
+	                            !strcmp(sub, "migrate") ? REGISTRY_MIGRATE
+	                            : readonly ? REGISTRY_READONLY : REGISTRY_READWRITE, NULL)))
 		return cli_fail(rc == SIGMA_ENOTFOUND || rc == SIGMA_EINVALID ? 2 : 1);
 
 	printer pr = { .json = o.json };
-	if (!strcmp(sub, "init")) {
-		printf("registry ready: %s (schema %d)\n", registry_path(r), REGISTRY_SCHEMA_VERSION);
+	if (!strcmp(sub, "migrate")) {
+		printf("registry ready: %s (schema %d)\n", registry_path(r), registry_schema(r));
 	} else if (!strcmp(sub, "show")) {
 		char *rec = NULL;
 		rc = registry_record(&rec, r, args[0], args[1], args[2]);
@@ -310,7 +384,10 @@ void registry_cmd_help(FILE *out)
 {
 	fputs("usage: sigma registry SUBCOMMAND [--db PATH] [--json]\n"
 	      "\n"
-	      "  init                                  create the registry database\n"
+	      "  init [--system] [--group GROUP]       create the registry database (the only command\n"
+	      "                                        that does); shared with GROUP (default: the\n"
+	      "                                        group 'sigma' when it exists)\n"
+	      "  migrate [--system]                    bring an older schema up to date\n"
 	      "  show ECOSYSTEM NAME VERSION           one package's record\n"
 	      "  list [--status STATUS]                all records (certified|flagged|blocked|uncertified)\n"
 	      "  block ECOSYSTEM NAME VERSION|'*' --reason TEXT\n"
@@ -322,19 +399,24 @@ void registry_cmd_help(FILE *out)
 	      "  export                                every record as JSON lines\n"
 	      "\n"
 	      "ECOSYSTEM is npm or pypi. The database is --db, else $SIGMA_DB, else the\n"
-	      "sigma.database setting, else $XDG_DATA_HOME/sigma/registry.db.\n", out);
+	      "sigma.database setting, else " SIGMA_STATE_DIR "/registry.db with --system or when\n"
+	      SIGMA_STATE_DIR " exists, else $XDG_DATA_HOME/sigma/registry.db.\n", out);
+}
+
+static int registry_open_cli(registry **out, const char *cli_db, int paths, int flags, char **path_out)
+{
+	sigma_config cfg;
+	int rc = config_load(&cfg, NULL);
+	if (!rc) {
+		cfg.paths = paths;
+		rc = registry_open_configured(out, path_out, cli_db, &cfg, flags);
+	}
+	config_dispose(&cfg);
+	return rc;
 }
 
 int registry_open_for_cli(registry **out, const char *cli_db, int readonly)
 {
-	sigma_config cfg;
-	char *path = NULL;
-	int rc = config_load(&cfg, NULL);
-	if (!rc)
-		rc = config_db_path(&path, cli_db, &cfg);
-	if (!rc)
-		rc = registry_open(out, path, readonly ? REGISTRY_READONLY : REGISTRY_READWRITE);
-	free(path);
-	config_dispose(&cfg);
-	return rc;
+	return registry_open_cli(out, cli_db, CONFIG_PATHS_AUTO, readonly ? REGISTRY_READONLY : REGISTRY_READWRITE,
+	                         NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include "common/error.h"
@@ -125,6 +126,8 @@ struct registry {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST__COUNT];
 	char *path;
+	int readonly;    /* opened read-only: nothing is written */
+	int schema;      /* PRAGMA user_version */
 	int wal_frames;  /* the WAL's length after this connection's last commit */
 };
 
@@ -155,20 +158,23 @@ static const char *col_text(sqlite3_stmt *s, int i)
 }
 
 
+static int read_schema(registry *r, int *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*out = sqlite3_column_int(s, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 static int migrate(registry *r)
 {
 	sqlite3_stmt *s = NULL;
-	int have = 0;
-	if (sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return db_fail(r, "reading the schema version");
-	if (sqlite3_step(s) == SQLITE_ROW)
-		have = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	int have = r->schema;
 	int want = (int)(sizeof migrations / sizeof *migrations);
-	if (have > want)
-		return sigma_error_set(SIGMA_EINVALID,
-		                       "%s: schema version %d is newer than this sigma knows (%d); upgrade sigma",
-		                       r->path, have, want);
 	for (int v = have; v < want; v++) {
 		/* IMMEDIATE: two processes creating the schema at once must not both
 		 * run migration v; the second sees the new user_version and skips. */
@@ -195,22 +201,150 @@ static int migrate(registry *r)
 		if ((rc = exec(r, "COMMIT")))
 			return rc;
 	}
+	r->schema = want;
 	return 0;
 }
 
-int registry_open(registry **out, const char *path, int flags)
+const char *registry_problem_name(registry_problem p)
+{
+	static const char *const names[] = {
+		[REGISTRY_PROBLEM_NONE] = "ok",
+		[REGISTRY_PROBLEM_MISSING] = "missing",
+		[REGISTRY_PROBLEM_NOT_FILE] = "not a file",
+		[REGISTRY_PROBLEM_EMPTY] = "empty",
+		[REGISTRY_PROBLEM_UNREADABLE] = "unreadable",
+		[REGISTRY_PROBLEM_NOT_DATABASE] = "not a database",
+		[REGISTRY_PROBLEM_UNINITIALISED] = "not initialised",
+		[REGISTRY_PROBLEM_OLDER] = "older schema",
+		[REGISTRY_PROBLEM_NEWER] = "newer schema",
+		[REGISTRY_PROBLEM_IO] = "error",
+	};
+	return (unsigned)p < sizeof names / sizeof *names ? names[p] : "error";
+}
+
+/* What the file system says before SQLite is asked: a missing file, a
+ * directory, 0 bytes or no read permission each get their own words (and
+ * SQLite is never given the chance to create anything). */
+static int check_file(const char *path, int create, registry_problem *problem)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT && create)
+			return 0;
+		if (errno == ENOENT || errno == ENOTDIR) {
+			*problem = REGISTRY_PROBLEM_MISSING;
+			return sigma_error_set(SIGMA_ENOTFOUND, "%s: no registry database here", path);
+		}
+		*problem = errno == EACCES ? REGISTRY_PROBLEM_UNREADABLE : REGISTRY_PROBLEM_IO;
+		return sigma_error_set(SIGMA_EIO, "%s: %s", path, strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*problem = REGISTRY_PROBLEM_NOT_FILE;
+		return sigma_error_set(SIGMA_EINVALID, "%s: %s, not a registry database file", path,
+		                       S_ISDIR(st.st_mode) ? "a directory" : "a special file");
+	}
+	if (access(path, R_OK) < 0) {
+		*problem = REGISTRY_PROBLEM_UNREADABLE;
+		return sigma_error_set(SIGMA_EIO, "%s: not readable by uid %u: %s", path, (unsigned)geteuid(),
+		                       strerror(errno));
+	}
+	if (st.st_size == 0 && !create) {
+		*problem = REGISTRY_PROBLEM_EMPTY;
+		return sigma_error_set(SIGMA_EINVALID, "%s: empty (0 bytes): not an initialised registry", path);
+	}
+	return 0;
+}
+
+/* May this user write the registry: the file, and the directory (for the
+ * -wal and -shm files) unless both of those exist and are writable? */
+static int may_write(const char *path)
+{
+	if (access(path, W_OK) < 0)
+		return 0;
+	char *dir = sigma_xstrdup(path), *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	int ok = access(slash ? dir : ".", W_OK | X_OK) == 0;
+	free(dir);
+	if (ok)
+		return 1;
+	char *wal = sigma_xasprintf("%s-wal", path), *shm = sigma_xasprintf("%s-shm", path);
+	ok = access(wal, W_OK) == 0 && access(shm, W_OK) == 0;
+	free(wal);
+	free(shm);
+	return ok;
+}
+
+/* A read-only user of a WAL database needs its -shm file; when nobody can
+ * make one here (a read-only mount, a directory this user may not write),
+ * the file can still be read as immutable, but only when no committed
+ * change waits in the -wal file: immutable reads ignore it, and a block
+ * that sits there would be missed. */
+static int wal_is_empty(const char *path)
+{
+	char *wal = sigma_xasprintf("%s-wal", path);
+	struct stat st;
+	int empty = stat(wal, &st) < 0 || st.st_size == 0;
+	free(wal);
+	return empty;
+}
+
+/* Open the connection and read the schema version, falling back to an
+ * immutable read where a plain read-only one cannot start. */
+static int connect_db(registry *r, int mode, registry_problem *problem)
+{
+	int rc = sigma_db_open(&r->db, r->path, mode, BUSY_MS);
+	int src = rc ? SQLITE_CANTOPEN : read_schema(r, &r->schema);
+	if (src != SQLITE_OK && mode == SIGMA_DB_READONLY && wal_is_empty(r->path)) {
+		sqlite3_close(r->db);
+		r->db = NULL;
+		rc = sigma_db_open(&r->db, r->path, SIGMA_DB_IMMUTABLE, BUSY_MS);
+		src = rc ? SQLITE_CANTOPEN : read_schema(r, &r->schema);
+	}
+	if (src == SQLITE_OK)
+		return 0;
+	if (src == SQLITE_NOTADB) {
+		*problem = REGISTRY_PROBLEM_NOT_DATABASE;
+		return sigma_error_set(SIGMA_EINVALID, "%s: not a SQLite database (%s)", r->path, sqlite3_errstr(src));
+	}
+	*problem = REGISTRY_PROBLEM_IO;
+	return rc ? rc : db_fail(r, "reading the schema version");
+}
+
+int registry_open_ex(registry **out, const char *path, int flags, registry_problem *problem_out)
 {
 	registry *r = sigma_xcalloc(1, sizeof *r);
 	r->path = sigma_xstrdup(path);
+	registry_problem problem = REGISTRY_PROBLEM_NONE;
 	int rc = 0;
-	int readonly = flags & REGISTRY_READONLY;
-	struct stat st;
-	if (readonly && stat(path, &st) < 0) {
-		rc = sigma_error_set(SIGMA_ENOTFOUND, "%s: no registry database here (run 'sigma registry init')", path);
+	int create = flags & REGISTRY_CREATE, may_migrate = create || (flags & REGISTRY_MIGRATE);
+	int memory = strcmp(path, ":memory:") == 0;
+	r->readonly = flags & REGISTRY_READONLY;
+	if (!memory && (rc = check_file(path, create, &problem)))
+		goto fail;
+	if (!r->readonly && !create && !memory && (flags & REGISTRY_READONLY_OK) && !may_write(path))
+		r->readonly = 1;
+	if ((rc = connect_db(r, r->readonly ? SIGMA_DB_READONLY : create ? SIGMA_DB_CREATE : SIGMA_DB_READWRITE,
+	                  &problem)))
+		goto fail;
+	int want = (int)(sizeof migrations / sizeof *migrations);
+	if (r->schema > want) {
+		problem = REGISTRY_PROBLEM_NEWER;
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: registry schema %d is newer than this sigma knows (%d)",
+		                     path, r->schema, want);
 		goto fail;
 	}
-	if ((rc = sigma_db_open(&r->db, path, readonly, BUSY_MS)))
+	if (r->schema == 0 && !create) {
+		problem = REGISTRY_PROBLEM_UNINITIALISED;
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: a SQLite file, but not an initialised registry", path);
 		goto fail;
+	}
+	if (r->schema < want && !may_migrate) {
+		problem = REGISTRY_PROBLEM_OLDER;
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: registry schema %d is older than this sigma (%d)",
+		                     path, r->schema, want);
+		goto fail;
+	}
 	/* Every hook run is a short-lived process and usually the database's
 	 * only connection; by default SQLite would checkpoint the WAL into the
 	 * main file and delete it on every close (two fsyncs and an unlink, ~1
@@ -220,22 +354,36 @@ int registry_open(registry **out, const char *path, int flags)
 	 * through the memory map. So a connection that leaves a long WAL (a
 	 * cold push, or every ~80 cache hits) checkpoints and truncates it
 	 * when it closes, without waiting for readers (registry_close). */
-	if (!readonly) {
+	if (!r->readonly) {
 		sqlite3_db_config(r->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 		sqlite3_wal_hook(r->db, on_wal_commit, r);
 	}
-	if (!readonly && (rc = exec(r, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456;")))
-		goto fail;
+	if (!r->readonly && (rc = exec(r, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456;")))
+		goto io;
 	if ((rc = exec(r, "PRAGMA foreign_keys=ON")))
-		goto fail;
-	if (!readonly && (rc = migrate(r)))
-		goto fail;
+		goto io;
+	if (!r->readonly && r->schema < want && (rc = migrate(r)))
+		goto io;
+	if (problem_out)
+		*problem_out = REGISTRY_PROBLEM_NONE;
 	*out = r;
 	return 0;
+io:
+	problem = REGISTRY_PROBLEM_IO;
 fail:
+	if (problem_out)
+		*problem_out = problem;
 	registry_close(r);
 	return rc;
 }
+
+int registry_open(registry **out, const char *path, int flags)
+{
+	return registry_open_ex(out, path, flags, NULL);
+}
+
+int registry_is_readonly(const registry *r) { return r->readonly; }
+int registry_schema(const registry *r) { return r->schema; }
 
 void registry_close(registry *r)
 {
@@ -573,6 +721,8 @@ int registry_cache_get(registry *r, const char *key, char **deps, char **value)
 
 void registry_cache_put(registry *r, const char *key, const char *deps, const char *value)
 {
+	if (r->readonly)
+		return; /* the hook on a read-only registry judges without its cache */
 	char now[32];
 	sigma_utc_now(now);
 	sqlite3_stmt *s = stmt(r, ST_CACHE_PUT);
@@ -726,6 +876,24 @@ int registry_submission_get(char **out, registry *r, const char *commit)
 }
 
 /* ---------------------------------------------------------------- advisories */
+
+int registry_advisories_summary(registry *r, long *count, char last[32])
+{
+	sqlite3_stmt *s = NULL;
+	*count = 0;
+	last[0] = '\0';
+	if (sqlite3_prepare_v2(r->db, "SELECT count(*), max(imported_at) FROM advisories", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(r, "advisories");
+	int rc = 0;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*count = (long)sqlite3_column_int64(s, 0);
+		copy_field(last, 32, col_text(s, 1));
+	} else {
+		rc = db_fail(r, "advisories");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
 
 int registry_advisory_put(registry *r, const char *id, const char *ecosystem, const char *name, int malicious,
                           const char *severity, const char *summary, const char *affected_json,

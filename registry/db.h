@@ -24,18 +24,47 @@
 typedef struct registry registry;
 
 enum {
-	REGISTRY_READWRITE = 0,
-	REGISTRY_READONLY  = 1,
+	REGISTRY_READWRITE = 0,   /* an existing, initialised registry, read-write */
+	REGISTRY_READONLY = 1,    /* the same, read-only */
+	REGISTRY_CREATE = 2,      /* `sigma registry init`: make the file, its directory and the schema */
+	REGISTRY_MIGRATE = 4,     /* `sigma registry migrate`: bring an older schema up to date */
+	REGISTRY_READONLY_OK = 8, /* read-write when this user may write it, else read-only (the hook) */
 };
 
 /* The schema version this build writes. */
 #define REGISTRY_SCHEMA_VERSION 4
 
-/* Open (creating the file, its directory and the schema when missing, unless
- * READONLY). *out is the caller's (registry_close). 0, SIGMA_ENOTFOUND
- * (READONLY and no file), SIGMA_EINVALID (a newer schema than this build
- * knows) or SIGMA_EIO. */
+/* Why a registry could not be opened: each has its own fix, which the hook
+ * and `sigma doctor` name. */
+typedef enum registry_problem {
+	REGISTRY_PROBLEM_NONE = 0,
+	REGISTRY_PROBLEM_MISSING,       /* no such file */
+	REGISTRY_PROBLEM_NOT_FILE,      /* a directory, or not a regular file */
+	REGISTRY_PROBLEM_EMPTY,         /* 0 bytes */
+	REGISTRY_PROBLEM_UNREADABLE,    /* this user may not read it (or reach it) */
+	REGISTRY_PROBLEM_NOT_DATABASE,  /* not a SQLite file */
+	REGISTRY_PROBLEM_UNINITIALISED, /* a SQLite file without sigma's schema */
+	REGISTRY_PROBLEM_OLDER,         /* an older schema: `sigma registry migrate` */
+	REGISTRY_PROBLEM_NEWER,         /* a newer schema than this sigma knows */
+	REGISTRY_PROBLEM_IO,            /* anything else SQLite or the system said */
+} registry_problem;
+
+/* Open the registry at `path`. Only REGISTRY_CREATE makes a file or a
+ * schema, and only REGISTRY_CREATE or REGISTRY_MIGRATE migrates: every
+ * other open needs an existing registry at exactly this build's schema, so
+ * that a wrong path, a lost file or a half-done upgrade refuses pushes
+ * instead of judging them against nothing. *out is the caller's
+ * (registry_close). 0, or SIGMA_ENOTFOUND (no file), SIGMA_EINVALID (not a
+ * usable registry) or SIGMA_EIO, with `*problem` (when not NULL) saying
+ * which. */
+int registry_open_ex(registry **out, const char *path, int flags, registry_problem *problem);
 int registry_open(registry **out, const char *path, int flags);
+/* Opened read-only (REGISTRY_READONLY, or READONLY_OK fell back). */
+int registry_is_readonly(const registry *r);
+/* The schema version found when it was opened (after any migration). */
+int registry_schema(const registry *r);
+/* A short name for a problem ("missing", "empty", ...). */
+const char *registry_problem_name(registry_problem p);
 void registry_close(registry *r);
 const char *registry_path(const registry *r);
 
@@ -124,6 +153,9 @@ int registry_transaction(registry *r, int (*fn)(registry *r, void *ctx), void *c
 /* OSV records (schema 2), one row per (ecosystem, name, record id):
  * `affected_json` is the JSON array of the record's `affected` entries for
  * that package. Replaces a row with the same key. */
+/* How many OSV records are stored and when the latest was imported
+ * (UTC, "" when never). */
+int registry_advisories_summary(registry *r, long *count, char last[32]);
 int registry_advisory_put(registry *r, const char *id, const char *ecosystem, const char *name, int malicious,
                           const char *severity, const char *summary, const char *affected_json,
                           const char *modified);

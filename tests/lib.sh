@@ -24,6 +24,8 @@ export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=Test GIT_AUTHOR_EMAIL=test@example.
        GIT_COMMITTER_NAME=Test GIT_COMMITTER_EMAIL=test@example.com
 git config --global init.defaultBranch main
 git config --global advice.detachedHead false
+# Only `sigma registry init` creates a registry; every test starts with one.
+"$SIGMA_BIN" registry init > /dev/null || { echo "not ok 1 - sigma registry init"; exit 1; }
 
 _n=0
 ok()   { _n=$((_n + 1)); echo "ok $_n - $*"; }

@@ -163,7 +163,7 @@ int webhook_queue_open(webhook_queue **out, const char *path, int sync_full, int
 	webhook_queue *q = sigma_xcalloc(1, sizeof *q);
 	q->path = sigma_xstrdup(path);
 	int rc;
-	if ((rc = sigma_db_open(&q->db, path, 0, busy_ms)) ||
+	if ((rc = sigma_db_open(&q->db, path, SIGMA_DB_READWRITE, busy_ms)) ||
 	    (rc = exec(q, "PRAGMA journal_mode=WAL")) ||
 	    (rc = exec(q, sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")) ||
 	    (rc = schema(q)))

@@ -141,6 +141,7 @@ control '{"reset":true}'
 
 control '{"oversize":{"lodash-4.17.21.tgz":8388608}}'
 "$SIGMA_BIN" certify npm lodash 4.17.21 > /dev/null 2>&1 # (already certified: reused)
+SIGMA_DB=$T/fresh.db "$SIGMA_BIN" registry init > /dev/null
 SIGMA_DB=$T/fresh.db SIGMA_HTTP_MAX_BYTES=1048576 "$SIGMA_BIN" certify npm lodash 4.17.21 > "$out" 2>&1; rc=$?
 check "a body over the size cap is refused (exit 1)" test "$rc" -eq 1
 check "... naming the cap" grep -q "larger than the cap of 1048576 bytes" "$out"
@@ -193,6 +194,7 @@ check "... integrity lists every published file as sha256:hex" \
 run certify pypi fastcore-bin 2.0.0
 check "a wheel with only compiled code is BINARY_ONLY" test "$(field pypi fastcore-bin 2.0.0 "c['analysis_type']")" = BINARY_ONLY
 control '{"corrupt":["demo_pkg-1.0.0.tar.gz"]}'
+SIGMA_DB=$T/py.db "$SIGMA_BIN" registry init > /dev/null
 SIGMA_DB=$T/py.db "$SIGMA_BIN" certify pypi demo-pkg 1.0.0 > "$out" 2>&1
 check "PyPI: a changed file fails digests.sha256" grep -q "integrity-mismatch: digests.sha256 differs" "$out"
 control '{"reset":true}'
@@ -213,6 +215,7 @@ cat > "$T/app/package-lock.json" <<JSON
  "node_modules/is-number":{"version":"7.0.0","resolved":"https://registry.invalid/is-number/-/is-number-7.0.0.tgz","integrity":"$(integ is-number-7.0.0)"}}}
 JSON
 export SIGMA_DB=$T/bulk.db
+"$SIGMA_BIN" registry init > /dev/null
 control '{"reset":true}'
 "$SIGMA_BIN" certify --lockfile "$T/app/package-lock.json" --cap 1 --json > "$out" 2>&1; rc=$?
 check "--lockfile --cap 1 exits 0" test "$rc" -eq 0

@@ -38,6 +38,7 @@ check "list --json has one line per record (5)" test "$(wc -l < "$out")" -eq 5
 run registry export
 cp "$out" "$T/export1.jsonl"
 export SIGMA_DB=$T/second.db
+"$SIGMA_BIN" registry init > /dev/null
 run registry import "$T/export1.jsonl"
 run registry export
 check "export | import | export is stable" cmp -s "$T/export1.jsonl" "$out"

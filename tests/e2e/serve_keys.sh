@@ -12,6 +12,8 @@ check "/keys with no signing key is an empty list" \
 	test "$(curl -s "$SERVE/keys")" = '{"keys":[]}'
 "$SIGMA_BIN" keygen > "$T/keygen"
 key_id=$(awk '/key id:/ {print $3}' "$T/keygen")
+# A hook's default key is the server's (/etc/sigma/signing.key): point it here.
+git config --file "$SIGMA_CONFIG" sigma.signingKey "$XDG_DATA_HOME/sigma/signing.key"
 curl -s "$SERVE/keys" > "$T/keys.json"
 check "/keys serves the signing key's id" \
 	test "$(python3 -c "import json; print(json.load(open('$T/keys.json'))['keys'][0]['key_id'])")" = "$key_id"

@@ -12,6 +12,8 @@ check "... and the public key beside it" grep -q "BEGIN PUBLIC KEY" "$XDG_DATA_H
 key_id=$(awk '/key id:/ {print $3}' "$out")
 check "... and prints the key id" test ${#key_id} -eq 64
 if sigma keygen > "$out" 2>&1; then nok "keygen never overwrites a key"; else ok "keygen never overwrites a key"; fi
+# A hook's default key is the server's (/etc/sigma/signing.key): point it here.
+git config --file "$SIGMA_CONFIG" sigma.signingKey "$XDG_DATA_HOME/sigma/signing.key"
 
 server=$(new_server app)
 work=$(new_clone work "$server")
@@ -56,7 +58,14 @@ check "... naming the key that did sign" grep -q "signed by key ${key_id:0:16}" 
 check "verify with both keys names the right one" \
 	bash -c "'$SIGMA_BIN' verify --key '$T/other/k.pub' --key '$XDG_DATA_HOME/sigma/signing.pub' '$T/cert.json' | grep -q 'signing.pub'"
 
+# A private key that others may read is refused, with the chmod that fixes it.
+chmod 644 "$XDG_DATA_HOME/sigma/signing.key"
+if sigma scan --json "$work" > "$out" 2>&1; then nok "a world-readable private key is refused"; else ok "a world-readable private key is refused"; fi
+check "... saying how to fix the mode" grep -q "Fix: chmod 6[04]0 $XDG_DATA_HOME/sigma/signing.key" "$out"
+chmod 600 "$XDG_DATA_HOME/sigma/signing.key"
+
 # Without a key, certificates are sealed by id only, and verify says so.
+git config --file "$SIGMA_CONFIG" --unset sigma.signingKey
 mv "$XDG_DATA_HOME/sigma/signing.key" "$T/away.key"
 sigma scan --json "$work" > "$T/unsigned.json"
 if sigma verify "$T/unsigned.json" > "$out"; then nok "an unsigned certificate does not verify"; else ok "an unsigned certificate does not verify"; fi

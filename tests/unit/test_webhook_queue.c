@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "common/error.h"
 #include "common/util.h"
+#include "registry/db.h"
 #include "tap.h"
 #include "webhook/outbox.h"
 #include "webhook/queue.h"
@@ -20,6 +21,13 @@ int main(void)
 	char *db = sigma_xasprintf("%s/registry.db", dir);
 	webhook_committer *c = NULL;
 	webhook_queue *q = NULL;
+	/* Only `sigma registry init` makes the file; the queue adds its tables. */
+	ok(webhook_queue_open(&q, db, 0, 1000) != 0, "the queue does not create a missing database");
+	webhook_queue_close(q);
+	q = NULL;
+	registry *reg = NULL;
+	ok(registry_open(&reg, db, REGISTRY_CREATE) == 0, "registry init");
+	registry_close(reg);
 	ok(webhook_committer_start(&c, db, 1, NULL, NULL) == 0, "committer starts on a new database");
 	ok(webhook_queue_open(&q, db, 0, 1000) == 0, "a second connection opens (tables exist)");
 	int64_t j1 = 0, j2 = 0, j3 = 0;
