@@ -147,6 +147,12 @@ int config_load(sigma_config *out, const char *gitdir)
 	if ((out->database = get_string_at(cfg, "sigma.database", &level)))
 		out->database_file = level_file(level, out->system_path, repo_cfg);
 	out->npm_registry = get_string(cfg, "sigma.npmRegistry");
+	out->contact = get_string(cfg, "sigma.contact");
+	if ((out->public_url = get_string(cfg, "serve.publicUrl"))) {
+		size_t n = strlen(out->public_url);
+		while (n > 0 && out->public_url[n - 1] == '/')
+			out->public_url[--n] = '\0';
+	}
 	out->pypi_index = get_string(cfg, "sigma.pypiIndex");
 	if ((out->signing_key = get_string_at(cfg, "sigma.signingKey", &level)))
 		out->signing_key_file = level_file(level, out->system_path, repo_cfg);
@@ -171,6 +177,8 @@ void config_dispose(sigma_config *c)
 	free(c->signing_key);
 	free(c->system_path);
 	free(c->database_file);
+	free(c->contact);
+	free(c->public_url);
 	free(c->signing_key_file);
 	memset(c, 0, sizeof *c);
 }

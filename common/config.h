@@ -41,6 +41,8 @@ typedef struct sigma_config {
 	char *database_file;   /* the config file that set sigma.database, or NULL */
 	char *signing_key_file;/* the config file that set sigma.signingKey, or NULL */
 	int paths;             /* CONFIG_PATHS_*: set by the caller after config_load */
+	char *contact;         /* sigma.contact: whom a refused pusher asks for an exception, or NULL */
+	char *public_url;      /* serve.publicUrl without a trailing '/': certificate links, or NULL */
 } sigma_config;
 
 /* Fill *out with defaults, then read the system file and, when `gitdir` is

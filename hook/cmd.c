@@ -48,13 +48,13 @@ static void on_deadline(int sig)
 
 static void arm_deadline(const sigma_config *cfg)
 {
+	const char *p = report_hook_prefix();
 	int n = snprintf(deadline_msg, sizeof deadline_msg,
 	                 "%ssigma: could not finish judging this push within %.1f s (sigma.timeout).\n"
-	                 "  sigma.onError = %s: the push is %s.\n"
-	                 "  fix: push again (caches make the next try faster), or ask the admin to raise sigma.timeout\n",
-	                 getenv("GL_USERNAME") ? "GL-HOOK-ERR: " : "", cfg->timeout_ms / 1000.0,
-	                 cfg->on_error_accept ? "accept" : "reject",
-	                 cfg->on_error_accept ? "accepted unjudged" : "refused");
+	                 "%s  sigma.onError = %s: the push is %s.\n"
+	                 "%s  fix: push again (caches make the next try faster), or ask the admin to raise sigma.timeout\n",
+	                 p, cfg->timeout_ms / 1000.0, p, cfg->on_error_accept ? "accept" : "reject",
+	                 cfg->on_error_accept ? "accepted unjudged" : "refused", p);
 	deadline_len = n > 0 && (size_t)n < sizeof deadline_msg ? (size_t)n : 0;
 	deadline_status = cfg->on_error_accept ? 0 : 1;
 	struct sigaction sa;
@@ -232,7 +232,8 @@ static int judge_commit(const judge_args *a)
 		} else {
 			report_ctx rctx = { .ref = a->ref, .commit = a->commit, .cert_id = id,
 			                    .on_error_accept = a->cfg->on_error_accept,
-			                    .gitlab = getenv("GL_USERNAME") != NULL, .verbose = 1,
+			                    .gitlab = !a->scan && *report_hook_prefix(), .verbose = 1,
+			                    .public_url = a->cfg->public_url, .contact = a->cfg->contact,
 			                    .scan = a->scan, .npackages = reused ? keep.npackages : 0 };
 			report_print(a->scan ? stdout : stderr, &j, &now, &rctx);
 		}
@@ -269,10 +270,12 @@ static int is_hex_oid(const char *s)
 /* An internal failure: tell the pusher, then do what sigma.onError says. */
 static int internal_error(const sigma_config *cfg)
 {
-	fprintf(stderr, "%ssigma: internal error: %s\n"
-	                "  sigma.onError = %s: the push is %s. Tell your git server admin.\n",
-	        getenv("GL_USERNAME") ? "GL-HOOK-ERR: " : "", sigma_error_last(),
-	        cfg->on_error_accept ? "accept" : "reject", cfg->on_error_accept ? "accepted unjudged" : "refused");
+	char *text = sigma_xasprintf("sigma: internal error: %s\n"
+	                             "  sigma.onError = %s: the push is %s. Tell your git server admin.\n",
+	                             sigma_error_last(), cfg->on_error_accept ? "accept" : "reject",
+	                             cfg->on_error_accept ? "accepted unjudged" : "refused");
+	report_lines(stderr, report_hook_prefix(), text);
+	free(text);
 	return cfg->on_error_accept ? 0 : 1;
 }
 
@@ -282,16 +285,11 @@ static int internal_error(const sigma_config *cfg)
  * path, a lost file, a hook running as a user who cannot read it). */
 static int registry_unusable(void)
 {
-	const char *prefix = getenv("GL_USERNAME") ? "GL-HOOK-ERR: " : "";
-	const char *msg = sigma_error_last();
-	fprintf(stderr, "%ssigma: cannot judge this push: ", prefix);
-	for (const char *p = msg; *p; p++) {
-		fputc(*p, stderr);
-		if (*p == '\n')
-			fputs(prefix, stderr);
-	}
-	fprintf(stderr, "\n%s  The push is refused (whatever sigma.onError says): without its registry sigma "
-	                "cannot tell a blocked package from a clean one.\n", prefix);
+	char *text = sigma_xasprintf("sigma: cannot judge this push: %s\n"
+	                             "  The push is refused (whatever sigma.onError says): without its registry "
+	                             "sigma cannot tell a blocked package from a clean one.\n", sigma_error_last());
+	report_lines(stderr, report_hook_prefix(), text);
+	free(text);
 	return 1;
 }
 
@@ -301,8 +299,8 @@ static int registry_unusable(void)
 static void registry_opened(registry *reg)
 {
 	if (registry_is_readonly(reg))
-		fprintf(stderr, "sigma: note: %s is read-only for this user: judging without its cache; "
-		                "this push's certificate is not stored\n", registry_path(reg));
+		fprintf(stderr, "%ssigma: note: %s is read-only for this user: judging without its cache; "
+		                "this push's certificate is not stored\n", report_hook_prefix(), registry_path(reg));
 }
 
 /* ---------------------------------------------------------------- pre-receive */

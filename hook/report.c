@@ -86,9 +86,6 @@ static void print_fix(FILE *out, const judged *p)
 		             "             then update %s, commit and push again\n",
 		        d->name, pin_advice(g), g->lockfile);
 	}
-	if (!strcmp(p->status, "blocked") && p->st.reason_code && !strcmp(p->st.reason_code, "admin"))
-		fprintf(out, "             (`sigma registry show %s %s %s` on the server shows the block)\n",
-		        g->ecosystem, n->name, n->version);
 }
 
 static void print_problem(FILE *out, const judged *p)
@@ -108,14 +105,59 @@ static void print_problem(FILE *out, const judged *p)
 	fprintf(out, "    why:     %s\n", p->why ? p->why : p->status);
 }
 
+const char *report_hook_prefix(void)
+{
+	static const char *const vars[] = { "GL_ID", "GL_PROTOCOL", "GL_USERNAME" };
+	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+		if (getenv(vars[i]))
+			return "GL-HOOK-ERR: ";
+	return "";
+}
+
+void report_lines(FILE *out, const char *prefix, const char *text)
+{
+	int bol = 1;
+	for (const char *p = text; *p; p++) {
+		if (bol)
+			fputs(prefix, out);
+		fputc(*p, out);
+		bol = *p == '\n';
+	}
+	if (!bol)
+		fputc('\n', out);
+}
+
+static void print_report(FILE *out, const judgement *j, const scan_set *s, const report_ctx *ctx);
+
 void report_print(FILE *out, const judgement *j, const scan_set *s, const report_ctx *ctx)
+{
+	if (!ctx->gitlab) {
+		print_report(out, j, s, ctx);
+		return;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem) {
+		print_report(out, j, s, ctx);
+		return;
+	}
+	print_report(mem, j, s, ctx);
+	fclose(mem);
+	report_lines(out, "GL-HOOK-ERR: ", text);
+	free(text);
+}
+
+/* "N packages" / "1 package". */
+static const char *plural(size_t n, const char *one, const char *many) { return n == 1 ? one : many; }
+
+static void print_report(FILE *out, const judgement *j, const scan_set *s, const report_ctx *ctx)
 {
 	char shortc[24] = "";
 	if (ctx->commit)
 		snprintf(shortc, sizeof shortc, " (%.10s)", ctx->commit);
 	if (j->rejected) {
-		fprintf(out, "%ssigma: %s %s%s: ", ctx->gitlab ? "GL-HOOK-ERR: " : "",
-		        ctx->scan ? "rejected:" : "push refused for", ctx->ref, shortc);
+		fprintf(out, "sigma: %s %s%s: ", ctx->scan ? "rejected:" : "push refused for", ctx->ref, shortc);
 		if (j->n_reject)
 			fprintf(out, "%zu blocked dependenc%s", j->n_reject, j->n_reject == 1 ? "y" : "ies");
 		if (j->n_reject && j->error_rejects)
@@ -124,12 +166,15 @@ void report_print(FILE *out, const judgement *j, const scan_set *s, const report
 			fprintf(out, "%zu lockfile%s sigma could not read", j->n_errors, j->n_errors == 1 ? "" : "s");
 		fputc('\n', out);
 	} else if (j->n_warn || j->n_errors || ctx->verbose) {
+		/* Every lockfile's packages (a reused judgement knows the total). */
 		size_t total = ctx->npackages;
-		for (size_t i = 0; !total && i < s->nrefs; i++)
-			total += s->graphs[i] ? s->graphs[i]->nnodes : 0;
-		fprintf(out, "sigma: %s%s accepted: %zu lockfile%s, %zu packages%s%zu warning%s\n", ctx->ref, shortc,
-		        s->nrefs, s->nrefs == 1 ? "" : "s", total, ", ", j->n_warn + j->n_errors,
-		        j->n_warn + j->n_errors == 1 ? "" : "s");
+		if (!total)
+			for (size_t i = 0; i < s->nrefs; i++)
+				total += s->graphs[i] ? s->graphs[i]->nnodes : 0;
+		size_t warnings = j->n_warn + j->n_errors;
+		fprintf(out, "sigma: %s%s accepted: %zu %s, %zu %s, %zu %s\n", ctx->ref, shortc, s->nrefs,
+		        plural(s->nrefs, "lockfile", "lockfiles"), total, plural(total, "package", "packages"), warnings,
+		        plural(warnings, "warning", "warnings"));
 	}
 	size_t shown = 0, more = 0;
 	for (size_t i = 0; i < j->n; i++) {
@@ -174,7 +219,14 @@ void report_print(FILE *out, const judgement *j, const scan_set *s, const report
 		fprintf(out, "    why:     %s\n", p->why ? p->why : p->status);
 	}
 	if (more)
-		fprintf(out, "  ... and %zu more warnings (see the certificate)\n", more);
-	if (ctx->cert_id && (j->rejected || j->n_warn || j->n_errors))
-		fprintf(out, "  certificate: %s\n", ctx->cert_id);
+		fprintf(out, "  ... and %zu more %s (see the certificate)\n", more, plural(more, "warning", "warnings"));
+	if (j->rejected)
+		fprintf(out, "  exceptions: %s\n",
+		        ctx->contact && *ctx->contact ? ctx->contact : "ask your git server's admin");
+	if (ctx->cert_id && (j->rejected || j->n_warn || j->n_errors)) {
+		if (ctx->public_url && *ctx->public_url)
+			fprintf(out, "  certificate: %s/certificates/%s\n", ctx->public_url, ctx->cert_id);
+		else
+			fprintf(out, "  certificate: %s\n", ctx->cert_id);
+	}
 }

@@ -671,6 +671,30 @@ int webhook_queue_stats_get(webhook_queue_stats *out, webhook_queue *q)
 	return rc;
 }
 
+int webhook_queue_certificate_id(char full[65], webhook_queue *q, const char *prefix)
+{
+	sqlite3_stmt *s = NULL;
+	/* Both tables a certificate id can be in; a range on the text keeps it
+	 * one comparison per row ("g" sorts after every hex digit). */
+	if (sqlite3_prepare_v2(q->db,
+	                       "SELECT id FROM submissions WHERE id >= ?1 AND id < ?1 || 'g'"
+	                       " UNION SELECT id FROM webhook_certificates WHERE id >= ?1 AND id < ?1 || 'g'"
+	                       " LIMIT 2", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(q, "find certificate");
+	bind_text(s, 1, prefix);
+	int found = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+		if (id && strlen(id) == 64 && found++ == 0)
+			memcpy(full, id, 65);
+	}
+	sqlite3_finalize(s);
+	if (found == 1)
+		return 0;
+	return sigma_error_set(found ? SIGMA_EINVALID : SIGMA_ENOTFOUND, "%s certificate id prefix %s",
+	                       found ? "an ambiguous" : "no", prefix);
+}
+
 int webhook_queue_certificate(char **out, webhook_queue *q, const char *id)
 {
 	*out = NULL;

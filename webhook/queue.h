@@ -161,6 +161,9 @@ int webhook_queue_stats_get(webhook_queue_stats *out, webhook_queue *q);
 /* The submission certificate stored under `id`, whichever ref and commit
  * it judged; *out is the caller's. SIGMA_ENOTFOUND when none. */
 int webhook_queue_certificate(char **out, webhook_queue *q, const char *id);
+/* The full id of the one certificate whose id starts with `prefix`.
+ * SIGMA_ENOTFOUND when none, SIGMA_EINVALID when several do. */
+int webhook_queue_certificate_id(char full[65], webhook_queue *q, const char *prefix);
 
 /* Add an outbox job (spec: JSON). Used by webhook_outbox_add_push. */
 int webhook_queue_add_outbox(webhook_queue *q, const char *spec);

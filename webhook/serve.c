@@ -376,14 +376,23 @@ static int is_hex64(const char *s)
 	return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
 }
 
+/* A certificate is asked for by its id or any unique prefix of at least
+ * 12 hex digits (what logs and refusals show when they shorten it). */
+#define CERT_PREFIX_MIN 12
+
 static enum MHD_Result handle_certificate(struct MHD_Connection *conn, webhook_service *svc, const char *id)
 {
-	if (!is_hex64(id))
+	size_t n = strlen(id);
+	if (!is_hex64(id) && (n < CERT_PREFIX_MIN || n > 64 || strspn(id, "0123456789abcdef") != n))
 		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
-	char *cert = NULL;
+	char *cert = NULL, full[65];
 	pthread_mutex_lock(&svc->read_lock);
-	int rc = webhook_queue_certificate(&cert, svc->reader, id);
+	int rc = n == 64 ? 0 : webhook_queue_certificate_id(full, svc->reader, id);
+	if (!rc)
+		rc = webhook_queue_certificate(&cert, svc->reader, n == 64 ? id : full);
 	pthread_mutex_unlock(&svc->read_lock);
+	if (rc == SIGMA_EINVALID)
+		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"ambiguous\"}");
 	if (rc == SIGMA_ENOTFOUND)
 		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
 	if (rc) {

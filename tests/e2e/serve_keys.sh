@@ -34,5 +34,13 @@ if "$SIGMA_BIN" verify --key "$T/other/x.pub" "$T/cert.json" > /dev/null; then
 else
 	ok "... and not with another key"
 fi
+# A certificate asked for by a prefix of its id, as logs and refusals shorten it.
+cid=$(python3 -c "import json; print(json.load(open('$T/cert.json'))['id'])")
+check "/certificates/<12-digit prefix> serves the certificate" \
+	bash -c "curl -sf '$SERVE/certificates/${cid:0:12}?format=json' | grep -q '\"id\":\"$cid\"'"
+check "... an 11-digit prefix is not looked up (404)" \
+	test "$(curl -s -o /dev/null -w '%{http_code}' "$SERVE/certificates/${cid:0:11}")" = 404
+check "... nor is a prefix nothing starts with" \
+	test "$(curl -s -o /dev/null -w '%{http_code}' "$SERVE/certificates/000000000000")" = 404
 stop_serve
 done_testing
