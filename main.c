@@ -116,7 +116,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {
-		if (argc > 2) {
+		if (argc > 2 && !strcmp(argv[2], "help")) {
+			fputs("usage: sigma help [COMMAND]\n\nWithout COMMAND, the list of commands; with one, its usage.\n"
+			      "Every command also takes -h and --help.\n", stdout);
+		} else if (argc > 2) {
 			const command *c = find(argv[2]);
 			if (!c)
 				return cli_usage_error(NULL, "no such command '%s'", argv[2]);

@@ -316,7 +316,7 @@ int hook_prereceive_main(int argc, char **argv)
 	int ch;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (ch == 'd')
 			db = optarg;
 		else if (ch == 'h') {
@@ -447,7 +447,7 @@ int hook_scan_main(int argc, char **argv)
 	int json = 0, ch;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': db = optarg; break;
 		case 'j': json = 1; break;

@@ -40,7 +40,7 @@ int keys_keygen_main(int argc, char **argv)
 	int ch, system_paths = 0;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ch == 'o')
 			out = optarg;
 		else if (ch == 'S')
@@ -116,7 +116,7 @@ int keys_verify_main(int argc, char **argv)
 	int ch;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ch == 'k') {
 			key_paths = sigma_xrealloc(key_paths, (nkeys + 1) * sizeof *key_paths);
 			key_paths[nkeys++] = optarg;

@@ -243,7 +243,7 @@ int hook_doctor_main(int argc, char **argv)
 	int ch;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r': gitdir = optarg; break;
 		case 'd': db = optarg; break;

@@ -286,7 +286,7 @@ int certify_cmd_main(int argc, char **argv)
 	int ch;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': o.db = optarg; break;
 		case 'l': o.lockfile = optarg; break;

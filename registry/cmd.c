@@ -190,7 +190,7 @@ static int parse_opts(registry_opts *o, int argc, char **argv, const char *sub)
 	int ch;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': o->db = optarg; break;
 		case 'j': o->json = 1; break;
@@ -277,6 +277,10 @@ int registry_cmd_main(int argc, char **argv)
 	if (argc < 2)
 		return cli_usage_error("registry", "registry: which subcommand? init, migrate, show, list, block, unblock, import, export");
 	const char *sub = argv[1];
+	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
+		registry_cmd_help(stdout);
+		return 0;
+	}
 	int rc = parse_opts(&o, argc - 1, argv + 1, sub);
 	if (rc < 0) {
 		registry_cmd_help(stdout);

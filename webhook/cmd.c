@@ -86,7 +86,7 @@ int webhook_cmd_main(int argc, char **argv)
 	int workers = -1, ch;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': listen = optarg; break;
 		case 'c': config = optarg; break;

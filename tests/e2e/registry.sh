@@ -85,6 +85,13 @@ usage "an unknown status: one line, exit 2" registry list --status great
 usage "scan with --repo but no --rev: one line, exit 2" scan --repo .
 check "sigma --version" bash -c "'$SIGMA_BIN' --version | grep -q '^sigma [0-9]'"
 check "sigma help registry" bash -c "'$SIGMA_BIN' help registry | grep -q 'usage: sigma registry'"
+for cmd in pre-receive scan doctor "registry" "registry init" "registry block" certify keygen verify sandbox serve; do
+	for flag in -h --help; do
+		# shellcheck disable=SC2086
+		check "sigma $cmd $flag prints its usage (exit 0)" bash -c "'$SIGMA_BIN' $cmd $flag | grep -q '^usage: sigma'"
+	done
+done
+check "sigma help help" bash -c "'$SIGMA_BIN' help help | grep -q 'usage: sigma help'"
 check "sigma help pre-receive documents the settings" bash -c "'$SIGMA_BIN' help pre-receive | grep -q sigma.onError"
 
 # --- sigma scan -----------------------------------------------------------------------
