@@ -70,15 +70,21 @@ static void arm_deadline(const sigma_config *cfg)
 
 /* ---------------------------------------------------------------- shared */
 
-static const char *repository_name(const char *gitdir)
+/* The repository's name as its server knows it: GitLab's project path,
+ * Gitea's (and Forgejo's) owner/name, GitHub Enterprise's owner/name, else
+ * the git directory. The caller owns it. */
+static char *repository_name(const char *gitdir)
 {
-	const char *names[] = { "GL_PROJECT_PATH", "GITEA_REPO_NAME", "GITHUB_REPO_NAME" };
-	for (size_t i = 0; i < 3; i++) {
+	const char *gitea_owner = getenv("GITEA_REPO_USER_NAME"), *gitea_name = getenv("GITEA_REPO_NAME");
+	if (gitea_owner && *gitea_owner && gitea_name && *gitea_name)
+		return sigma_xasprintf("%s/%s", gitea_owner, gitea_name);
+	const char *names[] = { "GL_PROJECT_PATH", "GITHUB_REPO_NAME" };
+	for (size_t i = 0; i < 2; i++) {
 		const char *v = getenv(names[i]);
 		if (v && *v)
-			return v;
+			return sigma_xstrdup(v);
 	}
-	return gitdir;
+	return sigma_xstrdup(gitdir);
 }
 
 /* Judge one commit: scan, decide, certify, store, report. Returns 0
@@ -332,7 +338,7 @@ int hook_prereceive_main(int argc, char **argv)
 	sigma_repo *repo = NULL;
 	registry *reg = NULL;
 	sigma_key *key = NULL;
-	char *dbpath = NULL;
+	char *dbpath = NULL, *repository = NULL;
 	int status = 0, rc;
 	/* Until the repository's own config is read, fail closed. */
 	memset(&cfg, 0, sizeof cfg);
@@ -347,7 +353,7 @@ int hook_prereceive_main(int argc, char **argv)
 	}
 	arm_deadline(&cfg);
 	cfg.paths = CONFIG_PATHS_HOOK;
-	const char *repository = repository_name(repo_gitdir(repo));
+	repository = repository_name(repo_gitdir(repo));
 	char head[SIGMA_OID_HEX];
 	int have_head = repo_head_commit(head, repo) == 0;
 
@@ -407,6 +413,7 @@ out:
 	registry_close(reg);
 	repo_free(repo);
 	free(dbpath);
+	free(repository);
 	config_dispose(&cfg);
 	return status;
 }
@@ -488,9 +495,10 @@ int hook_scan_main(int argc, char **argv)
 		char commit[SIGMA_OID_HEX], base[SIGMA_OID_HEX];
 		if ((rc = repo_commit(commit, repo, rev)) || (base_rev && (rc = repo_commit(base, repo, base_rev))))
 			goto fail;
-		judge_args a = { repo, reg, &cfg, repository_name(repo_gitdir(repo)), rev, commit,
-		                 base_rev ? base : NULL, key, json, 1 };
+		char *name = repository_name(repo_gitdir(repo));
+		judge_args a = { repo, reg, &cfg, name, rev, commit, base_rev ? base : NULL, key, json, 1 };
 		rc = judge_commit(&a);
+		free(name);
 		if (rc < 0)
 			goto fail;
 		status = rc;
