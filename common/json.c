@@ -106,6 +106,10 @@ char *json_canonical(const cJSON *v)
 {
 	sigma_buf b = SIGMA_BUF_INIT;
 	put_value(&b, v);
+	if (sigma_buf_error(&b)) {
+		sigma_buf_dispose(&b);
+		return NULL;
+	}
 	return sigma_buf_steal(&b);
 }
 

@@ -15,7 +15,9 @@
 struct sigma_buf;
 void json_put_string(struct sigma_buf *b, const char *s);
 
-/* The canonical text of `v`; the caller frees it. */
+/* The canonical text of `v`; the caller frees it. NULL (SIGMA_ETOOBIG in
+ * the error slot) when it would pass the buffer cap: never a text with a
+ * piece missing. */
 char *json_canonical(const cJSON *v);
 
 /* A string member or NULL; never fails. */

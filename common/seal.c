@@ -24,19 +24,24 @@ static int member_cmp(const void *a, const void *b)
 	return strcmp(((const member *)a)->key, ((const member *)b)->key);
 }
 
-/* `"key":` followed by the canonical value, or by nothing when value is NULL. */
+/* `"key":` followed by the canonical value, or by nothing when value is
+ * NULL. NULL when the value passes the buffer cap (the slot says so): a
+ * member is whole or the seal fails, never sealed cut short. */
 static char *member_text(const char *key, const cJSON *value, size_t *len)
 {
 	cJSON *k = cJSON_CreateString(key);
-	char *kt = json_canonical(k), *vt = value ? json_canonical(value) : NULL;
+	char *kt = json_canonical(k), *vt = value ? json_canonical(value) : NULL, *t = NULL;
+	if (!kt || (value && !vt))
+		goto out;
 	size_t kl = strlen(kt), vl = vt ? strlen(vt) : 0;
-	char *t = sigma_xmalloc(kl + 1 + vl + 1);
+	t = sigma_xmalloc(kl + 1 + vl + 1);
 	memcpy(t, kt, kl);
 	t[kl] = ':';
 	if (vt)
 		memcpy(t + kl + 1, vt, vl);
 	t[kl + 1 + vl] = '\0';
 	*len = kl + 1 + vl;
+out:
 	cJSON_Delete(k);
 	free(kt);
 	free(vt);
@@ -128,6 +133,10 @@ int seal_object_raws(char **out, char id[65], const cJSON *obj, const char *cons
 		m[k].key = c->string;
 		m[k].head = member_text(c->string, c, &m[k].hlen);
 		m[k].raw = -1;
+		if (!m[k].head) {
+			rc = sigma_error_wrap(SIGMA_ETOOBIG, "member \"%s\": ", c->string);
+			goto out;
+		}
 		k++;
 	}
 	for (size_t r = 0; r < nraw; r++) {
@@ -155,7 +164,7 @@ int seal_object_raws(char **out, char id[65], const cJSON *obj, const char *cons
 	}
 	cJSON *idv = cJSON_CreateString(id);
 	m[k].key = id_field;
-	m[k].head = member_text(id_field, idv, &m[k].hlen);
+	m[k].head = member_text(id_field, idv, &m[k].hlen); /* 64 hex digits: cannot fail */
 	m[k].raw = -1;
 	cJSON_Delete(idv);
 	k++;
@@ -200,8 +209,11 @@ int seal_check(const char *json, size_t len, const char *id_field, sigma_key *co
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, id_field);
 	char *payload = json_canonical(obj);
 	char want[65];
-	sigma_sha256_hex(payload, strlen(payload), want);
-	if (strcmp(want, id_out) != 0) {
+	if (payload)
+		sigma_sha256_hex(payload, strlen(payload), want);
+	if (!payload) {
+		rc = sigma_error_wrap(SIGMA_ETOOBIG, "cannot recompute the payload: ");
+	} else if (strcmp(want, id_out) != 0) {
 		rc = sigma_error_set(SIGMA_EINVALID, "the id does not match the content (content hashes to %.16s...)", want);
 	} else if (sig) {
 		const char *alg = json_str(sig, "alg"), *key_id = json_str(sig, "key_id"), *value = json_str(sig, "value");
