@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# scan_links.sh: `sigma scan DIR` reads inside DIR only, and follows no
+# symbolic link on the way to a file (hook/treepath.c, treepath_open).
+# Before, only the last component was checked: `-r link/passwd` with
+# link -> a directory outside read that directory's passwd. A link that
+# points back inside is refused too (one rule, as in a git tree).
+source "$(dirname "$0")/../lib.sh"
+out=$T/out
+p=$T/proj
+mkdir -p "$p/sub" "$T/outside"
+# What must never be read: a requirement only the outside file names.
+printf 'sentinel-outside==6.6.6\n' > "$T/outside/passwd"
+printf 'six==1.16.0\n' > "$p/sub/more.txt"
+ln -s ../outside "$p/link"
+ln -s sub "$p/inlink"
+ln -s sub/more.txt "$p/more-link.txt"
+
+printf 'requests==2.31.0\n-r link/passwd\n' > "$p/requirements.txt"
+sigma scan "$p" > "$out" 2>&1; rc=$?
+check "-r through a directory link to the outside is refused (exit $rc)" test "$rc" -eq 1
+check "... naming the file, the line and the link" \
+	grep -q "why:     requirements.txt:2: -r link/passwd: link is a symbolic link; a directory scan follows none" "$out"
+sigma scan --json "$p" > "$out" 2>&1
+check "... and nothing from outside is read" sh -c "! grep -q sentinel-outside '$out'"
+check "... the certificate says why" grep -q '"code":"lockfile-error","effect":"reject","lockfile":"requirements.txt","message":"requirements.txt:2: -r link/passwd' "$out"
+
+printf 'requests==2.31.0\n-r inlink/more.txt\n' > "$p/requirements.txt"
+sigma scan "$p" > "$out" 2>&1; rc=$?
+check "-r through a directory link that points inside is refused too (exit $rc)" test "$rc" -eq 1
+check "... naming it" grep -q "requirements.txt:2: -r inlink/more.txt: inlink is a symbolic link" "$out"
+
+printf 'requests==2.31.0\n-c more-link.txt\n' > "$p/requirements.txt"
+sigma scan "$p" > "$out" 2>&1; rc=$?
+check "-c of a file that is itself a link is refused (exit $rc)" test "$rc" -eq 1
+check "... naming it" grep -q "requirements.txt:2: -c more-link.txt: more-link.txt is a symbolic link" "$out"
+
+printf 'requests==2.31.0\n-r sub/more.txt\n' > "$p/requirements.txt"
+sigma scan --json "$p" > "$out" 2>&1; rc=$?
+check "a plain include inside the directory is read (exit $rc)" test "$rc" -eq 0
+check "... with its packages" grep -q '"name":"six"' "$out"
+
+# A manifest behind a link is not read either.
+n=$T/npm
+mkdir -p "$n"
+npm_project "$n" '{"left-pad":"1.3.0"}' "$(lock_entry left-pad 1.3.0)"
+mv "$n/package.json" "$T/outside/package.json"
+ln -s ../outside/package.json "$n/package.json"
+sigma scan "$n" > "$out" 2>&1; rc=$?
+check "a package.json that is a link is refused (exit $rc)" test "$rc" -eq 1
+check "... saying so" grep -q "package.json is a symbolic link" "$out"
+
+# The directory given on the command line may itself be a link.
+ln -s "$p" "$T/proj-link"
+sigma scan "$T/proj-link" > "$out" 2>&1; rc=$?
+check "the scanned directory itself may be a link (exit $rc)" test "$rc" -eq 0
+
+done_testing
