@@ -407,13 +407,16 @@ const scan_set *scan_lazy_get(void *ctx)
 
 /* ---------------------------------------------------------------- directories */
 
-static int walk_dir(scan_set *s, const char *root, const char *rel, int depth)
+/* Find the lockfiles below the directory `fd` (at `rel` inside the scan;
+ * the walk owns and closes fd). Subdirectories are entered with
+ * openat(O_NOFOLLOW) from their parent's descriptor, so a directory
+ * replaced by a link between listing and entering is not followed. */
+static int walk_dir(scan_set *s, int fd, const char *rel, int depth)
 {
-	char *full = *rel ? sigma_xasprintf("%s/%s", root, rel) : sigma_xstrdup(root);
-	DIR *d = opendir(full);
+	DIR *d = fdopendir(fd);
 	if (!d) {
-		int rc = sigma_error_set(SIGMA_EIO, "%s: %s", full, strerror(errno));
-		free(full);
+		int rc = sigma_error_set(SIGMA_EIO, "%s: %s", *rel ? rel : ".", strerror(errno));
+		close(fd);
 		return rc;
 	}
 	struct dirent *e;
@@ -423,11 +426,12 @@ static int walk_dir(scan_set *s, const char *root, const char *rel, int depth)
 		    !strcmp(e->d_name, "node_modules"))
 			continue;
 		char *child = *rel ? sigma_xasprintf("%s/%s", rel, e->d_name) : sigma_xstrdup(e->d_name);
-		char *cfull = sigma_xasprintf("%s/%s", root, child);
 		struct stat st;
-		if (lstat(cfull, &st) == 0) {
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 			if (S_ISDIR(st.st_mode) && depth < 64) {
-				rc = walk_dir(s, root, child, depth + 1);
+				int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (sub >= 0)
+					rc = walk_dir(s, sub, child, depth + 1);
 			} else if (S_ISREG(st.st_mode)) {
 				const lockfile_format *fmt = lockfile_detect_path(child);
 				if (fmt) {
@@ -440,10 +444,8 @@ static int walk_dir(scan_set *s, const char *root, const char *rel, int depth)
 			}
 		}
 		free(child);
-		free(cfull);
 	}
 	closedir(d);
-	free(full);
 	return rc;
 }
 
@@ -455,18 +457,24 @@ static int ref_cmp(const void *a, const void *b)
 int scan_dir(scan_set *out, const char *root)
 {
 	memset(out, 0, sizeof *out);
-	int rc = walk_dir(out, root, "", 0);
-	if (rc)
+	/* The directory itself is the user's choice (a link to it is fine);
+	 * everything below it is reached through descriptors, never by path. */
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), walkfd = -1;
+	if (rootfd < 0 || (walkfd = dup(rootfd)) < 0) {
+		int rc = sigma_error_set(SIGMA_EIO, "%s: %s", root, strerror(errno));
+		if (rootfd >= 0)
+			close(rootfd);
 		return rc;
+	}
+	int rc = walk_dir(out, walkfd, "", 0);
+	if (rc) {
+		close(rootfd);
+		return rc;
+	}
 	if (out->nrefs)
 		qsort(out->refs, out->nrefs, sizeof *out->refs, ref_cmp);
 	out->graphs = sigma_xcalloc(out->nrefs, sizeof *out->graphs);
 	out->deps = sigma_xcalloc(out->nrefs, sizeof *out->deps);
-	/* The directory itself is the user's choice (a link to it is fine);
-	 * everything below it is read through treepath_open. */
-	int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return sigma_error_set(SIGMA_EIO, "%s: %s", root, strerror(errno));
 	for (size_t i = 0; i < out->nrefs; i++) {
 		lockfile_ref *ref = &out->refs[i];
 		sigma_buf lock, man;

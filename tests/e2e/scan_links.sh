@@ -49,6 +49,15 @@ sigma scan "$n" > "$out" 2>&1; rc=$?
 check "a package.json that is a link is refused (exit $rc)" test "$rc" -eq 1
 check "... saying so" grep -q "package.json is a symbolic link" "$out"
 
+# A lockfile inside a linked directory is not found at all.
+mkdir -p "$T/outside/app" "$T/walk/real"
+printf 'sentinel-outside==6.6.6\n' > "$T/outside/app/requirements.txt"
+printf 'six==1.16.0\n' > "$T/walk/real/requirements.txt"
+ln -s ../outside/app "$T/walk/app"
+sigma scan --json "$T/walk" > "$out" 2>&1; rc=$?
+check "a lockfile behind a directory link is not walked into (exit $rc)" \
+	sh -c "test $rc -eq 0 && grep -q '\"path\":\"real/requirements.txt\"' '$out' && ! grep -q sentinel-outside '$out'"
+
 # The directory given on the command line may itself be a link.
 ln -s "$p" "$T/proj-link"
 sigma scan "$T/proj-link" > "$out" 2>&1; rc=$?
