@@ -385,21 +385,21 @@ static void put_member(sigma_buf *b, const char *key, const char *v)
 	sigma_buf_puts(b, ",\"");
 	sigma_buf_puts(b, key);
 	sigma_buf_puts(b, "\":");
-	json_put_string(b, v);
+	json_put_string_bytes(b, v);
 }
 
 char *graph_save(const sigma_graph *g)
 {
 	sigma_buf b = SIGMA_BUF_INIT;
 	sigma_buf_puts(&b, "{\"lockfile\":");
-	json_put_string(&b, g->lockfile ? g->lockfile : "");
+	json_put_string_bytes(&b, g->lockfile ? g->lockfile : "");
 	put_member(&b, "ecosystem", g->ecosystem);
 	put_member(&b, "format", g->format);
 	sigma_buf_puts(&b, ",\"n\":[");
 	for (uint32_t i = 0; i < g->nnodes; i++) {
 		const graph_node *n = &g->nodes[i];
 		sigma_buf_puts(&b, i ? ",{\"n\":" : "{\"n\":");
-		json_put_string(&b, n->name);
+		json_put_string_bytes(&b, n->name);
 		put_member(&b, "v", n->version);
 		put_member(&b, "a", n->alias);
 		put_member(&b, "s", n->spec);
@@ -425,9 +425,9 @@ char *graph_save(const sigma_graph *g)
 			sigma_buf_puts(&b, ",\"x\":[");
 			for (uint32_t f = 0; f < n->nfindings; f++) {
 				sigma_buf_puts(&b, f ? ",[" : "[");
-				json_put_string(&b, n->findings[f].code);
+				json_put_string_bytes(&b, n->findings[f].code);
 				sigma_buf_putc(&b, ',');
-				json_put_string(&b, n->findings[f].message);
+				json_put_string_bytes(&b, n->findings[f].message);
 				sigma_buf_putc(&b, ']');
 			}
 			sigma_buf_putc(&b, ']');

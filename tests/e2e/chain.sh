@@ -5,8 +5,9 @@
 # text that was not JSON was sealed and the push accepted. Here: the
 # certificate stays linear and valid (sigma verify, and every chain rebuilt
 # from "via"), the hook accepts and stores it, the report and the chain
-# stay short, and a certificate that would pass its cap refuses the push
-# whatever sigma.onError says, storing nothing.
+# stay short, a certificate that would pass its cap refuses the push
+# whatever sigma.onError says, storing nothing, and a name that is not
+# UTF-8 is written as U+FFFD, never as a byte that makes the JSON invalid.
 source "$(dirname "$0")/../lib.sh"
 out=$T/out
 N=20000
@@ -90,6 +91,21 @@ git --git-dir="$server" config sigma.onError accept
 SIGMA_CERT_MAX_BYTES=4096 git -C "$work" push origin main > "$out" 2>&1; rc=$?
 check "... refused with sigma.onError = accept too (the input's doing, not sigma's)" test "$rc" -ne 0
 git --git-dir="$server" config --unset sigma.onError
+
+# A package name that is not UTF-8 would make a certificate no strict
+# parser reads: it is written as U+FFFD.
+bad=$(new_clone bad "$server")
+printf '{"name":"x","version":"1.0.0","dependencies":{"a\xffb":"1.0.0"}}' > "$bad/package.json"
+printf '{"name":"x","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"x","version":"1.0.0","dependencies":{"a\xffb":"1.0.0"}},"node_modules/a\xffb":{"version":"1.0.0"}}}' > "$bad/package-lock.json"
+git -C "$bad" add -A && git -C "$bad" commit -qm bad
+git -C "$bad" push origin HEAD:refs/heads/bad > "$out" 2>&1; rc=$?
+check "a package name that is not UTF-8 is judged (exit $rc)" test "$rc" -eq 0
+sqlite3 "$SIGMA_DB" "SELECT certificate FROM submission_certificates WHERE commit_oid='$(git -C "$bad" rev-parse HEAD)'" > "$T/bad.json"
+check "... and its certificate is strict UTF-8 JSON naming it with U+FFFD" python3 -c '
+import json, sys
+c = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))
+sys.exit(0 if [p["name"] for p in c["packages"]] == ["a\ufffdb"] else 1)' "$T/bad.json"
+check "... which sigma verify accepts" bash -c "'$SIGMA_BIN' verify '$T/bad.json' > /dev/null"
 
 git --git-dir="$server" config sigma.timeout 1ms
 git -C "$work" push origin main > "$out" 2>&1; rc=$?

@@ -5,14 +5,17 @@
  * the packages array (offset by the packages of the lockfiles before it),
  * that the chain rebuilt from the links is the graph's shortest chain,
  * that a certificate over its cap fails with nothing sealed, that the link
- * checks refuse every kind of bad link, and that the HTML page rebuilds
- * chains (eliding the middle of a long one) and still reads v1 chains. */
+ * checks refuse every kind of bad link, that a string that is not UTF-8
+ * is written as U+FFFD rather than making the certificate unreadable, that the
+ * HTML page rebuilds chains (eliding the middle of a long one) and still
+ * reads v1 chains. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/json.h"
 #include "hook/certificate.h"
 #include "hook/lockfile.h"
 #include "webhook/pages.h"
@@ -148,6 +151,45 @@ static void test_cap_fails_closed(void)
 	fixture_dispose(&f);
 }
 
+static void test_utf8(void)
+{
+	static const struct { const char *s, *want, *what; } cases[] = {
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+		  "two-, three- and four-byte characters are kept" },
+		{ "a\xff" "b", "\"a\xef\xbf\xbd" "b\"", "a byte that starts nothing becomes U+FFFD" },
+		{ "\xc0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\"", "an overlong NUL: two" },
+		{ "\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", "a surrogate: three" },
+		{ "\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", "past U+10FFFF: four" },
+		{ "x\xe2\x82", "\"x\xef\xbf\xbd\xef\xbf\xbd\"", "a sequence cut by the end of the string" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		cJSON *v = cJSON_CreateString(cases[i].s);
+		char *text = NULL;
+		int rc = json_canonical_text(&text, v);
+		ok(rc == 0 && text && !strcmp(text, cases[i].want), "%s", cases[i].what);
+		free(text);
+		cJSON_Delete(v);
+	}
+	fixture f;
+	fixture_init(&f, 3, 3);
+	graph_set(&f.g[1]->nodes[2].name, "c\xff");
+	cert_subject subj = { "repo", "refs/heads/main", NULL, NULL };
+	char *text = NULL, id[65];
+	int rc = certificate_build(&text, id, &f.j, &f.s, &subj, NULL, NULL, NULL);
+	ok(rc == 0 && text && strstr(text, "\"name\":\"c\xef\xbf\xbd\"") && !strchr(text, '\xff'),
+	   "a package name that is not UTF-8 is certified with U+FFFD, never the raw byte");
+	free(text);
+	/* The parse cache is sigma's own: it keeps the bytes, so a cached graph
+	 * looks the package up under the same name as a fresh parse. */
+	char *saved = graph_save(f.g[1]);
+	sigma_graph *back = NULL;
+	rc = graph_load(&back, saved, strlen(saved));
+	ok(rc == 0 && back && !strcmp(back->nodes[2].name, "c\xff"), "the parse cache keeps the name's bytes");
+	graph_free(back);
+	free(saved);
+	fixture_dispose(&f);
+}
+
 static void test_buffer_sticks(void)
 {
 	sigma_buf b;
@@ -227,6 +269,7 @@ int main(void)
 	test_via_positions();
 	test_cap_fails_closed();
 	test_buffer_sticks();
+	test_utf8();
 	test_bad_links();
 	test_page_reads_v1();
 	return tap_done();
