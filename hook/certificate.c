@@ -297,9 +297,13 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 		if (i)
 			sigma_buf_putc(&packages, ',');
 		put_package(&packages, p, first_of_graph);
+		/* The pieces of a package are written unchecked; the buffer keeps
+		 * its first failure (common/buf.h), so one check covers them. */
+		if ((rc = sigma_buf_error(&packages))) {
+			sigma_error_wrap(rc, "certificate: %s, package %u of %zu: ", p->g->lockfile, p->node, j->n);
+			goto out;
+		}
 	}
-	/* Every piece above was written unchecked; the buffer keeps the first
-	 * failure, so one check here covers them all (common/buf.h). */
 	if ((rc = sigma_buf_putc(&packages, ']'))) {
 		sigma_error_wrap(rc, "certificate: %zu packages: ", j->n);
 		goto out;

@@ -206,12 +206,15 @@ static int judge_commit(const judge_args *a)
 		scan_tree_resolve(&now, a->repo, a->reg, tree);
 		rc = policy_judge(&j, a->cfg, a->reg, &now, scan_lazy_get, &before);
 		int clean = !rc && !j.candidates && !now.nerrors && !j.rejected;
+		int uncertifiable = 0;
 		if (!rc)
-			rc = certificate_build(&cert, id, &j, &now, &subj, a->key, clean && have_key ? &keep : NULL, pat);
-		if (rc == SIGMA_ETOOBIG) {
-			/* What was pushed makes the certificate too big to issue: that
-			 * is the input's doing, not sigma's, so it is refused whatever
-			 * sigma.onError says. Nothing is accepted without a certificate. */
+			uncertifiable = (rc = certificate_build(&cert, id, &j, &now, &subj, a->key,
+			                                        clean && have_key ? &keep : NULL, pat)) < 0;
+		if (uncertifiable) {
+			/* What was pushed cannot be certified (its certificate would
+			 * pass the cap): that is the input's doing, so it is refused
+			 * whatever sigma.onError says. Nothing is accepted without a
+			 * certificate, and nothing is stored. */
 			fprintf(a->scan ? stdout : stderr, "%ssigma: %s %s: no certificate can be issued: %s\n",
 			        getenv("GL_USERNAME") ? "GL-HOOK-ERR: " : "", a->scan ? "rejected:" : "push refused for",
 			        a->ref, sigma_error_last());
