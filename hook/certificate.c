@@ -341,7 +341,7 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 		memset(keep, 0, sizeof *keep);
 		keep->lockfiles = json_canonical(lockfiles);
 		keep->summary = json_canonical(summary);
-		keep->packages = sigma_xstrdup(packages.ptr);
+		keep->packages = sigma_buf_steal(&packages); /* not a third copy of the largest member */
 		keep->npackages = j->n;
 	}
 out:
