@@ -127,7 +127,7 @@ int treepath_open(int *out, int rootfd, const char *path, int want_dir)
 			int err = errno;
 			struct stat st;
 			if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-				rc = sigma_error_set(SIGMA_EINVALID, "%.*s is a symbolic link; a directory scan follows none",
+				rc = sigma_error_set(SIGMA_EINVALID, "%.*s is a symbolic link; sigma follows none",
 				                     (int)(p + n - path), path);
 			else
 				rc = sigma_error_set(SIGMA_ENOTFOUND, "%s: %s", path,

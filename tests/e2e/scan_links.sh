@@ -3,7 +3,9 @@
 # symbolic link on the way to a file (hook/treepath.c, treepath_open).
 # Before, only the last component was checked: `-r link/passwd` with
 # link -> a directory outside read that directory's passwd. A link that
-# points back inside is refused too (one rule, as in a git tree).
+# points back inside is refused too; and in a pushed tree, where a link is
+# a blob holding its target's name, a link on the way is refused the same
+# way (hook/repo.c, repo_read_path).
 source "$(dirname "$0")/../lib.sh"
 out=$T/out
 p=$T/proj
@@ -19,7 +21,7 @@ printf 'requests==2.31.0\n-r link/passwd\n' > "$p/requirements.txt"
 sigma scan "$p" > "$out" 2>&1; rc=$?
 check "-r through a directory link to the outside is refused (exit $rc)" test "$rc" -eq 1
 check "... naming the file, the line and the link" \
-	grep -q "why:     requirements.txt:2: -r link/passwd: link is a symbolic link; a directory scan follows none" "$out"
+	grep -q "why:     requirements.txt:2: -r link/passwd: link is a symbolic link; sigma follows none" "$out"
 sigma scan --json "$p" > "$out" 2>&1
 check "... and nothing from outside is read" sh -c "! grep -q sentinel-outside '$out'"
 check "... the certificate says why" grep -q '"code":"lockfile-error","effect":"reject","lockfile":"requirements.txt","message":"requirements.txt:2: -r link/passwd' "$out"
@@ -62,5 +64,24 @@ check "a lockfile behind a directory link is not walked into (exit $rc)" \
 ln -s "$p" "$T/proj-link"
 sigma scan "$T/proj-link" > "$out" 2>&1; rc=$?
 check "the scanned directory itself may be a link (exit $rc)" test "$rc" -eq 0
+
+# --- the same in a pushed tree, where a link is a blob holding its target's name.
+server=$(new_server links)
+work=$(new_clone work "$server")
+mkdir -p "$work/sub"
+printf 'six==1.16.0\n' > "$work/sub/more.txt"
+ln -s sub/more.txt "$work/more-link.txt"
+ln -s /etc "$work/linkdir"
+try_push() {  # try_push REQUIREMENTS_LINE...: commit requirements.txt and push it
+	printf '%s\n' requests==2.31.0 "$@" > "$work/requirements.txt"
+	git -C "$work" add -A && git -C "$work" commit -qm "$*" && git -C "$work" push origin HEAD:main > "$out" 2>&1
+}
+if try_push "-r more-link.txt"; then nok "a pushed -r of a link is refused"; else ok "a pushed -r of a link is refused"; fi
+check "... naming the file, the line and the link (not reading the link's text as requirements)" \
+	grep -q "requirements.txt:2: -r more-link.txt: more-link.txt is a symbolic link; sigma follows none" "$out"
+if try_push "-r linkdir/passwd"; then nok "a pushed -r through a linked directory is refused"; else ok "a pushed -r through a linked directory is refused"; fi
+check "... naming the link" grep -q "requirements.txt:2: -r linkdir/passwd: linkdir is a symbolic link; sigma follows none" "$out"
+try_push "-r sub/more.txt"; rc=$?
+check "a pushed plain include is accepted (exit $rc)" test "$rc" -eq 0
 
 done_testing
