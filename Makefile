@@ -10,6 +10,7 @@
 #   make bench-parsers  each lockfile resolver's MB/s, bench/parsers-results.md
 #   make bench-formats  cold and cache-hit pushes per format, bench/formats-results.md
 #   make bench-certify  certification per package, lookups for 10,000 packages
+#   make bench-chain    sigma scan of one chain of 10,000 to 100,000 packages, bench/chain-results.md
 #   make install PREFIX=/usr/local
 
 PREFIX   ?= /usr/local
@@ -57,7 +58,7 @@ EXE_OBJ  := $(BUILD)/main.o $(filter $(BUILD)/sandbox/%,$(LIB_OBJ)) \
 CORE_OBJ := $(BUILD)/core.o $(filter-out $(EXE_OBJ),$(LIB_OBJ))
 EXE_LIBS := -ldl -lpthread -lm
 
-.PHONY: all check asan fuzz demo bench bench-sandbox bench-formats bench-parsers bench-certify install clean
+.PHONY: all check asan fuzz demo bench bench-sandbox bench-formats bench-parsers bench-certify bench-chain install clean
 all: $(SIGMA_OUT) $(SIGMA_CORE)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
@@ -135,6 +136,9 @@ bench-parsers: $(BUILD)/bench/parse
 
 bench-certify: sigma sigma-core.so
 	bash bench/certify.sh
+
+bench-chain: sigma sigma-core.so
+	bash bench/chain.sh
 
 install: sigma sigma-core.so
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/sigma

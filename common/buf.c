@@ -17,12 +17,15 @@ void sigma_buf_init(sigma_buf *b, size_t max)
 	b->ptr = NULL;
 	b->len = b->cap = 0;
 	b->max = max;
+	b->err = 0;
 }
 
 static int reserve(sigma_buf *b, size_t extra)
 {
+	if (b->err)
+		return b->err; /* the message of the first failure stays in the slot */
 	if (extra > limit(b) - b->len)
-		return sigma_error_set(SIGMA_ETOOBIG, "buffer cap of %zu bytes reached", limit(b));
+		return b->err = sigma_error_set(SIGMA_ETOOBIG, "buffer cap of %zu bytes reached", limit(b));
 	size_t need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
@@ -66,7 +69,7 @@ int sigma_buf_printf(sigma_buf *b, const char *fmt, ...)
 	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return sigma_error_set(SIGMA_EINVALID, "bad format");
+		return b->err = sigma_error_set(SIGMA_EINVALID, "bad format");
 	int rc = reserve(b, (size_t)n);
 	if (rc)
 		return rc;
@@ -77,9 +80,12 @@ int sigma_buf_printf(sigma_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+int sigma_buf_error(const sigma_buf *b) { return b->err; }
+
 void sigma_buf_clear(sigma_buf *b)
 {
 	b->len = 0;
+	b->err = 0;
 	if (b->ptr)
 		b->ptr[0] = '\0';
 }
@@ -89,6 +95,7 @@ char *sigma_buf_steal(sigma_buf *b)
 	char *p = b->ptr ? b->ptr : sigma_xstrdup("");
 	b->ptr = NULL;
 	b->len = b->cap = 0;
+	b->err = 0;
 	return p;
 }
 
@@ -97,6 +104,7 @@ void sigma_buf_dispose(sigma_buf *b)
 	free(b->ptr);
 	b->ptr = NULL;
 	b->len = b->cap = 0;
+	b->err = 0;
 }
 
 int sigma_buf_read_fd(sigma_buf *b, int fd)

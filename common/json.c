@@ -18,14 +18,49 @@ const char *json_str(const cJSON *o, const char *key)
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
-void json_put_string(sigma_buf *b, const char *s)
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned char c = p[0];
+	if (c >= 0xc2 && c <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		unsigned char lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+static void put_string(sigma_buf *b, const char *s, int utf8_only)
 {
 	sigma_buf_putc(b, '"');
 	const unsigned char *p = (const unsigned char *)s, *run = p;
 	for (;; p++) {
 		unsigned char c = *p;
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (c >= 0x80 && utf8_only) {
+			/* JSON text is UTF-8 (RFC 8259): a byte that is not (a hostile
+			 * lockfile's package name, a file name in a tarball) would
+			 * make a certificate no strict parser reads. It is written as
+			 * U+FFFD, as a decoder would show it, rather than failing:
+			 * failing would leave a hostile package uncertified where its
+			 * review would have blocked it. */
+			size_t n = utf8_len(p);
+			if (n) {
+				p += n - 1;
+				continue;
+			}
+			sigma_buf_put(b, run, (size_t)(p - run));
+			sigma_buf_puts(b, "\xef\xbf\xbd");
+			run = p + 1;
 			continue;
+		}
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue; /* a byte >= 0x80 copied as it is (json_put_string_bytes) */
 		/* Copy the run of plain characters in one go, then the escape. */
 		sigma_buf_put(b, run, (size_t)(p - run));
 		run = p + 1;
@@ -42,6 +77,9 @@ void json_put_string(sigma_buf *b, const char *s)
 		}
 	}
 }
+
+void json_put_string(sigma_buf *b, const char *s) { put_string(b, s, 1); }
+void json_put_string_bytes(sigma_buf *b, const char *s) { put_string(b, s, 0); }
 
 static int key_cmp(const void *a, const void *b)
 {
@@ -102,11 +140,21 @@ static void put_value(sigma_buf *b, const cJSON *v)
 	}
 }
 
-char *json_canonical(const cJSON *v)
+int json_canonical_text(char **out, const cJSON *v)
 {
 	sigma_buf b = SIGMA_BUF_INIT;
 	put_value(&b, v);
-	return sigma_buf_steal(&b);
+	int rc = sigma_buf_error(&b);
+	*out = rc ? NULL : sigma_buf_steal(&b);
+	sigma_buf_dispose(&b);
+	return rc;
+}
+
+char *json_canonical(const cJSON *v)
+{
+	char *text;
+	json_canonical_text(&text, v);
+	return text;
 }
 
 static void hex_digest(SHA256_CTX *c, char out[65])

@@ -11,11 +11,22 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-/* Append `s` as a canonical JSON string (quoted, minimal escapes). */
+/* Append `s` as a canonical JSON string (quoted, minimal escapes). A byte
+ * that is not part of well-formed UTF-8 is written as U+FFFD, so the text
+ * is always valid JSON. */
 struct sigma_buf;
 void json_put_string(struct sigma_buf *b, const char *s);
+/* The same, with every byte >= 0x80 copied as it is: for sigma's own
+ * caches (hook/graph.c), which cJSON reads back byte for byte, so that a
+ * graph loaded from the cache names its packages exactly as the lockfile
+ * did. Never for text that leaves sigma. */
+void json_put_string_bytes(struct sigma_buf *b, const char *s);
 
-/* The canonical text of `v`; the caller frees it. */
+/* The canonical text of `v` into *out (the caller frees it): 0, or
+ * SIGMA_ETOOBIG (past the buffer cap) with *out NULL: never a text with a
+ * piece missing. */
+int json_canonical_text(char **out, const cJSON *v);
+/* The same, NULL on failure (the error slot says why). */
 char *json_canonical(const cJSON *v);
 
 /* A string member or NULL; never fails. */

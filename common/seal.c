@@ -24,23 +24,33 @@ static int member_cmp(const void *a, const void *b)
 	return strcmp(((const member *)a)->key, ((const member *)b)->key);
 }
 
-/* `"key":` followed by the canonical value, or by nothing when value is NULL. */
-static char *member_text(const char *key, const cJSON *value, size_t *len)
+/* `"key":` followed by the canonical value, or by nothing when value is
+ * NULL, into *out. 0, or the code json_canonical_text failed with (the
+ * slot says why) and *out NULL: a member is whole or the seal fails,
+ * never sealed cut short. */
+static int member_text(char **out, const char *key, const cJSON *value, size_t *len)
 {
 	cJSON *k = cJSON_CreateString(key);
-	char *kt = json_canonical(k), *vt = value ? json_canonical(value) : NULL;
+	char *kt = NULL, *vt = NULL, *t = NULL;
+	int rc = json_canonical_text(&kt, k);
+	if (!rc && value)
+		rc = json_canonical_text(&vt, value);
+	if (rc)
+		goto out;
 	size_t kl = strlen(kt), vl = vt ? strlen(vt) : 0;
-	char *t = sigma_xmalloc(kl + 1 + vl + 1);
+	t = sigma_xmalloc(kl + 1 + vl + 1);
 	memcpy(t, kt, kl);
 	t[kl] = ':';
 	if (vt)
 		memcpy(t + kl + 1, vt, vl);
 	t[kl + 1 + vl] = '\0';
 	*len = kl + 1 + vl;
+out:
 	cJSON_Delete(k);
 	free(kt);
 	free(vt);
-	return t;
+	*out = t;
+	return rc;
 }
 
 /* The object text of the sorted members, as a list of byte ranges: "{",
@@ -126,13 +136,17 @@ int seal_object_raws(char **out, char id[65], const cJSON *obj, const char *cons
 			goto out;
 		}
 		m[k].key = c->string;
-		m[k].head = member_text(c->string, c, &m[k].hlen);
 		m[k].raw = -1;
+		if ((rc = member_text(&m[k].head, c->string, c, &m[k].hlen))) {
+			sigma_error_wrap(rc, "member \"%s\": ", c->string);
+			goto out;
+		}
 		k++;
 	}
 	for (size_t r = 0; r < nraw; r++) {
 		m[k].key = raw_keys[r];
-		m[k].head = member_text(raw_keys[r], NULL, &m[k].hlen);
+		if ((rc = member_text(&m[k].head, raw_keys[r], NULL, &m[k].hlen)))
+			goto out;
 		m[k].tail = raw_values[r];
 		m[k].tlen = strlen(raw_values[r]);
 		m[k].raw = (int)r;
@@ -155,7 +169,7 @@ int seal_object_raws(char **out, char id[65], const cJSON *obj, const char *cons
 	}
 	cJSON *idv = cJSON_CreateString(id);
 	m[k].key = id_field;
-	m[k].head = member_text(id_field, idv, &m[k].hlen);
+	member_text(&m[k].head, id_field, idv, &m[k].hlen); /* 64 hex digits: cannot fail */
 	m[k].raw = -1;
 	cJSON_Delete(idv);
 	k++;
@@ -165,7 +179,7 @@ int seal_object_raws(char **out, char id[65], const cJSON *obj, const char *cons
 		cJSON_AddStringToObject(sv, "key_id", sign_key_id(key));
 		cJSON_AddStringToObject(sv, "value", sig);
 		m[k].key = "signature";
-		m[k].head = member_text("signature", sv, &m[k].hlen);
+		member_text(&m[k].head, "signature", sv, &m[k].hlen); /* hex and base64: cannot fail */
 		m[k].raw = -1;
 		cJSON_Delete(sv);
 		free(sig);
@@ -198,10 +212,13 @@ int seal_check(const char *json, size_t len, const char *id_field, sigma_key *co
 	snprintf(id_out, 65, "%s", id);
 	cJSON *sig = cJSON_DetachItemFromObjectCaseSensitive(obj, "signature");
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, id_field);
-	char *payload = json_canonical(obj);
-	char want[65];
-	sigma_sha256_hex(payload, strlen(payload), want);
-	if (strcmp(want, id_out) != 0) {
+	char *payload = NULL, want[65];
+	int crc = json_canonical_text(&payload, obj);
+	if (!crc)
+		sigma_sha256_hex(payload, strlen(payload), want);
+	if (crc) {
+		rc = sigma_error_wrap(crc, "cannot recompute the payload: ");
+	} else if (strcmp(want, id_out) != 0) {
 		rc = sigma_error_set(SIGMA_EINVALID, "the id does not match the content (content hashes to %.16s...)", want);
 	} else if (sig) {
 		const char *alg = json_str(sig, "alg"), *key_id = json_str(sig, "key_id"), *value = json_str(sig, "value");

@@ -1,9 +1,11 @@
 /* certificate.c: see certificate.h. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "common/buf.h"
+#include "common/error.h"
 #include "common/json.h"
 #include "common/seal.h"
 #include "common/util.h"
@@ -34,22 +36,6 @@ static void add_opt_string(cJSON *o, const char *key, const char *v)
 		cJSON_AddStringToObject(o, key, v);
 	else
 		cJSON_AddNullToObject(o, key);
-}
-
-static cJSON *chain_of(const sigma_graph *g, uint32_t node)
-{
-	cJSON *chain = cJSON_CreateArray();
-	int depth = g->nodes[node].depth;
-	if (depth < 0) {
-		cJSON_AddItemToArray(chain, pkg_ref(&g->nodes[node]));
-		return chain;
-	}
-	uint32_t *path = sigma_xmalloc(((size_t)depth + 1) * sizeof *path), len = 0;
-	graph_chain(g, node, path, &len);
-	for (uint32_t i = 0; i < len; i++)
-		cJSON_AddItemToArray(chain, pkg_ref(&g->nodes[path[i]]));
-	free(path);
-	return chain;
 }
 
 /* ---------------------------------------------------------------- packages, written directly
@@ -96,25 +82,6 @@ static void put_ref(sigma_buf *b, const graph_node *n)
 		free(s);
 }
 
-static void put_chain(sigma_buf *b, const sigma_graph *g, uint32_t node)
-{
-	sigma_buf_putc(b, '[');
-	int depth = g->nodes[node].depth;
-	if (depth < 0) {
-		put_ref(b, &g->nodes[node]);
-	} else {
-		uint32_t *path = sigma_xmalloc(((size_t)depth + 1) * sizeof *path), len = 0;
-		graph_chain(g, node, path, &len);
-		for (uint32_t i = 0; i < len; i++) {
-			if (i)
-				sigma_buf_putc(b, ',');
-			put_ref(b, &g->nodes[path[i]]);
-		}
-		free(path);
-	}
-	sigma_buf_putc(b, ']');
-}
-
 static void put_warning(sigma_buf *b, const char *code, const char *message, int *first)
 {
 	if (!*first)
@@ -127,7 +94,10 @@ static void put_warning(sigma_buf *b, const char *code, const char *message, int
 	sigma_buf_putc(b, '}');
 }
 
-static void put_package(sigma_buf *b, const judged *p)
+/* `first_of_graph` is the position in the packages array of node 0 of
+ * p's graph: policy_judge lists every node of a graph, in node order, so
+ * node k sits at first_of_graph + k. */
+static void put_package(sigma_buf *b, const judged *p, size_t first_of_graph)
 {
 	const sigma_graph *g = p->g;
 	const graph_node *n = &g->nodes[p->node];
@@ -139,8 +109,6 @@ static void put_package(sigma_buf *b, const judged *p)
 	}
 	put_key(b, "audit", &first);
 	sigma_buf_puts(b, "\"lookup\"");
-	put_key(b, "chain", &first);
-	put_chain(b, g, p->node);
 	put_key(b, "depth", &first);
 	if (n->depth < 0)
 		sigma_buf_putc(b, '-');
@@ -187,6 +155,14 @@ static void put_package(sigma_buf *b, const judged *p)
 	json_put_string(b, p->status);
 	put_key(b, "version", &first);
 	json_put_string(b, n->version);
+	/* The next package up its shortest chain, by position: one number per
+	 * package, where writing the whole chain made a chain of N packages
+	 * cost N^2 (docs/CERTIFICATES.md, "Chains"). */
+	put_key(b, "via", &first);
+	if (n->via >= 0 && n->depth > 0)
+		sigma_buf_put_uint(b, first_of_graph + (uint32_t)n->via);
+	else
+		sigma_buf_puts(b, "null");
 	put_key(b, "warnings", &first);
 	sigma_buf_putc(b, '[');
 	int wfirst = 1;
@@ -203,7 +179,7 @@ static cJSON *certificate_frame(const cert_subject *subject)
 	cJSON *c = cJSON_CreateObject();
 	char now[32];
 	sigma_utc_now(now);
-	cJSON_AddStringToObject(c, "schema", "sigma.certificate/v1");
+	cJSON_AddStringToObject(c, "schema", CERTIFICATE_SCHEMA);
 	cJSON_AddStringToObject(c, "issued_at", now);
 	cJSON *tool = cJSON_AddObjectToObject(c, "tool");
 	cJSON_AddStringToObject(tool, "name", "sigma");
@@ -242,6 +218,25 @@ int certificate_build_reused(char **out, char id[65], const cert_reusable *r, co
 	return rc;
 }
 
+/* The packages member is capped at the buffer default (256 MiB), which
+ * SIGMA_CERT_MAX_BYTES may lower (never raise): a certificate that would
+ * not fit fails the judgement rather than being sealed cut short. The knob
+ * exists so the tests can reach the cap with a small lockfile. */
+static int packages_cap(sigma_buf *b)
+{
+	sigma_buf_init(b, 0);
+	const char *v = getenv("SIGMA_CERT_MAX_BYTES");
+	if (!v || !*v)
+		return 0;
+	char *end = NULL;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (end == v || *end || n < 2 || n > SIGMA_BUF_DEFAULT_MAX)
+		return sigma_error_set(SIGMA_EINVALID, "SIGMA_CERT_MAX_BYTES: expected bytes from 2 to %zu, got '%s'",
+		                       SIGMA_BUF_DEFAULT_MAX, v);
+	b->max = (size_t)n;
+	return 0;
+}
+
 int certificate_build(char **out, char id[65], const judgement *j, const scan_set *s,
                       const cert_subject *subject, const sigma_key *key, cert_reusable *keep,
                       size_t packages_at[2])
@@ -261,7 +256,7 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 		cJSON_AddStringToObject(r, "ecosystem", p->g->ecosystem);
 		cJSON_AddNumberToObject(r, "depth", n->depth);
 		cJSON_AddStringToObject(r, "lockfile", p->g->lockfile);
-		cJSON_AddItemToObject(r, "chain", chain_of(p->g, p->node));
+		cJSON_AddNumberToObject(r, "index", (double)i); /* in packages, whose "via" give the chain */
 		cJSON_AddStringToObject(r, "message", p->why ? p->why : "");
 		cJSON_AddItemToArray(reasons, r);
 	}
@@ -285,14 +280,34 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 		cJSON_AddBoolToObject(l, "resolved", s->graphs[i] != NULL);
 		cJSON_AddItemToArray(lockfiles, l);
 	}
-	sigma_buf packages = SIGMA_BUF_INIT;
+	sigma_buf packages;
+	int rc = packages_cap(&packages);
+	if (rc)
+		goto out;
 	sigma_buf_putc(&packages, '[');
+	size_t first_of_graph = 0;
 	for (size_t i = 0; i < j->n; i++) {
+		const judged *p = &j->pkgs[i];
+		if (i && p->g != j->pkgs[i - 1].g)
+			first_of_graph = i;
+		if (p->node != i - first_of_graph) {
+			rc = sigma_error_set(SIGMA_ERROR, "certificate: packages not in graph order at %zu", i);
+			goto out;
+		}
 		if (i)
 			sigma_buf_putc(&packages, ',');
-		put_package(&packages, &j->pkgs[i]);
+		put_package(&packages, p, first_of_graph);
+		/* The pieces of a package are written unchecked; the buffer keeps
+		 * its first failure (common/buf.h), so one check covers them. */
+		if ((rc = sigma_buf_error(&packages))) {
+			sigma_error_wrap(rc, "certificate: %s, package %u of %zu: ", p->g->lockfile, p->node, j->n);
+			goto out;
+		}
 	}
-	sigma_buf_putc(&packages, ']');
+	if ((rc = sigma_buf_putc(&packages, ']'))) {
+		sigma_error_wrap(rc, "certificate: %zu packages: ", j->n);
+		goto out;
+	}
 
 	cJSON *summary = cJSON_AddObjectToObject(c, "summary");
 	cJSON *depth = cJSON_AddObjectToObject(summary, "depth");
@@ -311,21 +326,117 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 	 * webhook service's job, so nothing is left out by the cap here. */
 	cJSON_AddNumberToObject(summary, "uncertified_cap", 0);
 
+	const char *pkey = "packages", *pval = packages.ptr;
+	size_t at = 0;
+	if ((rc = seal_object_raws(out, id, c, &pkey, &pval, 1, "id", key, &at))) {
+		sigma_error_wrap(rc, "certificate: ");
+		goto out;
+	}
+	if (packages_at) {
+		packages_at[0] = at;
+		packages_at[1] = at + packages.len;
+	}
+	/* Sealing wrote these two members already, so they fit. */
 	if (keep) {
 		memset(keep, 0, sizeof *keep);
 		keep->lockfiles = json_canonical(lockfiles);
 		keep->summary = json_canonical(summary);
-		keep->packages = sigma_xstrdup(packages.ptr);
+		keep->packages = sigma_buf_steal(&packages); /* not a third copy of the largest member */
 		keep->npackages = j->n;
 	}
-	const char *pkey = "packages", *pval = packages.ptr;
-	size_t at = 0;
-	int rc = seal_object_raws(out, id, c, &pkey, &pval, 1, "id", key, &at);
-	if (!rc && packages_at) {
-		packages_at[0] = at;
-		packages_at[1] = at + packages.len;
-	}
+out:
 	sigma_buf_dispose(&packages);
 	cJSON_Delete(c);
 	return rc;
+}
+
+/* ---------------------------------------------------------------- reading chains back */
+
+void cert_chains_dispose(cert_chains *c)
+{
+	free(c->pkgs);
+	free(c->via);
+	free(c->depth);
+	memset(c, 0, sizeof *c);
+}
+
+/* An integer member within [lo, hi], or SIGMA_EINVALID. */
+static int int_member(long long *out, const cJSON *o, const char *key, long long lo, long long hi)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long long)v->valuedouble ||
+	    v->valuedouble < (double)lo || v->valuedouble > (double)hi)
+		return SIGMA_EINVALID;
+	*out = (long long)v->valuedouble;
+	return 0;
+}
+
+int certificate_chains_load(cert_chains *out, const cJSON *cert)
+{
+	memset(out, 0, sizeof *out);
+	const cJSON *packages = cJSON_GetObjectItemCaseSensitive(cert, "packages"), *p;
+	if (!cJSON_IsArray(packages))
+		return sigma_error_set(SIGMA_EINVALID, "no packages array");
+	size_t n = (size_t)cJSON_GetArraySize(packages), i = 0;
+	out->pkgs = sigma_xcalloc(n ? n : 1, sizeof *out->pkgs);
+	out->via = sigma_xcalloc(n ? n : 1, sizeof *out->via);
+	out->depth = sigma_xcalloc(n ? n : 1, sizeof *out->depth);
+	out->n = n;
+	/* Two passes: depths first, since a via may point forward. */
+	cJSON_ArrayForEach(p, packages) {
+		long long d;
+		if (int_member(&d, p, "depth", -1, INT32_MAX))
+			return sigma_error_set(SIGMA_EINVALID, "packages[%zu]: no valid depth", i);
+		out->pkgs[i] = p;
+		out->depth[i++] = (int)d;
+	}
+	for (i = 0; i < n; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(out->pkgs[i], "via");
+		long long up;
+		out->via[i] = SIZE_MAX;
+		if (out->depth[i] <= 0) {
+			if (!cJSON_IsNull(v))
+				return sigma_error_set(SIGMA_EINVALID, "packages[%zu]: depth %d but a via", i, out->depth[i]);
+			continue;
+		}
+		if (int_member(&up, out->pkgs[i], "via", 0, (long long)n - 1))
+			return sigma_error_set(SIGMA_EINVALID, "packages[%zu]: via is not a package position", i);
+		/* One level up, in the same lockfile: then every walk up ends at a
+		 * direct dependency after exactly depth steps, whatever the input. */
+		if (out->depth[up] != out->depth[i] - 1 ||
+		    !sigma_streq(json_str(out->pkgs[up], "lockfile"), json_str(out->pkgs[i], "lockfile")))
+			return sigma_error_set(SIGMA_EINVALID, "packages[%zu]: via %lld is not one level up in the same lockfile",
+			                       i, up);
+		out->via[i] = (size_t)up;
+	}
+	const cJSON *r;
+	i = 0;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(cert, "reasons")) {
+		long long at;
+		if (cJSON_GetObjectItemCaseSensitive(r, "index") &&
+		    (int_member(&at, r, "index", 0, (long long)n - 1) ||
+		     !sigma_streq(json_str(out->pkgs[at], "lockfile"), json_str(r, "lockfile"))))
+			return sigma_error_set(SIGMA_EINVALID, "reasons[%zu]: index is not a package of its lockfile", i);
+		i++;
+	}
+	return 0;
+}
+
+size_t certificate_chain(const cert_chains *c, size_t i, size_t *out, size_t cap)
+{
+	if (!cap)
+		return 0;
+	size_t len = c->depth[i] > 0 ? (size_t)c->depth[i] + 1 : 1, head = cap / 2, tail = cap - head;
+	size_t at = i;
+	for (size_t pos = len; pos-- > 0; at = c->via[at]) {
+		if (len <= cap)
+			out[pos] = at;
+		else if (pos < head)
+			out[pos] = at;
+		else if (pos >= len - tail)
+			out[cap - (len - pos)] = at;
+		if (c->via[at] == SIZE_MAX)
+			break;
+	}
+	return len <= cap ? len : cap;
 }

@@ -1,14 +1,19 @@
 /* certificate.h: the submission certificate (BRIEF §3), one per judged
- * commit: schema "sigma.certificate/v1", the decision and its reasons, every
+ * commit: schema "sigma.certificate/v2", the decision and its reasons, every
  * lockfile and every package with depth, chain, parents and status, and the
- * counts. `id` is the hex SHA-256 of the canonical JSON (common/json.h) of
- * everything but `id` and `signature`; the signature is Ed25519 over the
- * same bytes (common/seal.h). */
+ * counts. A package's chain is stored as `via`, the position of the next
+ * package up its shortest chain, so the certificate grows linearly with
+ * the packages (v1 wrote each chain whole: N^2 for a chain of N);
+ * docs/CERTIFICATES.md. `id` is the hex SHA-256 of the canonical JSON
+ * (common/json.h) of everything but `id` and `signature`; the signature is
+ * Ed25519 over the same bytes (common/seal.h). */
 #ifndef SIGMA_CERTIFICATE_H
 #define SIGMA_CERTIFICATE_H
 #include "common/sign.h"
 #include "hook/policy.h"
 #include "hook/scan.h"
+
+#define CERTIFICATE_SCHEMA "sigma.certificate/v2"
 
 typedef struct cert_subject {
 	const char *repository;
@@ -31,7 +36,9 @@ typedef struct cert_reusable {
 void cert_reusable_dispose(cert_reusable *r);
 
 /* Build the certificate, sealed (common/seal.h) with `key` when it is not
- * NULL; *out (canonical JSON text) is the caller's. When `keep` is not
+ * NULL; *out (canonical JSON text) is the caller's. 0, or a negative code
+ * with nothing in *out: SIGMA_ETOOBIG when it would pass its cap (see
+ * packages_cap), and the caller must then not accept what it judged. When `keep` is not
  * NULL it receives the reusable members (the caller decides whether the
  * judgement was clean enough to reuse them). When `packages_at` is not
  * NULL it receives where the packages array sits in *out (start and end
@@ -43,5 +50,31 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 /* An accepted certificate from reused members, for a new subject. */
 int certificate_build_reused(char **out, char id[65], const cert_reusable *r, const cert_subject *subject,
                              const sigma_key *key, size_t packages_at[2]);
+
+/* ---------------------------------------------------------------- reading chains back
+ *
+ * For whoever reads a stored certificate (sigma verify, the HTML page):
+ * the packages array indexed by position, with every `via` link checked,
+ * so that walking a chain is bounded by the package's depth. */
+typedef struct cert_chains {
+	const cJSON **pkgs;  /* pkgs[i] = packages[i] (borrowed from the parsed certificate) */
+	size_t *via;         /* via[i] = position of the next package up, or SIZE_MAX */
+	int *depth;          /* depth[i], -1 when unreachable */
+	size_t n;
+} cert_chains;
+
+/* Index `cert`'s packages (a parsed v2 submission certificate) and check
+ * every link: `via` is null exactly for depth 0 and -1, and otherwise names
+ * a package of the same lockfile one level up; a reason's `index` names a
+ * package. 0, or SIGMA_EINVALID with "packages[i]: what" (the caller
+ * disposes *out either way). Linear in the number of packages. */
+int certificate_chains_load(cert_chains *out, const cJSON *cert);
+void cert_chains_dispose(cert_chains *c);
+
+/* The chain of package i from its direct ancestor down to i, as
+ * positions: out[0..return) with at most `cap` entries. When the chain is
+ * longer than `cap`, out holds its first cap/2 and last cap - cap/2
+ * entries and the return is cap; the full length is depth + 1. */
+size_t certificate_chain(const cert_chains *c, size_t i, size_t *out, size_t cap);
 
 #endif

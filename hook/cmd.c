@@ -119,7 +119,9 @@ static int reuse_key(char out[80], registry *reg, const sigma_config *cfg, const
 	if (registry_generation(reg, &gen))
 		return SIGMA_ERROR;
 	sigma_buf b = SIGMA_BUF_INIT;
-	sigma_buf_printf(&b, "judged/1 gen=%lld policy=%d rules=%d depth=%d\n", (long long)gen, cfg->policy_all,
+	/* judged/2: certificate v2 (packages name their chain by "via"); a v1
+	 * packages text must never be reused inside a v2 certificate. */
+	sigma_buf_printf(&b, "judged/2 gen=%lld policy=%d rules=%d depth=%d\n", (long long)gen, cfg->policy_all,
 	                 cfg->rules_reject, cfg->reject_depth);
 	for (size_t i = 0; i < s->nrefs; i++)
 		sigma_buf_printf(&b, "%s\t%s\t%s\t%s\n", s->refs[i].format->name, s->refs[i].path, s->refs[i].oid,
@@ -211,8 +213,21 @@ static int judge_commit(const judge_args *a)
 		scan_tree_resolve(&now, a->repo, a->reg, tree);
 		rc = policy_judge(&j, a->cfg, a->reg, &now, scan_lazy_get, &before);
 		int clean = !rc && !j.candidates && !now.nerrors && !j.rejected;
+		int uncertifiable = 0;
 		if (!rc)
-			rc = certificate_build(&cert, id, &j, &now, &subj, a->key, clean && have_key ? &keep : NULL, pat);
+			uncertifiable = (rc = certificate_build(&cert, id, &j, &now, &subj, a->key,
+			                                        clean && have_key ? &keep : NULL, pat)) < 0;
+		if (uncertifiable) {
+			/* What was pushed cannot be certified (its certificate would
+			 * pass the cap): that is the input's doing, so it is refused
+			 * whatever sigma.onError says. Nothing is accepted without a
+			 * certificate, and nothing is stored. */
+			fprintf(a->scan ? stdout : stderr, "%ssigma: %s %s: no certificate can be issued: %s\n",
+			        a->scan ? "" : report_hook_prefix(), a->scan ? "rejected:" : "push refused for",
+			        a->ref, sigma_error_last());
+			rc = 1;
+			goto out;
+		}
 		if (!rc && clean && have_key && !registry_is_readonly(a->reg))
 			reuse_store(a->reg, key, &keep, &now);
 	}
@@ -245,6 +260,7 @@ static int judge_commit(const judge_args *a)
 		}
 		rc = j.rejected ? 1 : 0;
 	}
+out:
 	if (getenv("SIGMA_TRACE"))
 		fprintf(stderr, "sigma: trace: %s lockfiles=%zu parsed=%zu cached=%d old_tip_scanned=%d judgement=%s ms=%lld\n",
 		        a->ref, now.nrefs, reused ? 0 : now.nrefs - (size_t)now.cache_hits - now.nerrors, now.cache_hits,

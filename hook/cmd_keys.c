@@ -24,6 +24,7 @@
 #include "common/seal.h"
 #include "common/sign.h"
 #include "common/util.h"
+#include "hook/certificate.h"
 #include "hook/cmd.h"
 #include "registry/open.h"
 
@@ -170,9 +171,18 @@ int keys_verify_main(int argc, char **argv)
 	cJSON *probe = cJSON_ParseWithLength(text.ptr, text.len);
 	const char *id_field = json_str(probe, "id") ? "id" : "certificate_id";
 	int is_signed = cJSON_GetObjectItemCaseSensitive(probe, "signature") != NULL;
-	cJSON_Delete(probe);
 	char signer[65], id[65] = "";
 	rc = seal_check(text.ptr, text.len, id_field, keys, loaded, signer, id);
+	/* A v2 submission certificate names each chain by links; an intact seal
+	 * over links that lead nowhere would still be a certificate no one can
+	 * read, so they are checked too. */
+	cert_chains chains;
+	memset(&chains, 0, sizeof chains);
+	if (!rc && sigma_streq(json_str(probe, "schema"), CERTIFICATE_SCHEMA) &&
+	    (rc = certificate_chains_load(&chains, probe)))
+		sigma_error_wrap(rc, "the chains do not hold: ");
+	cert_chains_dispose(&chains);
+	cJSON_Delete(probe);
 	if (rc) {
 		printf("FAILED: %s: %s\n", file, sigma_error_last());
 	} else if (!is_signed) {

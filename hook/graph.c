@@ -38,7 +38,57 @@ static int kind_from_name(const char *s)
 typedef struct node_index {
 	uint32_t *slots; /* node index + 1; 0 = empty */
 	uint32_t cap;    /* power of two */
+	/* Every edge, as edge_key(from, to), so that adding one is O(1) where
+	 * scanning the node's deps made a package with 100,000 dependencies
+	 * cost 5e9 comparisons. */
+	uint64_t *edges; /* 0 = empty */
+	size_t ecap;     /* power of two */
+	size_t nedges;
 } node_index;
+
+static uint64_t edge_key(uint32_t from, uint32_t to)
+{
+	return ((uint64_t)from + 1) << 32 | to; /* never 0 */
+}
+
+static size_t edge_slot(uint64_t key, size_t mask)
+{
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdULL; /* murmur3's finaliser */
+	key ^= key >> 33;
+	return (size_t)key & mask;
+}
+
+static void edge_put(node_index *ix, uint64_t key)
+{
+	size_t i = edge_slot(key, ix->ecap - 1);
+	while (ix->edges[i])
+		i = (i + 1) & (ix->ecap - 1);
+	ix->edges[i] = key;
+}
+
+/* Record from -> to; 0 when it is new, 1 when it was there already. */
+static int edge_seen(node_index *ix, uint32_t from, uint32_t to)
+{
+	uint64_t key = edge_key(from, to);
+	for (size_t i = ix->ecap ? edge_slot(key, ix->ecap - 1) : 0; ix->ecap && ix->edges[i];
+	     i = (i + 1) & (ix->ecap - 1))
+		if (ix->edges[i] == key)
+			return 1;
+	if ((ix->nedges + 1) * 2 > ix->ecap) {
+		uint64_t *old = ix->edges;
+		size_t oldcap = ix->ecap;
+		ix->ecap = oldcap ? oldcap * 2 : 1024;
+		ix->edges = sigma_xcalloc(ix->ecap, sizeof *ix->edges);
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i])
+				edge_put(ix, old[i]);
+		free(old);
+	}
+	edge_put(ix, key);
+	ix->nedges++;
+	return 0;
+}
 
 static uint64_t hash_key(const char *name, const char *version, graph_kind kind)
 {
@@ -124,8 +174,10 @@ void graph_free(sigma_graph *g)
 		free(n->findings);
 	}
 	free(g->nodes);
-	if (g->index)
+	if (g->index) {
 		free(((node_index *)g->index)->slots);
+		free(((node_index *)g->index)->edges);
+	}
 	free(g->index);
 	free(g->lockfile); free(g->ecosystem); free(g->format);
 	free(g);
@@ -176,11 +228,8 @@ void graph_set(char **field, const char *value)
 void graph_edge_add(sigma_graph *g, uint32_t from, uint32_t to)
 {
 	graph_node *n = &g->nodes[from];
-	if (from == to)
+	if (from == to || edge_seen(g->index, from, to))
 		return;
-	for (uint32_t i = 0; i < n->ndeps; i++)
-		if (n->deps[i] == to)
-			return;
 	if (n->ndeps == n->capdeps) {
 		n->capdeps = n->capdeps ? n->capdeps * 2 : 4;
 		n->deps = sigma_xrealloc(n->deps, n->capdeps * sizeof *n->deps);
@@ -264,14 +313,23 @@ void graph_finish(sigma_graph *g)
 			}
 		}
 	}
-	/* Parents: every node with an edge to it (reachable ones only). */
+	/* Parents: every node with an edge to it (reachable ones only). Counted
+	 * first and allocated once: growing by one per edge made a package
+	 * required by 100,000 others cost 100,000 reallocations. */
+	uint32_t *count = sigma_xcalloc(g->nnodes + 1, sizeof *count);
+	for (uint32_t u = 0; u < g->nnodes; u++)
+		for (uint32_t e = 0; g->nodes[u].depth >= 0 && e < g->nodes[u].ndeps; e++)
+			count[g->nodes[u].deps[e]]++;
+	for (uint32_t v = 0; v < g->nnodes; v++)
+		if (count[v])
+			g->nodes[v].parents = sigma_xmalloc(count[v] * sizeof *g->nodes[v].parents);
+	free(count);
 	for (uint32_t u = 0; u < g->nnodes; u++) {
 		graph_node *un = &g->nodes[u];
 		if (un->depth < 0)
 			continue;
 		for (uint32_t e = 0; e < un->ndeps; e++) {
 			graph_node *vn = &g->nodes[un->deps[e]];
-			vn->parents = sigma_xrealloc(vn->parents, (vn->nparents + 1) * sizeof *vn->parents);
 			vn->parents[vn->nparents++] = u;
 		}
 	}
@@ -327,21 +385,21 @@ static void put_member(sigma_buf *b, const char *key, const char *v)
 	sigma_buf_puts(b, ",\"");
 	sigma_buf_puts(b, key);
 	sigma_buf_puts(b, "\":");
-	json_put_string(b, v);
+	json_put_string_bytes(b, v);
 }
 
 char *graph_save(const sigma_graph *g)
 {
 	sigma_buf b = SIGMA_BUF_INIT;
 	sigma_buf_puts(&b, "{\"lockfile\":");
-	json_put_string(&b, g->lockfile ? g->lockfile : "");
+	json_put_string_bytes(&b, g->lockfile ? g->lockfile : "");
 	put_member(&b, "ecosystem", g->ecosystem);
 	put_member(&b, "format", g->format);
 	sigma_buf_puts(&b, ",\"n\":[");
 	for (uint32_t i = 0; i < g->nnodes; i++) {
 		const graph_node *n = &g->nodes[i];
 		sigma_buf_puts(&b, i ? ",{\"n\":" : "{\"n\":");
-		json_put_string(&b, n->name);
+		json_put_string_bytes(&b, n->name);
 		put_member(&b, "v", n->version);
 		put_member(&b, "a", n->alias);
 		put_member(&b, "s", n->spec);
@@ -367,9 +425,9 @@ char *graph_save(const sigma_graph *g)
 			sigma_buf_puts(&b, ",\"x\":[");
 			for (uint32_t f = 0; f < n->nfindings; f++) {
 				sigma_buf_puts(&b, f ? ",[" : "[");
-				json_put_string(&b, n->findings[f].code);
+				json_put_string_bytes(&b, n->findings[f].code);
 				sigma_buf_putc(&b, ',');
-				json_put_string(&b, n->findings[f].message);
+				json_put_string_bytes(&b, n->findings[f].message);
 				sigma_buf_putc(&b, ']');
 			}
 			sigma_buf_putc(&b, ']');

@@ -151,6 +151,10 @@ static int include(req_ctx *c, const char *from, int line, const char *target, i
 		                  from, line, path);
 		sigma_error_clear();
 		rc = 0;
+	} else {
+		/* Refused on the way (a symbolic link in a directory scan): the
+		 * lockfile cannot be judged; say which line asked for it. */
+		sigma_error_wrap(rc, "%s:%d: %s %s: ", from, line, constraint ? "-c" : "-r", target);
 	}
 	sigma_buf_dispose(&b);
 	free(path);

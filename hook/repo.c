@@ -126,6 +126,27 @@ int repo_read_blob(sigma_buf *out, sigma_repo *r, const char *oidstr)
 	return rc;
 }
 
+/* Why `path` is not in tree t: a symbolic link on the way (SIGMA_EINVALID,
+ * naming it, as treepath_open says for a directory scan), or simply
+ * absent (SIGMA_ENOTFOUND). Asked only once the path was not found. */
+static int absent_why(git_tree *t, const char *path)
+{
+	for (const char *slash = strchr(path, '/'); slash; slash = strchr(slash + 1, '/')) {
+		char *prefix = sigma_xstrndup(path, (size_t)(slash - path));
+		git_tree_entry *e = NULL;
+		int link = git_tree_entry_bypath(&e, t, prefix) == 0 && git_tree_entry_filemode(e) == GIT_FILEMODE_LINK;
+		git_tree_entry_free(e);
+		git_error_clear();
+		if (link) {
+			int rc = sigma_error_set(SIGMA_EINVALID, "%s is a symbolic link; sigma follows none", prefix);
+			free(prefix);
+			return rc;
+		}
+		free(prefix);
+	}
+	return sigma_error_set(SIGMA_ENOTFOUND, "%s: not in the tree", path);
+}
+
 int repo_read_path(sigma_buf *out, char oid[SIGMA_OID_HEX], sigma_repo *r, const char *tree,
                    const char *path)
 {
@@ -137,9 +158,14 @@ int repo_read_path(sigma_buf *out, char oid[SIGMA_OID_HEX], sigma_repo *r, const
 		return git_fail(GIT_ENOTFOUND, tree);
 	if (git_tree_entry_bypath(&e, t, path) < 0) {
 		git_error_clear();
-		rc = sigma_error_set(SIGMA_ENOTFOUND, "%s: not in the tree", path);
+		rc = absent_why(t, path);
 	} else if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
 		rc = sigma_error_set(SIGMA_ENOTFOUND, "%s: not a file", path);
+	} else if (out && git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
+		/* A link's blob is its target's name, not the file: reading it as
+		 * the file judged "sub/more.txt" as a requirement. (Its id alone,
+		 * out == NULL, is still given: manifests and cache checks.) */
+		rc = sigma_error_set(SIGMA_EINVALID, "%s is a symbolic link; sigma follows none", path);
 	} else {
 		char h[SIGMA_OID_HEX];
 		hex(h, git_tree_entry_id(e));

@@ -42,7 +42,10 @@ int repo_commit_tree(char out[SIGMA_OID_HEX], sigma_repo *r, const char *commit)
 /* The commit HEAD points to now, or SIGMA_ENOTFOUND (an empty repository). */
 int repo_head_commit(char out[SIGMA_OID_HEX], sigma_repo *r);
 
-/* Read a blob by id / a path in a tree (out gets the blob's id too). */
+/* Read a blob by id / a path in a tree (out gets the blob's id too).
+ * repo_read_path: SIGMA_ENOTFOUND when the path is not a file of the tree;
+ * SIGMA_EINVALID, naming it, when a symbolic link is on the way or (when
+ * `out` is not NULL) is the path itself: links are never read through. */
 int repo_read_blob(sigma_buf *out, sigma_repo *r, const char *oid);
 int repo_read_path(sigma_buf *out, char oid[SIGMA_OID_HEX], sigma_repo *r,
                    const char *tree, const char *path);

@@ -23,6 +23,11 @@ static void print_pkg(FILE *out, const graph_node *n)
 	fprintf(out, n->version[0] ? "%s@%s" : "%s", n->name, n->version);
 }
 
+/* A chain longer than CHAIN_SHOWN prints its two ends around the count of
+ * what is left out, so that the report stays short for a chain of 100,000
+ * (the certificate has every link). */
+#define CHAIN_SHOWN 24
+
 static void print_chain(FILE *out, const sigma_graph *g, uint32_t node)
 {
 	const graph_node *n = &g->nodes[node];
@@ -33,6 +38,10 @@ static void print_chain(FILE *out, const sigma_graph *g, uint32_t node)
 	uint32_t *path = sigma_xmalloc(((size_t)n->depth + 1) * sizeof *path), len = 0;
 	graph_chain(g, node, path, &len);
 	for (uint32_t i = 0; i < len; i++) {
+		if (len > CHAIN_SHOWN && i == CHAIN_SHOWN / 2) {
+			fprintf(out, " > ... %u more ...", len - CHAIN_SHOWN);
+			i = len - CHAIN_SHOWN / 2;
+		}
 		if (i)
 			fputs(" > ", out);
 		print_pkg(out, &g->nodes[path[i]]);

@@ -1,15 +1,18 @@
 /* scan.c: see scan.h. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "common/error.h"
 #include "common/json.h"
 #include "common/util.h"
 #include "hook/repo.h"
 #include "hook/scan.h"
+#include "hook/treepath.h"
 
 #define CACHE_VERSION "2"  /* bump when the graph or list form changes */
 #define LOCKFILE_MAX ((size_t)64 << 20)
@@ -125,7 +128,7 @@ out:
 typedef struct reader {
 	sigma_repo *repo;      /* tree mode */
 	const char *tree;
-	const char *root;      /* directory mode */
+	int rootfd;            /* directory mode: the directory, opened once */
 	sigma_buf deps;        /* "path\toid\n" per extra file read */
 } reader;
 
@@ -143,6 +146,19 @@ static int path_is_inside(const char *path)
 	return 1;
 }
 
+/* Directory mode: the file at `path` inside the directory, through
+ * treepath_open (no symbolic link followed on the way). */
+static int read_beneath(sigma_buf *out, int rootfd, const char *path)
+{
+	int fd;
+	int rc = treepath_open(&fd, rootfd, path, 0);
+	if (rc)
+		return rc;
+	rc = sigma_buf_read_fd(out, fd);
+	close(fd);
+	return rc ? sigma_error_wrap(rc, "%s: ", path) : 0;
+}
+
 static int read_other(void *ctx, const char *path, sigma_buf *out)
 {
 	reader *rd = ctx;
@@ -154,12 +170,7 @@ static int read_other(void *ctx, const char *path, sigma_buf *out)
 		sigma_buf_printf(&rd->deps, "%s\t%s\n", path, rc == 0 ? oid : "-");
 		return rc;
 	}
-	char *full = sigma_xasprintf("%s/%s", rd->root, path);
-	struct stat st;
-	int rc = lstat(full, &st) == 0 && S_ISREG(st.st_mode) ? sigma_buf_read_file(out, full)
-	                                                     : sigma_error_set(SIGMA_ENOTFOUND, "%s: no such file", path);
-	free(full);
-	return rc;
+	return read_beneath(out, rd->rootfd, path);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -168,14 +179,20 @@ static int name_cmp(const void *a, const void *b)
 }
 
 /* The subdirectories of root/path (not symlinks), sorted: what
- * repo_list_dirs gives for a tree. */
-static int list_dir_fs(const char *root, const char *path, sigma_buf *out)
+ * repo_list_dirs gives for a tree. Reached through treepath_open, so no
+ * link on the way to path is followed either. */
+static int list_dir_fs(int rootfd, const char *path, sigma_buf *out)
 {
-	char *full = *path ? sigma_xasprintf("%s/%s", root, path) : sigma_xstrdup(root);
-	DIR *d = opendir(full);
+	int fd = -1, rc = 0;
+	if (*path)
+		rc = treepath_open(&fd, rootfd, path, 1);
+	else if ((fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rc = sigma_error_set(SIGMA_ENOTFOUND, ".: %s", strerror(errno));
+	DIR *d = rc ? NULL : fdopendir(fd);
 	if (!d) {
-		free(full);
-		return sigma_error_set(SIGMA_ENOTFOUND, "%s: not a directory", *path ? path : ".");
+		if (fd >= 0)
+			close(fd);
+		return rc ? rc : sigma_error_set(SIGMA_ENOTFOUND, "%s: not a directory", path);
 	}
 	char **names = NULL;
 	size_t n = 0, cap = 0;
@@ -183,10 +200,8 @@ static int list_dir_fs(const char *root, const char *path, sigma_buf *out)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
-		char *p = sigma_xasprintf("%s/%s", full, de->d_name);
 		struct stat st;
-		int is_dir = lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
-		free(p);
+		int is_dir = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 		if (!is_dir)
 			continue;
 		if (n == cap) {
@@ -196,7 +211,6 @@ static int list_dir_fs(const char *root, const char *path, sigma_buf *out)
 		names[n++] = sigma_xstrdup(de->d_name);
 	}
 	closedir(d);
-	free(full);
 	if (n)
 		qsort(names, n, sizeof *names, name_cmp);
 	for (size_t i = 0; i < n; i++) {
@@ -226,7 +240,7 @@ static int list_other(void *ctx, const char *path, sigma_buf *out)
 	if (*path && !path_is_inside(path))
 		return sigma_error_set(SIGMA_ENOTFOUND, "%s: outside the pushed tree", path);
 	if (!rd->repo)
-		return list_dir_fs(rd->root, path, out);
+		return list_dir_fs(rd->rootfd, path, out);
 	size_t before = out->len;
 	int rc = repo_list_dirs(out, rd->repo, rd->tree, path);
 	sigma_buf mine = { .ptr = out->ptr ? out->ptr + before : NULL, .len = out->len - before };
@@ -319,7 +333,7 @@ static void graph_for_tree_ref(scan_set *s, size_t i, sigma_repo *r, registry *r
 	sigma_buf lock, man;
 	sigma_buf_init(&lock, LOCKFILE_MAX);
 	sigma_buf_init(&man, LOCKFILE_MAX);
-	reader rd = { .repo = r, .tree = tree };
+	reader rd = { .repo = r, .tree = tree, .rootfd = -1 };
 	int rc = repo_read_blob(&lock, r, ref->oid);
 	if (!rc && ref->manifest_oid[0])
 		rc = repo_read_blob(&man, r, ref->manifest_oid);
@@ -393,13 +407,16 @@ const scan_set *scan_lazy_get(void *ctx)
 
 /* ---------------------------------------------------------------- directories */
 
-static int walk_dir(scan_set *s, const char *root, const char *rel, int depth)
+/* Find the lockfiles below the directory `fd` (at `rel` inside the scan;
+ * the walk owns and closes fd). Subdirectories are entered with
+ * openat(O_NOFOLLOW) from their parent's descriptor, so a directory
+ * replaced by a link between listing and entering is not followed. */
+static int walk_dir(scan_set *s, int fd, const char *rel, int depth)
 {
-	char *full = *rel ? sigma_xasprintf("%s/%s", root, rel) : sigma_xstrdup(root);
-	DIR *d = opendir(full);
+	DIR *d = fdopendir(fd);
 	if (!d) {
-		int rc = sigma_error_set(SIGMA_EIO, "%s: %s", full, strerror(errno));
-		free(full);
+		int rc = sigma_error_set(SIGMA_EIO, "%s: %s", *rel ? rel : ".", strerror(errno));
+		close(fd);
 		return rc;
 	}
 	struct dirent *e;
@@ -409,11 +426,12 @@ static int walk_dir(scan_set *s, const char *root, const char *rel, int depth)
 		    !strcmp(e->d_name, "node_modules"))
 			continue;
 		char *child = *rel ? sigma_xasprintf("%s/%s", rel, e->d_name) : sigma_xstrdup(e->d_name);
-		char *cfull = sigma_xasprintf("%s/%s", root, child);
 		struct stat st;
-		if (lstat(cfull, &st) == 0) {
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 			if (S_ISDIR(st.st_mode) && depth < 64) {
-				rc = walk_dir(s, root, child, depth + 1);
+				int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (sub >= 0)
+					rc = walk_dir(s, sub, child, depth + 1);
 			} else if (S_ISREG(st.st_mode)) {
 				const lockfile_format *fmt = lockfile_detect_path(child);
 				if (fmt) {
@@ -426,10 +444,8 @@ static int walk_dir(scan_set *s, const char *root, const char *rel, int depth)
 			}
 		}
 		free(child);
-		free(cfull);
 	}
 	closedir(d);
-	free(full);
 	return rc;
 }
 
@@ -441,9 +457,20 @@ static int ref_cmp(const void *a, const void *b)
 int scan_dir(scan_set *out, const char *root)
 {
 	memset(out, 0, sizeof *out);
-	int rc = walk_dir(out, root, "", 0);
-	if (rc)
+	/* The directory itself is the user's choice (a link to it is fine);
+	 * everything below it is reached through descriptors, never by path. */
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), walkfd = -1;
+	if (rootfd < 0 || (walkfd = dup(rootfd)) < 0) {
+		int rc = sigma_error_set(SIGMA_EIO, "%s: %s", root, strerror(errno));
+		if (rootfd >= 0)
+			close(rootfd);
 		return rc;
+	}
+	int rc = walk_dir(out, walkfd, "", 0);
+	if (rc) {
+		close(rootfd);
+		return rc;
+	}
 	if (out->nrefs)
 		qsort(out->refs, out->nrefs, sizeof *out->refs, ref_cmp);
 	out->graphs = sigma_xcalloc(out->nrefs, sizeof *out->graphs);
@@ -453,23 +480,23 @@ int scan_dir(scan_set *out, const char *root)
 		sigma_buf lock, man;
 		sigma_buf_init(&lock, LOCKFILE_MAX);
 		sigma_buf_init(&man, LOCKFILE_MAX);
-		reader rd = { .root = root };
-		char *lp = sigma_xasprintf("%s/%s", root, ref->path);
+		reader rd = { .rootfd = rootfd };
 		char *mrel = lockfile_manifest_path(ref);
-		char *mp = mrel ? sigma_xasprintf("%s/%s", root, mrel) : NULL;
-		int have_manifest = mp && sigma_buf_read_file(&man, mp) == 0;
-		int rc1 = sigma_buf_read_file(&lock, lp);
+		/* No manifest is fine; a manifest behind a link is not read, and
+		 * says so, rather than quietly judging without it. */
+		int mrc = mrel ? read_beneath(&man, rootfd, mrel) : SIGMA_ENOTFOUND;
+		int rc1 = mrc == SIGMA_EINVALID ? mrc : read_beneath(&lock, rootfd, ref->path);
 		if (!rc1)
 			rc1 = resolve_one(&out->graphs[i], ref, lock.ptr, lock.len,
-			                  have_manifest ? man.ptr : NULL, man.len, &rd);
+			                  mrc == 0 ? man.ptr : NULL, man.len, &rd);
 		if (rc1)
 			add_error(out, ref->path, sigma_error_last());
-		free(lp);
+		sigma_error_clear();
 		free(mrel);
-		free(mp);
 		sigma_buf_dispose(&lock);
 		sigma_buf_dispose(&man);
 		sigma_buf_dispose(&rd.deps);
 	}
+	close(rootfd);
 	return 0;
 }

@@ -18,4 +18,16 @@ char *treepath_dir(const char *path);
  * such as "file:"), empty, or normalises to a path above the tree root. */
 char *treepath_join(const char *dir, const char *rel);
 
+/* Open `path` (relative, as from treepath_join) inside the directory
+ * `rootfd`, for `sigma scan DIR`, one component at a time with O_NOFOLLOW:
+ * no symbolic link anywhere on the way is followed, whether it points
+ * outside the directory or back inside it (the same rule as a git tree,
+ * where a symlink is a blob and never a way through). `want_dir`: the last
+ * component must be a directory, else a regular file (opened non-blocking,
+ * so a FIFO cannot hang the scan). 0 and *out (the caller closes it);
+ * SIGMA_ENOTFOUND when there is no such file or it is of the wrong type;
+ * SIGMA_EINVALID, naming the link, when a component is a symbolic link or
+ * "..". */
+int treepath_open(int *out, int rootfd, const char *path, int want_dir);
+
 #endif

@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "common/util.h"
+#include "hook/certificate.h"
 #include "webhook/pages.h"
 
 int webhook_pages_escape(sigma_buf *out, const char *s)
@@ -44,32 +45,65 @@ static const cJSON *get(const cJSON *o, const char *k)
 	return cJSON_GetObjectItemCaseSensitive(o, k);
 }
 
-/* "a@1 → b@2 → c@3" */
-static void chain(sigma_buf *out, const cJSON *arr)
+/* The text of one package in a chain: "name@version". */
+static void chain_link(sigma_buf *out, const cJSON *p)
 {
-	const cJSON *e;
+	esc(out, json_str(p, "name"));
+	const char *v = json_str(p, "version");
+	if (v && *v) {
+		sigma_buf_putc(out, '@');
+		esc(out, v);
+	}
+}
+
+/* "a@1 → b@2 → c@3": a v1 certificate's own chain array, or a v2 chain
+ * rebuilt from the `via` links. A chain longer than CHAIN_SHOWN shows its
+ * two ends around the count of what is left out: the page stays linear in
+ * the packages even when thousands of rows each have a deep chain. */
+#define CHAIN_SHOWN 24
+
+static void chain(sigma_buf *out, const cJSON *p, const cert_chains *chains, size_t at)
+{
+	const cJSON *arr = get(p, "chain"), *e;
 	int first = 1;
 	sigma_buf_puts(out, "<td class=chain>");
-	cJSON_ArrayForEach(e, arr) {
-		if (!first)
-			sigma_buf_puts(out, " &rarr; ");
-		esc(out, cJSON_GetStringValue(e));
-		first = 0;
+	if (cJSON_IsArray(arr)) {
+		cJSON_ArrayForEach(e, arr) {
+			if (!first)
+				sigma_buf_puts(out, " &rarr; ");
+			esc(out, cJSON_GetStringValue(e));
+			first = 0;
+		}
+	} else if (chains->n) {
+		size_t shown[CHAIN_SHOWN], len = certificate_chain(chains, at, shown, CHAIN_SHOWN);
+		size_t total = chains->depth[at] > 0 ? (size_t)chains->depth[at] + 1 : 1;
+		for (size_t i = 0; i < len; i++) {
+			if (i)
+				sigma_buf_puts(out, " &rarr; ");
+			if (total > len && i == CHAIN_SHOWN / 2)
+				sigma_buf_printf(out, "&hellip; %zu more &hellip; &rarr; ", total - len);
+			chain_link(out, chains->pkgs[shown[i]]);
+		}
 	}
 	sigma_buf_puts(out, "</td>");
 }
 
-static void package_rows(sigma_buf *out, const cJSON *packages, const char *status)
+/* At most this many rows per table; the JSON has every package. */
+#define ROWS_SHOWN 500
+
+static void package_rows(sigma_buf *out, const cJSON *packages, const cert_chains *chains, const char *status)
 {
 	const cJSON *p;
-	int any = 0;
+	size_t any = 0, at = 0;
 	cJSON_ArrayForEach(p, packages) {
+		size_t pos = at++;
 		if (!sigma_streq(json_str(p, "status"), status))
 			continue;
-		if (!any)
+		if (any++ >= ROWS_SHOWN)
+			continue;
+		if (any == 1)
 			sigma_buf_puts(out, "<table><tr><th>package</th><th>depth</th><th>chain</th><th>lockfile</th>"
 			                    "<th>effect</th><th>why</th></tr>\n");
-		any = 1;
 		sigma_buf_puts(out, "<tr><td><b>");
 		esc(out, json_str(p, "name"));
 		sigma_buf_puts(out, "</b>@");
@@ -83,7 +117,7 @@ static void package_rows(sigma_buf *out, const cJSON *packages, const char *stat
 			                 d->valuedouble == 0 ? 0.0 : d->valuedouble);
 		else
 			cell(out, "");
-		chain(out, get(p, "chain"));
+		chain(out, p, chains, pos);
 		cell(out, json_str(p, "lockfile"));
 		cell(out, json_str(p, "effect"));
 		sigma_buf_puts(out, "<td>");
@@ -96,6 +130,9 @@ static void package_rows(sigma_buf *out, const cJSON *packages, const char *stat
 		}
 		sigma_buf_puts(out, "</td></tr>\n");
 	}
+	if (any > ROWS_SHOWN)
+		sigma_buf_printf(out, "<tr><td colspan=6>&hellip; and %zu more (see the JSON)</td></tr>\n",
+		                 any - ROWS_SHOWN);
 	if (any)
 		sigma_buf_puts(out, "</table>\n");
 	else
@@ -173,10 +210,18 @@ int webhook_pages_certificate_html(sigma_buf *out, const char *cert_json)
 		sigma_buf_puts(out, "</ul>\n");
 	}
 	const cJSON *packages = get(c, "packages");
+	/* v2 links that do not hold leave the chains out (the certificate was
+	 * sealed by sigma, so this is a damaged row, not a reason to fail). */
+	cert_chains chains;
+	if (certificate_chains_load(&chains, c)) {
+		sigma_error_clear();
+		cert_chains_dispose(&chains);
+	}
 	sigma_buf_puts(out, "<h2>Blocked packages</h2>\n");
-	package_rows(out, packages, "blocked");
+	package_rows(out, packages, &chains, "blocked");
 	sigma_buf_puts(out, "<h2>Flagged packages</h2>\n");
-	package_rows(out, packages, "flagged");
+	package_rows(out, packages, &chains, "flagged");
+	cert_chains_dispose(&chains);
 
 	sigma_buf_puts(out, "<h2>Packages per depth</h2>\n<table><tr><th>direct</th><th>L1</th><th>L2</th><th>L3</th>"
 	                    "<th>deeper</th><th>unreachable</th></tr>\n<tr>");

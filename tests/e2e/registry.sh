@@ -102,10 +102,18 @@ check "scan of a clean project exits 0" test "$rc" -eq 0
 "$SIGMA_BIN" scan "$T/api" > "$out" 2>&1; rc=$?
 check "scan with a blocked L1 exits 1" test "$rc" -eq 1
 "$SIGMA_BIN" scan --json "$T/api" > "$out" 2>/dev/null
-check "scan --json prints a sigma.certificate/v1 with the decision" \
-	grep -q '"decision":"rejected".*"schema":"sigma.certificate/v1"' "$out"
-check "... whose packages carry depth, chain and parents" \
-	grep -q '"chain":\["express@4.22.3","body-parser@1.20.9"\],"depth":1,"dev":false,"direct":false,"ecosystem":"npm","effect":"reject".*"name":"body-parser","parents":\["express@4.22.3"\]' "$out"
+check "scan --json prints a sigma.certificate/v2 with the decision" \
+	grep -q '"decision":"rejected".*"schema":"sigma.certificate/v2"' "$out"
+check "... whose packages carry depth and parents" \
+	grep -q '"depth":1,"dev":false,"direct":false,"ecosystem":"npm","effect":"reject".*"name":"body-parser","parents":\["express@4.22.3"\]' "$out"
+check "... and the chain: body-parser's via is express's position, express's is null" python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1])); p = c["packages"]
+at = {q["name"]: i for i, q in enumerate(p)}
+bp, ex = p[at["body-parser"]], p[at["express"]]
+r = [x for x in c["reasons"] if x.get("package") == "body-parser@1.20.9"][0]
+sys.exit(0 if bp["via"] == at["express"] and ex["via"] is None and r["index"] == at["body-parser"]
+         and "chain" not in bp else 1)' "$out"
 "$SIGMA_BIN" scan "$T/nowhere" > "$out" 2>&1; rc=$?
 check "scan of a missing directory exits 2" test "$rc" -eq 2
 
