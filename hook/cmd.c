@@ -100,6 +100,7 @@ typedef struct judge_args {
 	const sigma_key *key;    /* signs the certificate, or NULL */
 	int json;                /* print the certificate instead of the report */
 	int scan;                /* `sigma scan` (stdout, "rejected") rather than the hook (stderr) */
+	sigma_buf *accepted;     /* the hook: "ref\tcommit\tcertificate id\n" per accepted ref, or NULL */
 } judge_args;
 
 /* ---------------------------------------------------------------- reuse
@@ -240,12 +241,12 @@ static int judge_commit(const judge_args *a)
 		memcpy(at.hash, keep.packages_hash, sizeof at.hash);
 		rc = registry_submission_put(a->reg, a->repository, a->ref, a->commit, id,
 		                             j.rejected ? "rejected" : "accepted", cert, &at);
-		/* An accepted push leaves an outbox row for `sigma serve` to post its
-		 * status, when a forge is configured for it to post to. Best effort:
-		 * a failure here never refuses the push. */
-		if (!rc && !a->scan && !j.rejected && a->cfg->has_forges &&
-		    webhook_outbox_add_push(registry_path(a->reg), a->repository, a->ref, a->commit, id, "accepted") != 0)
-			sigma_error_clear();
+		/* An accepted ref is remembered; its status is queued only once the
+		 * whole push is known to be accepted (outbox_accepted): git updates
+		 * no ref when any is refused, and a status must never say "passed"
+		 * for a commit the repository did not take. */
+		if (!rc && a->accepted && !j.rejected)
+			sigma_buf_printf(a->accepted, "%s\t%s\t%s\n", a->ref, a->commit, id);
 	}
 	if (!rc) {
 		if (a->json) {
@@ -325,6 +326,27 @@ static void registry_opened(registry *reg)
 		                "this push's certificate is not stored\n", report_hook_prefix(), registry_path(reg));
 }
 
+/* Every ref of an accepted push leaves an outbox row for `sigma serve` to
+ * post its status, when a forge is configured to post to. Best effort: a
+ * failure here never refuses the push. `accepted` is judge_args.accepted. */
+static void outbox_accepted(const sigma_config *cfg, registry *reg, const char *repository, sigma_buf *accepted)
+{
+	if (!cfg->has_forges || !reg || registry_is_readonly(reg) || !accepted->len)
+		return;
+	char *line = accepted->ptr, *end;
+	while ((end = strchr(line, '\n'))) {
+		*end = '\0';
+		char *commit = strchr(line, '\t'), *id = commit ? strchr(commit + 1, '\t') : NULL;
+		if (id) {
+			*commit++ = '\0';
+			*id++ = '\0';
+			if (webhook_outbox_add_push(registry_path(reg), repository, line, commit, id, "accepted") != 0)
+				sigma_error_clear();
+		}
+		line = end + 1;
+	}
+}
+
 /* ---------------------------------------------------------------- pre-receive */
 
 int hook_prereceive_main(int argc, char **argv)
@@ -355,6 +377,7 @@ int hook_prereceive_main(int argc, char **argv)
 	registry *reg = NULL;
 	sigma_key *key = NULL;
 	char *dbpath = NULL, *repository = NULL;
+	sigma_buf accepted = SIGMA_BUF_INIT;
 	int status = 0, rc;
 	/* Until the repository's own config is read, fail closed. */
 	memset(&cfg, 0, sizeof cfg);
@@ -415,7 +438,7 @@ int hook_prereceive_main(int argc, char **argv)
 			base_commit = base;
 		else if (have_head)
 			base_commit = head;
-		judge_args a = { repo, reg, &cfg, repository, ref, commit, base_commit, key, 0, 0 };
+		judge_args a = { repo, reg, &cfg, repository, ref, commit, base_commit, key, 0, 0, &accepted };
 		rc = judge_commit(&a);
 		if (rc < 0) {
 			status = internal_error(&cfg);
@@ -424,11 +447,20 @@ int hook_prereceive_main(int argc, char **argv)
 		if (rc > 0)
 			status = 1;
 	}
+	if (status == 0) {
+		/* Judged and accepted: the deadline has nothing left to guard, and
+		 * must not refuse the push between two outbox rows. */
+		struct itimerval off;
+		memset(&off, 0, sizeof off);
+		setitimer(ITIMER_REAL, &off, NULL);
+		outbox_accepted(&cfg, reg, repository, &accepted);
+	}
 out:
 	sign_key_free(key);
 	registry_close(reg);
 	repo_free(repo);
 	free(dbpath);
+	sigma_buf_dispose(&accepted);
 	free(repository);
 	config_dispose(&cfg);
 	return status;
@@ -512,7 +544,7 @@ int hook_scan_main(int argc, char **argv)
 		if ((rc = repo_commit(commit, repo, rev)) || (base_rev && (rc = repo_commit(base, repo, base_rev))))
 			goto fail;
 		char *name = repository_name(repo_gitdir(repo));
-		judge_args a = { repo, reg, &cfg, name, rev, commit, base_rev ? base : NULL, key, json, 1 };
+		judge_args a = { repo, reg, &cfg, name, rev, commit, base_rev ? base : NULL, key, json, 1, NULL };
 		rc = judge_commit(&a);
 		free(name);
 		if (rc < 0)

@@ -37,6 +37,14 @@ if git -C "$w" push -q origin HEAD:main 2>/dev/null; then nok "a push with a blo
 bad=$(git -C "$w" rev-parse HEAD)
 rows=$(sqlite3 "$SIGMA_DB" "SELECT count(*) FROM webhook_jobs WHERE kind='outbox'" 2>/dev/null || echo 0)
 check "a refused push leaves no outbox row" test "$rows" = 1
+# Two refs in one push, the first clean, the second refused: git takes
+# neither, so neither may get a status.
+clean=$(git -C "$w" commit-tree -p "$good" -m "clean side" "$good^{tree}")
+git -C "$w" push origin "$clean:refs/heads/aaa-clean" "$bad:refs/heads/zzz-blocked" > "$T/two-refs" 2>&1
+check "... (the first ref was judged accepted, the second refused)" \
+	bash -c "grep -q 'refs/heads/aaa-clean.*accepted' '$T/two-refs' && grep -q 'push refused for refs/heads/zzz-blocked' '$T/two-refs'"
+rows=$(sqlite3 "$SIGMA_DB" "SELECT count(*) FROM webhook_jobs WHERE kind='outbox'" 2>/dev/null || echo 0)
+check "a push refused for one ref leaves no outbox row for its accepted refs" test "$rows" = 1
 
 # GitHub Enterprise's hook environment names the repository.
 git -C "$w" reset -q --hard "$good"
