@@ -121,6 +121,17 @@ int webhook_cmd_main(int argc, char **argv)
 		setenv("SIGMA_CONFIG", config, 1);
 	if (workers < 0)
 		workers = settings.workers;
+	/* Jobs get the hook's deadline unless serve.jobTimeout says otherwise:
+	 * sigma.timeout, read the way the hook reads it. */
+	if (settings.job_timeout_ms == 0) {
+		sigma_config judging;
+		if (config_load(&judging, NULL) == 0) {
+			settings.job_timeout_ms = judging.timeout_ms;
+			config_dispose(&judging);
+		} else {
+			settings.job_timeout_ms = 4000;
+		}
+	}
 	sigma_config dbcfg;
 	memset(&dbcfg, 0, sizeof dbcfg);
 	dbcfg.database = settings.database;

@@ -35,6 +35,12 @@
 
 #define FETCH_ATTEMPTS 5
 #define POST_BATCH 32
+/* Failed listings of a post whose outcome is unknown before it is posted
+ * again: a forge whose list endpoint keeps failing must not keep a status
+ * from ever arriving. Posting twice is harmless (a status with the same
+ * context replaces the previous one on all three forges); only the order
+ * matters, and webhook_queue_due() keeps it. */
+#define SETTLE_CHECKS 3
 
 void webhook_service_wake_jobs(webhook_service *svc)
 {
@@ -75,11 +81,47 @@ void webhook_log(const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
+	char shown[sizeof line * 4];
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	/* Callers escape what comes from a request (webhook_log_value); this
+	 * is the backstop: no control character, wherever it came from (an
+	 * error message quoting a payload's URL), can start a line of its own
+	 * or move the terminal's cursor. */
+	size_t k = 0;
+	for (const unsigned char *p = (const unsigned char *)line; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			k += (size_t)snprintf(shown + k, sizeof shown - k, "\\x%02x", *p);
+		else
+			shown[k++] = (char)*p;
+	}
+	shown[k] = '\0';
 	/* One write per line, so lines from threads never interleave. */
-	fprintf(stderr, "sigma serve: %s\n", line);
+	fprintf(stderr, "sigma serve: %s\n", shown);
+}
+
+const char *webhook_log_value(char *out, size_t size, const char *value)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+	if (!value)
+		value = "-";
+	for (const unsigned char *p = (const unsigned char *)value; *p && k + 5 < size; p++) {
+		if (*p == '\\' || *p == '"') {
+			out[k++] = '\\';
+			out[k++] = (char)*p;
+		} else if (*p <= 0x20 || *p >= 0x7f) {
+			out[k++] = '\\';
+			out[k++] = 'x';
+			out[k++] = hex[*p >> 4];
+			out[k++] = hex[*p & 15];
+		} else {
+			out[k++] = (char)*p;
+		}
+	}
+	out[k] = '\0';
+	return out;
 }
 
 /* ---------------------------------------------------------------- describing */
@@ -197,6 +239,22 @@ static int finish_error(worker *w, const webhook_job *job, const webhook_forge *
 	return rc;
 }
 
+/* The job's deadline (serve.jobTimeout, else sigma.timeout: the hook's
+ * rule). Checked between steps and during a fetch; a job found past it
+ * closes with an `error` status saying so, never with its verdict: work
+ * that overran may have been cut short, and the answer fails closed. */
+static int past_deadline(int64_t deadline_ms)
+{
+	return deadline_ms > 0 && webhook_wall_ms() > deadline_ms;
+}
+
+static int finish_late(worker *w, const webhook_job *job, const webhook_forge *f, const webhook_event *ev)
+{
+	char why[96];
+	snprintf(why, sizeof why, "not finished within %.1f s (serve.jobTimeout)",
+	         w->svc->settings->job_timeout_ms / 1000.0);
+	return finish_error(w, job, f, ev, why);
+}
 
 static unsigned mirror_lock_index(const char *path)
 {
@@ -224,7 +282,8 @@ static int by_depth(const void *a, const void *b)
  * most cfg->audit_cap of the transitive ones. Returns how many outcomes
  * were stored (so the caller judges again), or SIGMA_ETIMEOUT when the
  * service is stopping (the job is then run again at the next start). */
-static int certify_unreviewed(worker *w, const sigma_config *cfg, const judgement *j, int64_t job_id)
+static int certify_unreviewed(worker *w, const sigma_config *cfg, const judgement *j, int64_t job_id,
+                              int64_t deadline_ms)
 {
 	candidate *list = sigma_xcalloc(j->n ? j->n : 1, sizeof *list);
 	size_t n = 0;
@@ -259,6 +318,8 @@ static int certify_unreviewed(worker *w, const sigma_config *cfg, const judgemen
 			stored = sigma_error_set(SIGMA_ETIMEOUT, "stopping during certification");
 			break;
 		}
+		if (past_deadline(deadline_ms))
+			break; /* the caller sees the deadline and fails closed */
 		const graph_node *node = list[i].node;
 		if (node->depth > 0 && transitive++ >= cfg->audit_cap)
 			break; /* the rest stay uncertified: the audit cap */
@@ -295,8 +356,9 @@ static int run_event_job(worker *w, const webhook_job *job)
 	sigma_repo *repo = NULL;
 	sigma_config cfg;
 	sigma_key *key = NULL;
-	char *gitdir = NULL, *cert = NULL, *url = NULL, *ref = NULL, id[65] = "";
+	char *gitdir = NULL, *cert = NULL, *url = NULL, *ref = NULL, *source = NULL, id[65] = "";
 	int rc, have_judgement = 0, have_scan = 0;
+	int64_t deadline = webhook_wall_ms() + svc->settings->job_timeout_ms;
 	judgement j;
 	scan_set now;
 	scan_lazy before;
@@ -324,13 +386,22 @@ static int run_event_job(worker *w, const webhook_job *job)
 	if (mapped && mapped->path) {
 		gitdir = sigma_xstrdup(mapped->path);
 	} else {
-		webhook_fetch fx = { svc->settings->mirrors, f, ev.repository, ev.clone_url, ev.ref, ev.sha, ev.base_sha };
+		webhook_fetch fx = { svc->settings->mirrors, f, ev.repository, NULL, 0, deadline, ev.ref, ev.sha, ev.base_sha };
+		if ((rc = webhook_mirror_source(&source, &fx.offer_token, f, mapped, ev.clone_url))) {
+			rc = finish_error(w, job, f, &ev, sigma_error_last());
+			goto out;
+		}
+		fx.clone_url = source;
 		char *mpath = webhook_mirror_path(&fx);
 		pthread_mutex_t *lock = &svc->mirror_locks[mirror_lock_index(mpath)];
 		free(mpath);
 		pthread_mutex_lock(lock);
 		rc = webhook_mirror_fetch(&gitdir, &fx);
 		pthread_mutex_unlock(lock);
+		if (rc == SIGMA_ETIMEOUT || (rc == 0 && past_deadline(deadline))) {
+			rc = finish_late(w, job, f, &ev);
+			goto out;
+		}
 		if (rc == SIGMA_EIO && job->attempts < FETCH_ATTEMPTS) {
 			int64_t delay = webhook_backoff_ms(job->attempts, svc->settings->retry_base_ms,
 			                                   svc->settings->retry_max_ms, -1, (uint64_t)job->id ^ (uint64_t)time(NULL));
@@ -371,6 +442,10 @@ static int run_event_job(worker *w, const webhook_job *job)
 		goto out;
 	}
 	have_judgement = 1;
+	if (past_deadline(deadline)) {
+		rc = finish_late(w, job, f, &ev);
+		goto out;
+	}
 
 	/* 3. pending, now that the number of packages is known. */
 	char desc[WEBHOOK_DESCRIPTION_MAX + 1];
@@ -384,7 +459,7 @@ static int run_event_job(worker *w, const webhook_job *job)
 
 	/* 4. Certify the unreviewed packages, then judge again with what the
 	 * registry now knows. */
-	int certified = certify_unreviewed(w, &cfg, &j, job->id);
+	int certified = certify_unreviewed(w, &cfg, &j, job->id, deadline);
 	if (certified == SIGMA_ETIMEOUT) {
 		rc = certified;
 		goto out;
@@ -397,6 +472,10 @@ static int run_event_job(worker *w, const webhook_job *job)
 			goto out;
 		}
 		have_judgement = 1;
+	}
+	if (past_deadline(deadline)) {
+		rc = finish_late(w, job, f, &ev);
+		goto out;
 	}
 
 	/* 5. The certificate, stored as the hook stores it. */
@@ -438,6 +517,7 @@ out:
 	free(cert);
 	free(url);
 	free(ref);
+	free(source);
 	return rc;
 }
 
@@ -597,15 +677,21 @@ static void post_one(webhook_service *svc, webhook_http *http, const webhook_sta
 			         row->sha, row->state);
 			return;
 		}
-		if (seen < 0) {
+		if (seen < 0 && row->uncertain <= SETTLE_CHECKS) {
+			/* uncertain counts the failed checks, plus one. */
 			u->done = STATUS_WAITING;
-			u->uncertain = 1;
+			u->uncertain = row->uncertain + 1;
 			u->next_at_ms = webhook_wall_ms() + webhook_backoff_ms(attempt, s->retry_base_ms, s->retry_max_ms, -1,
 			                                                       (uint64_t)row->id * 7919u + (uint64_t)clock());
 			u->result = "cannot tell whether posted";
 			webhook_metrics_post(&svc->metrics, MPOST_UNCERTAIN);
+			webhook_log("status %lld %s %s@%.12s: cannot list statuses (check %d of %d): %s", (long long)row->id,
+			         f->name, row->repo, row->sha, row->uncertain, SETTLE_CHECKS, sigma_error_last());
 			return;
 		}
+		if (seen < 0)
+			webhook_log("status %lld %s %s@%.12s: still unconfirmed after %d checks: posting again",
+			         (long long)row->id, f->name, row->repo, row->sha, SETTLE_CHECKS);
 	}
 	webhook_post_result pr;
 	if (webhook_forge_post_status(&pr, http, f, row->repo, row->sha, &st) != 0) {
