@@ -160,6 +160,8 @@ static int serve_entry(walk_ctx *w, const char *var, const char *value)
 		return set_int(&s->receive_timeout_ms, w->file, "serve.receiveTimeout", value, 100, 3600000);
 	else if (!strcmp(var, "jobtimeout"))
 		return set_int(&s->job_timeout_ms, w->file, "serve.jobTimeout", value, 1, 86400000);
+	else if (!strcmp(var, "fetchtimeout"))
+		return set_int(&s->fetch_timeout_ms, w->file, "serve.fetchTimeout", value, 1, 86400000);
 	else if (!strcmp(var, "maxconnections"))
 		return set_int(&s->max_connections, w->file, "serve.maxConnections", value, 16, 1000000);
 	else if (!strcmp(var, "maxconnectionsperaddress"))
@@ -323,6 +325,7 @@ int webhook_settings_load(webhook_settings *out, const char *file)
 	out->max_attempts = 25;
 	out->outbox_delay_ms = 3000;
 	out->receive_timeout_ms = 10000;
+	out->fetch_timeout_ms = 300000;
 	out->max_connections = 4096;
 	out->max_per_address = 64;
 	out->unverified_max = 64 << 20;

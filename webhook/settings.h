@@ -28,7 +28,7 @@
  *       mirrors = directory of the local bare mirrors
  *       workers, tlsCert, tlsKey, sync (full | normal), retryBase,
  *       retryMax, maxAttempts, outboxDelay (milliseconds),
- *       receiveTimeout, jobTimeout (milliseconds), maxConnections,
+ *       receiveTimeout, jobTimeout, fetchTimeout (milliseconds), maxConnections,
  *       maxConnectionsPerAddress, unverifiedBytes
  *
  * Secrets (secret, token) are wiped when the settings are disposed. */
@@ -82,7 +82,8 @@ typedef struct webhook_settings {
 	int max_attempts;      /* status posts before giving up (default 25) */
 	int outbox_delay_ms;   /* wait before posting a hook push's status (default 3000) */
 	int receive_timeout_ms;   /* a request's headers and body, absolute (default 10000) */
-	int job_timeout_ms;       /* a job's deadline; 0: sigma.timeout (default 4000) */
+	int job_timeout_ms;       /* judging deadline; 0: sigma.timeout (default 4000) */
+	int fetch_timeout_ms;     /* fetch deadline (default 300000) */
 	int max_connections;      /* default 4096, capped by RLIMIT_NOFILE */
 	int max_per_address;      /* connections from one address (default 64; 0 = no limit) */
 	int unverified_max;       /* bytes held in bodies not yet verified (default 64 MiB) */

@@ -239,21 +239,32 @@ static int finish_error(worker *w, const webhook_job *job, const webhook_forge *
 	return rc;
 }
 
-/* The job's deadline (serve.jobTimeout, else sigma.timeout: the hook's
- * rule). Checked between steps and during a fetch; a job found past it
- * closes with an `error` status saying so, never with its verdict: work
- * that overran may have been cut short, and the answer fails closed. */
+/* A job has two deadlines. Judging (scan, certification, judgement,
+ * certificate) gets the hook's: serve.jobTimeout, else sigma.timeout, from
+ * the moment the commit is on this machine, as the hook's clock starts
+ * with the objects already received. The fetch before it gets its own,
+ * serve.fetchTimeout: a first fetch of a large repository takes minutes,
+ * and no judging deadline of seconds could cover it. Either is checked
+ * between steps (per certified package, and as a fetch's data arrives);
+ * a job found past one closes with an `error` status saying which, never
+ * with a verdict: work that overran may have been cut short, and the
+ * answer fails closed. */
 static int past_deadline(int64_t deadline_ms)
 {
 	return deadline_ms > 0 && webhook_wall_ms() > deadline_ms;
 }
 
-static int finish_late(worker *w, const webhook_job *job, const webhook_forge *f, const webhook_event *ev)
+static int finish_late(worker *w, const webhook_job *job, const webhook_forge *f, const webhook_event *ev,
+                       const char *what, int limit_ms, const char *key)
 {
 	char why[96];
-	snprintf(why, sizeof why, "not finished within %.1f s (serve.jobTimeout)",
-	         w->svc->settings->job_timeout_ms / 1000.0);
+	snprintf(why, sizeof why, "%s not finished within %.1f s (%s)", what, limit_ms / 1000.0, key);
 	return finish_error(w, job, f, ev, why);
+}
+
+static int judging_late(worker *w, const webhook_job *job, const webhook_forge *f, const webhook_event *ev)
+{
+	return finish_late(w, job, f, ev, "judging", w->svc->settings->job_timeout_ms, "serve.jobTimeout");
 }
 
 static unsigned mirror_lock_index(const char *path)
@@ -358,7 +369,7 @@ static int run_event_job(worker *w, const webhook_job *job)
 	sigma_key *key = NULL;
 	char *gitdir = NULL, *cert = NULL, *url = NULL, *ref = NULL, *source = NULL, id[65] = "";
 	int rc, have_judgement = 0, have_scan = 0;
-	int64_t deadline = webhook_wall_ms() + svc->settings->job_timeout_ms;
+	int64_t deadline = 0;
 	judgement j;
 	scan_set now;
 	scan_lazy before;
@@ -386,7 +397,9 @@ static int run_event_job(worker *w, const webhook_job *job)
 	if (mapped && mapped->path) {
 		gitdir = sigma_xstrdup(mapped->path);
 	} else {
-		webhook_fetch fx = { svc->settings->mirrors, f, ev.repository, NULL, 0, deadline, ev.ref, ev.sha, ev.base_sha };
+		int64_t fetch_deadline = webhook_wall_ms() + svc->settings->fetch_timeout_ms;
+		webhook_fetch fx = { .mirrors = svc->settings->mirrors, .forge = f, .repository = ev.repository,
+		                     .deadline_ms = fetch_deadline, .ref = ev.ref, .sha = ev.sha, .base_sha = ev.base_sha };
 		if ((rc = webhook_mirror_source(&source, &fx.offer_token, f, mapped, ev.clone_url))) {
 			rc = finish_error(w, job, f, &ev, sigma_error_last());
 			goto out;
@@ -398,8 +411,10 @@ static int run_event_job(worker *w, const webhook_job *job)
 		pthread_mutex_lock(lock);
 		rc = webhook_mirror_fetch(&gitdir, &fx);
 		pthread_mutex_unlock(lock);
-		if (rc == SIGMA_ETIMEOUT || (rc == 0 && past_deadline(deadline))) {
-			rc = finish_late(w, job, f, &ev);
+		/* Past its deadline a failed fetch is not retried either: the
+		 * attempts would each wait as long again. */
+		if (rc == SIGMA_ETIMEOUT || past_deadline(fetch_deadline)) {
+			rc = finish_late(w, job, f, &ev, "fetch", svc->settings->fetch_timeout_ms, "serve.fetchTimeout");
 			goto out;
 		}
 		if (rc == SIGMA_EIO && job->attempts < FETCH_ATTEMPTS) {
@@ -417,7 +432,8 @@ static int run_event_job(worker *w, const webhook_job *job)
 		}
 	}
 
-	/* 2. Scan and judge, with the hook's own pipeline. */
+	/* 2. Scan and judge, with the hook's own pipeline, on the hook's clock. */
+	deadline = webhook_wall_ms() + svc->settings->job_timeout_ms;
 	char commit[SIGMA_OID_HEX], tree[SIGMA_OID_HEX], base[SIGMA_OID_HEX], base_tree[SIGMA_OID_HEX];
 	if ((rc = repo_open_path(&repo, gitdir)) || (rc = repo_commit(commit, repo, ev.sha)) ||
 	    (rc = repo_commit_tree(tree, repo, commit)) ||
@@ -443,7 +459,7 @@ static int run_event_job(worker *w, const webhook_job *job)
 	}
 	have_judgement = 1;
 	if (past_deadline(deadline)) {
-		rc = finish_late(w, job, f, &ev);
+		rc = judging_late(w, job, f, &ev);
 		goto out;
 	}
 
@@ -474,7 +490,7 @@ static int run_event_job(worker *w, const webhook_job *job)
 		have_judgement = 1;
 	}
 	if (past_deadline(deadline)) {
-		rc = finish_late(w, job, f, &ev);
+		rc = judging_late(w, job, f, &ev);
 		goto out;
 	}
 
