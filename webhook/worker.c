@@ -683,7 +683,11 @@ static void post_one(webhook_service *svc, webhook_http *http, const webhook_sta
 		return;
 	}
 	int attempt = row->attempts + 1;
-	if (row->uncertain) {
+	/* uncertain: 1 + the checks that could not tell so far. */
+	if (row->uncertain > SETTLE_CHECKS) {
+		webhook_log("status %lld %s %s@%.12s: still unconfirmed after %d checks: posting again", (long long)row->id,
+		            f->name, row->repo, row->sha, SETTLE_CHECKS);
+	} else if (row->uncertain) {
 		int seen = webhook_forge_status_exists(http, f, row->repo, row->sha, &st);
 		if (seen == 1) {
 			u->done = STATUS_POSTED;
@@ -693,8 +697,7 @@ static void post_one(webhook_service *svc, webhook_http *http, const webhook_sta
 			         row->sha, row->state);
 			return;
 		}
-		if (seen < 0 && row->uncertain <= SETTLE_CHECKS) {
-			/* uncertain counts the failed checks, plus one. */
+		if (seen < 0) {
 			u->done = STATUS_WAITING;
 			u->uncertain = row->uncertain + 1;
 			u->next_at_ms = webhook_wall_ms() + webhook_backoff_ms(attempt, s->retry_base_ms, s->retry_max_ms, -1,
@@ -705,9 +708,6 @@ static void post_one(webhook_service *svc, webhook_http *http, const webhook_sta
 			         f->name, row->repo, row->sha, row->uncertain, SETTLE_CHECKS, sigma_error_last());
 			return;
 		}
-		if (seen < 0)
-			webhook_log("status %lld %s %s@%.12s: still unconfirmed after %d checks: posting again",
-			         (long long)row->id, f->name, row->repo, row->sha, SETTLE_CHECKS);
 	}
 	webhook_post_result pr;
 	if (webhook_forge_post_status(&pr, http, f, row->repo, row->sha, &st) != 0) {
