@@ -127,9 +127,17 @@ static int fetch(git_repository *repo, const webhook_fetch *f, const char **refs
 	opts.update_fetchhead = 0;
 	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	git_strarray specs = { (char **)refspecs, n };
-	if (git_remote_fetch(remote, &specs, &opts, "sigma: fetch") < 0)
-		rc = cc.late ? (git_error_clear(), sigma_error_set(SIGMA_ETIMEOUT, "the fetch ran past the job's deadline"))
-		             : git_fail(SIGMA_EIO, "fetching from the clone URL");
+	if (git_remote_fetch(remote, &specs, &opts, "sigma: fetch") < 0) {
+		/* Late whether the callbacks stopped it or it failed slowly (a
+		 * server that waits before answering never reaches them): the
+		 * caller's further attempts would only add to the overrun. */
+		if (cc.late || (f->deadline_ms > 0 && webhook_wall_ms() > f->deadline_ms)) {
+			git_error_clear();
+			rc = sigma_error_set(SIGMA_ETIMEOUT, "the fetch ran past its deadline");
+		} else {
+			rc = git_fail(SIGMA_EIO, "fetching from the clone URL");
+		}
+	}
 	git_remote_free(remote);
 	return rc;
 }
