@@ -2,6 +2,8 @@
 # tests/lib.sh. Everything listens on 127.0.0.1 at random ports.
 #
 #   start_standin [ARGS]     the forge stand-in; sets STANDIN (its base URL)
+#   gh_config URL < EXTRA    $T/serve.config: forge "gh" (GitHub at URL,
+#                            secret $SECRET), then the lines on stdin
 #   start_serve [ARGS]       sigma serve --listen 127.0.0.1:0; sets SERVE,
 #                            SERVE_PID; logs in $T/serve.err
 #   stop_serve               SIGTERM, and wait
@@ -20,6 +22,13 @@ start_standin() {
 		sleep 0.05
 	done
 	STANDIN=http://127.0.0.1:$(head -1 "$T/standin.out")
+}
+
+gh_config() {
+	{
+		printf '[forge "gh"]\n\ttype = github\n\turl = %s\n\tsecret = %s\n' "$1" "$SECRET"
+		cat
+	} > "$T/serve.config"
 }
 
 start_serve() {

@@ -19,11 +19,7 @@ REG=http://127.0.0.1:$(cat "$T/regport")
 export SIGMA_NPM_REGISTRY=$REG
 curl -s -X POST -d '{"delay": {"/is-number": 3, "/is-number/7.0.0": 3, "/is-number/-/is-number-7.0.0.tgz": 3}}' \
 	"$REG/_control" > /dev/null
-cat > "$T/serve.config" <<EOF
-[forge "gh"]
-	type = github
-	url = $STANDIN
-	secret = $SECRET
+gh_config "$STANDIN" <<EOF
 [repository "octo/app"]
 	forge = gh
 	url = $T/app.git

@@ -10,11 +10,7 @@
 
 SECRET=unconfirmed-secret
 start_standin
-cat > "$T/serve.config" <<EOF
-[forge "gh"]
-	type = github
-	url = $STANDIN
-	secret = $SECRET
+gh_config "$STANDIN" <<EOF
 [repository "octo/app"]
 	forge = gh
 	url = $T/app.git
