@@ -253,10 +253,14 @@ void webhook_cmd_help(FILE *out)
 	      "Settings (git config syntax; --config, else $SIGMA_CONFIG, else /etc/sigma/config):\n"
 	      "  [forge \"NAME\"] type = github|gitea|gitlab, url = API base URL,\n"
 	      "                 secret = webhook secret, token (or tokenFile) = API token,\n"
-	      "                 context = status context (default sigma/supply-chain)\n"
-	      "  [repository \"KEY\"] forge = NAME, name = owner/repo, path = local repository\n"
+	      "                 context = status context (default sigma/supply-chain),\n"
+	      "                 webUrl = where clone URLs point (the only origin given the token)\n"
+	      "  [repository \"KEY\"] forge = NAME, name = owner/repo, path = local repository,\n"
+	      "                 url = fetch URL replacing the payload's (file://, paths, other hosts)\n"
 	      "  [serve] listen (default 127.0.0.1:8383), publicUrl, mirrors, workers (2),\n"
 	      "          tlsCert, tlsKey, sync (full|normal), retryBase, retryMax,\n"
-	      "          maxAttempts, outboxDelay\n"
+	      "          maxAttempts, outboxDelay, jobTimeout (default sigma.timeout),\n"
+	      "          fetchTimeout, receiveTimeout, maxConnections,\n"
+	      "          maxConnectionsPerAddress, unverifiedBytes\n"
 	      "See docs/SERVE.md. SIGTERM stops it gracefully; --workers 0 only receives.\n", out);
 }
