@@ -296,12 +296,13 @@ static int check(webhook_settings *s, const char *file)
 		if (strchr(f->name, '/'))
 			return sigma_error_set(SIGMA_EINVALID, "%s: forge \"%s\": a forge name cannot contain '/'",
 			                       file, f->name);
-		if (!f->web_url)
+		int derived = !f->web_url;
+		if (derived)
 			f->web_url = default_web_url(f->url);
 		char origin[512];
 		if (webhook_url_origin(origin, sizeof origin, f->web_url) != 0)
-			return sigma_error_set(SIGMA_EINVALID, "%s: forge.%s.webUrl: '%s' is not an http(s) URL", file,
-			                       f->name, f->web_url);
+			return sigma_error_set(SIGMA_EINVALID, "%s: forge.%s.webUrl: '%s'%s is not an http(s) URL", file,
+			                       f->name, f->web_url, derived ? " (from url)" : "");
 		f->origin = sigma_xstrdup(origin);
 	}
 	for (size_t i = 0; i < s->nrepos; i++)
