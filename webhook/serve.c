@@ -672,6 +672,7 @@ static void *reaper_main(void *arg)
 				cut++;
 			}
 		if (cut) {
+			atomic_fetch_add(&srv->svc->metrics.connections_cut, (long long)cut);
 			pthread_mutex_unlock(&srv->conns_lock);
 			webhook_log("closed %zu connection%s that sent no complete request within %lld ms (serve.receiveTimeout)",
 			            cut, cut == 1 ? "" : "s", (long long)srv->receive_ms);
@@ -735,7 +736,7 @@ static enum MHD_Result start_delivery(struct MHD_Connection *conn, webhook_serve
 		return respond_json(conn, MHD_HTTP_UNAUTHORIZED, "{\"status\":\"unauthorized\"}");
 	}
 	if (cl && announced > 0 && reserve_budget(srv, rq, (size_t)announced) != 0) {
-		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_ERROR);
+		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_BUSY);
 		webhook_log("delivery forge=%s event=%s id=%s outcome=busy reason=\"unverified bodies over %zu bytes "
 		            "(serve.unverifiedBytes)\"",
 		            f->name, ev_log, id_log, srv->unverified_max);

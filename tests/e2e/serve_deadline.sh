@@ -5,8 +5,8 @@
 #     unreviewed package after 3 s, with serve.jobTimeout = 1.5 s;
 #   - fetching: the forge's git server answers after 3 s, with
 #     serve.fetchTimeout = 1 s.
-# Each job must end in an `error` status that names the deadline, and no
-# job may end in `success`.
+# Each job must end in an `error` status that names the deadline, instead
+# of its verdict, and no job may end in `success`.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../serve_lib.sh"
 

@@ -26,6 +26,7 @@ codes() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["codes
 check "bodies within the budget were read and refused: 401 ($(codes 401))" test "$(codes 401)" -ge 1
 check "the others were turned away on their headers: 503 ($(codes 503))" test "$(codes 503)" -ge 1
 check "the log names the budget" grep -q "serve.unverifiedBytes" "$T/serve.err"
+check "/metrics counts them as busy" sh -c "curl -s '$SERVE/metrics' | grep -q 'event=\"push\",outcome=\"busy\"} $(codes 503)'"
 payload github-push "$T/push.json" sha=1111111111111111111111111111111111111111 clone=http://127.0.0.1:9/o/r.git repo=octo/app
 check "the budget is free again: a signed delivery gets 202" \
 	test "$(deliver "$SERVE/webhook/gh" "$T/push.json" "X-GitHub-Event: push" "X-GitHub-Delivery: m1" \

@@ -60,6 +60,8 @@ check "the server cut the trickling connections (absolute deadline, not reset by
 check "none lived much past the 3 s deadline (longest $(field max_closed_lifetime_s) s)" \
 	python3 -c "import sys; sys.exit(0 if $(field max_closed_lifetime_s) < 4.5 else 1)"
 check "the log says why" grep -q "sent no complete request within 3000 ms" "$T/serve.err"
+cut=$(curl -s "$SERVE/metrics" | awk '/^sigma_webhook_connections_cut_total/ {print $2}')
+check "/metrics counts them ($cut)" test "${cut:-0}" -ge "$opened"
 
 python3 "$TESTS_DIR/hostile_client.py" perip "$port" --conns 100 --addr 127.0.0.250 > "$T/perip.json"
 echo "# one address: $(cat "$T/perip.json")"
