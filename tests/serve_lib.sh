@@ -13,6 +13,9 @@
 WEBHOOK_FIXTURES=$TESTS_DIR/fixtures/webhooks
 
 start_standin() {
+	# Emptied here, not by the redirection below: that happens in the
+	# child, and a second stand-in could otherwise read the first's port.
+	: > "$T/standin.out"
 	python3 "$TESTS_DIR/forge_standin.py" "$@" > "$T/standin.out" 2> "$T/standin.err" &
 	_pids+=($!)
 	STANDIN_PID=$!

@@ -46,6 +46,7 @@ git -C "$w" commit -q --allow-empty -m three && git -C "$w" push -q origin HEAD:
 sha3=$(git -C "$w" rev-parse HEAD)
 start_serve --config "$T/serve.config" --workers 1
 check "serve starts" test -n "$SERVE"
+check "the two stand-ins listen on two ports ($FORGE, $OTHER)" test "$FORGE" != "$OTHER"
 
 # status_of SHA: "state<TAB>description" of the last status for SHA.
 status_of() {
