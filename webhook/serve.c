@@ -58,6 +58,9 @@
 /* File descriptors kept for everything that is not a connection: the
  * database, libcurl, libgit2, mirrors. */
 #define FD_RESERVE 128
+/* libmicrohttpd's pool per connection: request line, headers (a forge
+ * sends 1-2 KiB) and the read buffer. Its default, stated. */
+#define CONNECTION_MEMORY (32 * 1024)
 /* How often the reaper looks for requests past their deadline. */
 #define REAP_INTERVAL_MS 200
 /* Room for one escaped request value in a log line. */
@@ -971,6 +974,10 @@ int webhook_server_start(webhook_server **out, webhook_service *svc, const char 
 		{ MHD_OPTION_SOCK_ADDR, 0, &addr },
 		{ MHD_OPTION_CONNECTION_LIMIT, connections, NULL },
 		{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, st->max_per_address, NULL },
+		/* libmicrohttpd's own per-connection memory (headers, read
+		 * buffer), stated so the worst case is known: connections x
+		 * this, plus serve.unverifiedBytes. */
+		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, NULL },
 		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL },
 		{ MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS, NULL },
