@@ -12,7 +12,8 @@
  * connection holds before its signature is checked may be unbounded.
  *   - Time: a request must be fully received within serve.receiveTimeout
  *     of the connection's start (or of the previous answer on a kept-alive
- *     connection). libmicrohttpd's own timeout restarts with every byte, so
+ *     connection); a request other than a delivery must also be answered
+ *     by then. libmicrohttpd's own timeout restarts with every byte, so
  *     a client trickling a header line every few seconds would never meet
  *     it; a reaper thread shuts such connections down instead.
  *   - Connections: a global cap and one per address.
@@ -78,7 +79,9 @@
 typedef struct tracked {
 	struct tracked *prev, *next;
 	int fd;
-	int receiving;          /* a request is arriving, or awaited on a kept-alive connection */
+	int receiving;          /* on the clock: a request is awaited or arriving, or (not a
+	                         * delivery) being answered; off while a delivery's body
+	                         * is verified and at the committer */
 	int cut;                /* already shut down by the reaper */
 	int64_t deadline_ms;    /* when receiving must be over */
 } tracked;
@@ -826,7 +829,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			pthread_mutex_unlock(&srv->lock);
 			return start_delivery(conn, srv, rq);
 		}
-		set_receiving(srv, rq->track, 0);
+		/* Other requests stay on the clock until they are answered: a
+		 * client reading a page slowly holds its buffer no longer than
+		 * one that sends slowly. */
 		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 			return respond_json(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "{\"status\":\"method_not_allowed\"}");
 		if (sigma_startswith(url, "/certificates/"))
