@@ -31,19 +31,14 @@ cat > "$T/serve.config" <<EOF
 [repository "octo/mapped"]
 	forge = gh
 	url = $T/app.git
-[serve]
-	mirrors = $T/mirrors
-	retryBase = 50
-	retryMax = 200
+$(fast_serve_section)
 EOF
-git init -q --bare "$T/app.git"
-w=$(new_clone work "$T/app.git")
-git -C "$w" commit -q --allow-empty -m one && git -C "$w" push -q origin HEAD:main 2>/dev/null
-sha=$(git -C "$w" rev-parse HEAD)
-git -C "$w" commit -q --allow-empty -m two && git -C "$w" push -q origin HEAD:main 2>/dev/null
-sha2=$(git -C "$w" rev-parse HEAD)
-git -C "$w" commit -q --allow-empty -m three && git -C "$w" push -q origin HEAD:main 2>/dev/null
-sha3=$(git -C "$w" rev-parse HEAD)
+app_repo
+sha=$APP_SHA
+app_commit
+sha2=$APP_SHA
+app_commit
+sha3=$APP_SHA
 start_serve --config "$T/serve.config" --workers 1
 check "serve starts" test -n "$SERVE"
 check "the two stand-ins listen on two ports ($FORGE, $OTHER)" test "$FORGE" != "$OTHER"

@@ -23,20 +23,14 @@ gh_config "$STANDIN" <<EOF
 [repository "octo/app"]
 	forge = gh
 	url = $T/app.git
-[serve]
-	mirrors = $T/mirrors
-	retryBase = 50
-	retryMax = 200
+$(fast_serve_section)
 	jobTimeout = 1500
 	fetchTimeout = 1000
 EOF
-git init -q --bare "$T/app.git"
-w=$(new_clone work "$T/app.git")
-npm_project "$w" '{"is-number":"7.0.0"}' "$(lock_entry is-number 7.0.0)"
-git -C "$w" add -A && git -C "$w" commit -qm one && git -C "$w" push -q origin HEAD:main 2>/dev/null
-sha=$(git -C "$w" rev-parse HEAD)
-git -C "$w" commit -q --allow-empty -m two && git -C "$w" push -q origin HEAD:main 2>/dev/null
-sha2=$(git -C "$w" rev-parse HEAD)
+app_repo '{"is-number":"7.0.0"}' "$(lock_entry is-number 7.0.0)"
+sha=$APP_SHA
+app_commit
+sha2=$APP_SHA
 
 start_serve --config "$T/serve.config" --workers 1
 last_status() {

@@ -14,16 +14,10 @@ gh_config "$STANDIN" <<EOF
 [repository "octo/app"]
 	forge = gh
 	url = $T/app.git
-[serve]
-	mirrors = $T/mirrors
-	retryBase = 50
-	retryMax = 200
+$(fast_serve_section)
 EOF
-git init -q --bare "$T/app.git"
-w=$(new_clone work "$T/app.git")
-npm_project "$w" '{"express":"4.19.2"}' "$(lock_entry express 4.19.2)"
-git -C "$w" add -A && git -C "$w" commit -qm one && git -C "$w" push -q origin HEAD:main 2>/dev/null
-sha=$(git -C "$w" rev-parse HEAD)
+app_repo '{"express":"4.19.2"}' "$(lock_entry express 4.19.2)"
+sha=$APP_SHA
 
 curl -s -X POST -d '{"status": 500, "count": 1, "store": true}' "$STANDIN/_fail" > /dev/null
 curl -s -X POST -d '{"count": -1}' "$STANDIN/_fail_list" > /dev/null
