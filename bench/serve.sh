@@ -29,6 +29,10 @@ cat > "$T/serve.config" <<CFG
 	secret = $SECRET
 [serve]
 	mirrors = $T/mirrors
+[repository "gh-app"]
+	forge = gh
+	name = octo/app
+	url = $T/app.git
 CFG
 git init -q --bare "$T/app.git"
 w=$(new_clone work "$T/app.git")

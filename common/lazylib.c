@@ -14,7 +14,8 @@
  * after the option, always a pointer, long or curl_off_t, which on LP64
  * travel the same way, so it is forwarded as one pointer-sized value.
  * MHD_start_daemon is forwarded only in its MHD_OPTION_ARRAY form, which is
- * how sigma calls it; MHD_get_daemon_info only for argument-less queries.
+ * how sigma calls it; MHD_get_daemon_info and MHD_get_connection_info only
+ * for argument-less queries.
  *
  * A library that cannot be loaded is an installation error: the message
  * names it and the process aborts, as it would have at start-up when the
@@ -169,6 +170,13 @@ const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *d, enum MHD_D
 {
 	MHD_FN(const union MHD_DaemonInfo *, MHD_get_daemon_info, (struct MHD_Daemon *, enum MHD_DaemonInfoType, ...))
 	return p(d, t);
+}
+
+const union MHD_ConnectionInfo *MHD_get_connection_info(struct MHD_Connection *c, enum MHD_ConnectionInfoType t, ...)
+{
+	MHD_FN(const union MHD_ConnectionInfo *, MHD_get_connection_info,
+	       (struct MHD_Connection *, enum MHD_ConnectionInfoType, ...))
+	return p(c, t);
 }
 
 const char *MHD_lookup_connection_value(struct MHD_Connection *c, enum MHD_ValueKind k, const char *key)

@@ -16,12 +16,24 @@ most 255, the context (GitLab: name) is set, the token (when --token) is
 sent in the forge's header. A refused post answers 422/400/401 and is not
 stored.
 
+It also stands in for a git server that wants credentials: any GET
+ending in /info/refs is recorded (path and Authorization header) and
+answered 401 with a Basic challenge, so a client that has a token offers
+it; the test reads what was offered.
+
 Control (tests only):
-  POST /_fail    {"status": 500, "count": 2, "retry_after": 1}
-                 the next COUNT status posts get STATUS (429 with Retry-After)
+  POST /_fail    {"status": 500, "count": 2, "retry_after": 1, "store": true}
+                 the next COUNT status posts get STATUS (429 with Retry-After);
+                 with "store", the status is kept all the same (an answer
+                 lost after the forge acted: the ambiguous case)
+  POST /_fail_list {"count": -1}   the next COUNT status listings get 500
+                 (-1: all of them)
   POST /_delay   {"ms": 100}   every status post waits that long
+  POST /_git_delay {"ms": 3000}  every git request waits that long
   GET  /_statuses              every stored status, in order (JSON array)
   GET  /_attempts              every status post, stored or not
+  GET  /_lists                 {"count": N, "failed": M} status listings seen
+  GET  /_git                   every git request: {"path", "authorization"}
 """
 import json
 import sys
@@ -43,6 +55,12 @@ class State:
         self.fail_status = 0
         self.fail_count = 0
         self.retry_after = None
+        self.fail_store = False
+        self.fail_list = 0
+        self.lists = 0
+        self.lists_failed = 0
+        self.git = []
+        self.git_delay_ms = 0
         self.delay_ms = 0
         self.token = token
         self.record = record
@@ -98,6 +116,32 @@ class Handler(BaseHTTPRequestHandler):
         if p == ["_attempts"]:
             with st.lock:
                 return self.answer(200, st.attempts)
+        if p == ["_lists"]:
+            with st.lock:
+                return self.answer(200, {"count": st.lists, "failed": st.lists_failed})
+        if p == ["_git"]:
+            with st.lock:
+                return self.answer(200, st.git)
+        if urlsplit(self.path).path.endswith("/info/refs"):
+            with st.lock:
+                st.git.append({"path": self.path, "authorization": self.headers.get("Authorization")})
+                delay = st.git_delay_ms
+            if delay:
+                time.sleep(delay / 1000.0)
+            return self.answer(401, {"message": "Requires authentication"},
+                               {"WWW-Authenticate": 'Basic realm="forge-standin"'})
+        is_list = (len(p) == 6 and p[0] == "repos" and p[3] == "commits" and p[5] == "statuses") or \
+                  (len(p) == 6 and p[0] == "projects" and p[2] == "repository" and p[5] == "statuses")
+        if is_list:
+            with st.lock:
+                st.lists += 1
+                failing = st.fail_list != 0
+                if st.fail_list > 0:
+                    st.fail_list -= 1
+                if failing:
+                    st.lists_failed += 1
+            if failing:
+                return self.answer(500, {"message": "injected listing failure"})
         if len(p) == 6 and p[0] == "repos" and p[3] == "commits" and p[5] == "statuses":
             repo, sha = p[1] + "/" + p[2], p[4]
             with st.lock:
@@ -125,6 +169,17 @@ class Handler(BaseHTTPRequestHandler):
                 st.fail_status = int(c.get("status", 500))
                 st.fail_count = int(c.get("count", 1))
                 st.retry_after = c.get("retry_after")
+                st.fail_store = bool(c.get("store", False))
+            return self.answer(200, {"ok": True})
+        if p == ["_fail_list"]:
+            c = json.loads(raw or b"{}")
+            with st.lock:
+                st.fail_list = int(c.get("count", -1))
+            return self.answer(200, {"ok": True})
+        if p == ["_git_delay"]:
+            c = json.loads(raw or b"{}")
+            with st.lock:
+                st.git_delay_ms = int(c.get("ms", 0))
             return self.answer(200, {"ok": True})
         if p == ["_delay"]:
             c = json.loads(raw or b"{}")
@@ -147,10 +202,12 @@ class Handler(BaseHTTPRequestHandler):
             fields = None
         attempt = {"kind": kind, "repo": repo, "sha": sha, "fields": fields, "at": time.time()}
         code, answer, headers = 201, None, {}
+        stored_anyway = False
         with st.lock:
             if st.fail_count > 0:
                 st.fail_count -= 1
                 code = st.fail_status
+                stored_anyway = st.fail_store
                 answer = {"message": "injected failure"}
                 if st.retry_after is not None:
                     headers["Retry-After"] = str(st.retry_after)
@@ -158,17 +215,22 @@ class Handler(BaseHTTPRequestHandler):
             code, answer = self.validate(kind, fields)
         if code == 201 and not self.authorized(kind):
             code, answer = 401, {"message": "Bad credentials"}
+        if stored_anyway and self.validate(kind, fields)[0] == 201 and self.authorized(kind):
+            stored_anyway = True
+        else:
+            stored_anyway = False
         attempt["code"] = code
         with st.lock:
             st.attempts.append(attempt)
-            if code == 201:
+            if code == 201 or stored_anyway:
                 rec = {"kind": kind, "repo": repo, "sha": sha, "fields": fields,
                        "state": fields.get("state"), "at": time.time()}
                 st.statuses.append(rec)
                 if st.record:
                     with open(st.record, "a") as f:
                         f.write(json.dumps(rec) + "\n")
-                answer = dict(fields, id=len(st.statuses))
+                if code == 201:
+                    answer = dict(fields, id=len(st.statuses))
         return self.answer(code, answer, headers)
 
     @staticmethod

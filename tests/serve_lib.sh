@@ -2,6 +2,13 @@
 # tests/lib.sh. Everything listens on 127.0.0.1 at random ports.
 #
 #   start_standin [ARGS]     the forge stand-in; sets STANDIN (its base URL)
+#   gh_config URL < EXTRA    $T/serve.config: forge "gh" (GitHub at URL,
+#                            secret $SECRET), then the lines on stdin
+#   fast_serve_section       prints a [serve] section: mirrors in $T, fast retries
+#   app_repo [DEPS LOCK]     a bare $T/app.git with one pushed commit (an npm
+#                            project when DEPS and LOCK are given), work tree
+#                            $APP_WORK; sets APP_SHA
+#   app_commit               one more empty commit pushed; sets APP_SHA
 #   start_serve [ARGS]       sigma serve --listen 127.0.0.1:0; sets SERVE,
 #                            SERVE_PID; logs in $T/serve.err
 #   stop_serve               SIGTERM, and wait
@@ -11,6 +18,9 @@
 WEBHOOK_FIXTURES=$TESTS_DIR/fixtures/webhooks
 
 start_standin() {
+	# Emptied here, not by the redirection below: that happens in the
+	# child, and a second stand-in could otherwise read the first's port.
+	: > "$T/standin.out"
 	python3 "$TESTS_DIR/forge_standin.py" "$@" > "$T/standin.out" 2> "$T/standin.err" &
 	_pids+=($!)
 	STANDIN_PID=$!
@@ -20,6 +30,35 @@ start_standin() {
 		sleep 0.05
 	done
 	STANDIN=http://127.0.0.1:$(head -1 "$T/standin.out")
+}
+
+gh_config() {
+	{
+		printf '[forge "gh"]\n\ttype = github\n\turl = %s\n\tsecret = %s\n' "$1" "$SECRET"
+		cat
+	} > "$T/serve.config"
+}
+
+fast_serve_section() {
+	printf '[serve]\n\tmirrors = %s\n\tretryBase = 50\n\tretryMax = 200\n' "$T/mirrors"
+}
+
+app_repo() {
+	git init -q --bare "$T/app.git"
+	APP_WORK=$(new_clone work "$T/app.git")
+	if [ $# -eq 2 ]; then
+		npm_project "$APP_WORK" "$1" "$2"
+		git -C "$APP_WORK" add -A && git -C "$APP_WORK" commit -qm one
+	else
+		git -C "$APP_WORK" commit -q --allow-empty -m one
+	fi
+	git -C "$APP_WORK" push -q origin HEAD:main 2>/dev/null
+	APP_SHA=$(git -C "$APP_WORK" rev-parse HEAD)
+}
+
+app_commit() {
+	git -C "$APP_WORK" commit -q --allow-empty -m more && git -C "$APP_WORK" push -q origin HEAD:main 2>/dev/null
+	APP_SHA=$(git -C "$APP_WORK" rev-parse HEAD)
 }
 
 start_serve() {

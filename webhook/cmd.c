@@ -121,6 +121,17 @@ int webhook_cmd_main(int argc, char **argv)
 		setenv("SIGMA_CONFIG", config, 1);
 	if (workers < 0)
 		workers = settings.workers;
+	/* Jobs get the hook's deadline unless serve.jobTimeout says otherwise:
+	 * sigma.timeout, read the way the hook reads it. */
+	if (settings.job_timeout_ms == 0) {
+		sigma_config judging;
+		if (config_load(&judging, NULL) == 0) {
+			settings.job_timeout_ms = judging.timeout_ms;
+			config_dispose(&judging);
+		} else {
+			settings.job_timeout_ms = 4000;
+		}
+	}
 	sigma_config dbcfg;
 	memset(&dbcfg, 0, sizeof dbcfg);
 	dbcfg.database = settings.database;
@@ -242,10 +253,14 @@ void webhook_cmd_help(FILE *out)
 	      "Settings (git config syntax; --config, else $SIGMA_CONFIG, else /etc/sigma/config):\n"
 	      "  [forge \"NAME\"] type = github|gitea|gitlab, url = API base URL,\n"
 	      "                 secret = webhook secret, token (or tokenFile) = API token,\n"
-	      "                 context = status context (default sigma/supply-chain)\n"
-	      "  [repository \"KEY\"] forge = NAME, name = owner/repo, path = local repository\n"
+	      "                 context = status context (default sigma/supply-chain),\n"
+	      "                 webUrl = where clone URLs point (the only origin given the token)\n"
+	      "  [repository \"KEY\"] forge = NAME, name = owner/repo, path = local repository,\n"
+	      "                 url = fetch URL replacing the payload's (file://, paths, other hosts)\n"
 	      "  [serve] listen (default 127.0.0.1:8383), publicUrl, mirrors, workers (2),\n"
 	      "          tlsCert, tlsKey, sync (full|normal), retryBase, retryMax,\n"
-	      "          maxAttempts, outboxDelay\n"
+	      "          maxAttempts, outboxDelay, jobTimeout (default sigma.timeout),\n"
+	      "          fetchTimeout, receiveTimeout, maxConnections,\n"
+	      "          maxConnectionsPerAddress, unverifiedBytes\n"
 	      "See docs/SERVE.md. SIGTERM stops it gracefully; --workers 0 only receives.\n", out);
 }

@@ -22,6 +22,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/sha.h>
 #include "common/buf.h"
 #include "common/error.h"
@@ -56,6 +58,82 @@ void webhook_hmac_sha256_hex(const char *key, const void *data, size_t len, char
 	explicit_bzero(mac, sizeof mac);
 }
 
+int webhook_forge_proof_shape(webhook_forge_type t, const char *proof)
+{
+	if (!proof || !*proof)
+		return sigma_error_set(SIGMA_EINVALID, "no %s header", webhook_forge_signature_header(t));
+	if (t == FORGE_GITLAB)
+		return 0;
+	const char *hexpart = proof;
+	if (sigma_startswith(proof, "sha256="))
+		hexpart = proof + 7;
+	else if (t == FORGE_GITHUB)
+		return sigma_error_set(SIGMA_EINVALID, "X-Hub-Signature-256 is not 'sha256=<hex>'");
+	if (strlen(hexpart) != 64 || strspn(hexpart, "0123456789abcdefABCDEF") != 64)
+		return sigma_error_set(SIGMA_EINVALID, "%s: not a SHA-256 hex digest", webhook_forge_signature_header(t));
+	return 0;
+}
+
+struct webhook_mac {
+	EVP_MAC *mac;
+	EVP_MAC_CTX *ctx;
+};
+
+void webhook_mac_free(webhook_mac *m)
+{
+	if (!m)
+		return;
+	EVP_MAC_CTX_free(m->ctx); /* cleanses the key schedule */
+	EVP_MAC_free(m->mac);
+	free(m);
+}
+
+int webhook_mac_new(webhook_mac **out, const char *secret)
+{
+	webhook_mac *m = sigma_xcalloc(1, sizeof *m);
+	char digest[] = "SHA256";
+	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end() };
+	*out = NULL;
+	if (!(m->mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) || !(m->ctx = EVP_MAC_CTX_new(m->mac)) ||
+	    !EVP_MAC_init(m->ctx, (const unsigned char *)secret, strlen(secret), params)) {
+		webhook_mac_free(m);
+		return sigma_error_set(SIGMA_EIO, "OpenSSL: cannot set up HMAC-SHA256");
+	}
+	*out = m;
+	return 0;
+}
+
+void webhook_mac_update(webhook_mac *m, const void *data, size_t len)
+{
+	if (m && len)
+		EVP_MAC_update(m->ctx, data, len);
+}
+
+int webhook_mac_verify(webhook_mac *m, webhook_forge_type t, const char *proof)
+{
+	int rc = webhook_forge_proof_shape(t, proof);
+	if (rc)
+		return rc;
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	size_t maclen = 0;
+	if (!m || !EVP_MAC_final(m->ctx, mac, &maclen, sizeof mac) || maclen != 32)
+		return sigma_error_set(SIGMA_EINVALID, "%s: cannot compute the HMAC", webhook_forge_signature_header(t));
+	static const char hex[] = "0123456789abcdef";
+	const char *hexpart = sigma_startswith(proof, "sha256=") ? proof + 7 : proof;
+	char want[65], got[65];
+	for (int i = 0; i < 32; i++) {
+		want[2 * i] = hex[mac[i] >> 4];
+		want[2 * i + 1] = hex[mac[i] & 15];
+	}
+	for (int i = 0; i < 64; i++)
+		got[i] = (char)tolower((unsigned char)hexpart[i]);
+	int differ = CRYPTO_memcmp(want, got, 64);
+	explicit_bzero(mac, sizeof mac);
+	explicit_bzero(want, sizeof want);
+	return differ ? sigma_error_set(SIGMA_EINVALID, "%s does not match the body", webhook_forge_signature_header(t))
+	              : 0;
+}
+
 int webhook_forge_verify(webhook_forge_type t, const char *secret, const char *proof,
                          const void *body, size_t len)
 {
@@ -72,22 +150,14 @@ int webhook_forge_verify(webhook_forge_type t, const char *secret, const char *p
 		explicit_bzero(b, sizeof b);
 		return differ ? sigma_error_set(SIGMA_EINVALID, "wrong X-Gitlab-Token") : 0;
 	}
-	const char *hexpart = proof;
-	if (sigma_startswith(proof, "sha256="))
-		hexpart = proof + 7;
-	else if (t == FORGE_GITHUB)
-		return sigma_error_set(SIGMA_EINVALID, "X-Hub-Signature-256 is not 'sha256=<hex>'");
-	if (strlen(hexpart) != 64)
-		return sigma_error_set(SIGMA_EINVALID, "%s: not a SHA-256 hex digest", webhook_forge_signature_header(t));
-	char want[65], got[65];
-	for (int i = 0; i < 64; i++)
-		got[i] = (char)tolower((unsigned char)hexpart[i]);
-	got[64] = '\0';
-	webhook_hmac_sha256_hex(secret, body, len, want);
-	int differ = CRYPTO_memcmp(want, got, 64);
-	explicit_bzero(want, sizeof want);
-	return differ ? sigma_error_set(SIGMA_EINVALID, "%s does not match the body", webhook_forge_signature_header(t))
-	              : 0;
+	int rc = webhook_forge_proof_shape(t, proof);
+	webhook_mac *m = NULL;
+	if (rc || (rc = webhook_mac_new(&m, secret)))
+		return rc;
+	webhook_mac_update(m, body, len);
+	rc = webhook_mac_verify(m, t, proof);
+	webhook_mac_free(m);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- events */
@@ -194,6 +264,15 @@ static long field_long(const webhook_payload_field *f)
 	if (webhook_payload_number(&v, f) != 0 || !(v > -2e18 && v < 2e18))
 		return 0;
 	return (long)v;
+}
+
+int webhook_forge_event_judged(webhook_forge_type t, const char *event)
+{
+	if (!event)
+		return 0;
+	if (t == FORGE_GITLAB)
+		return !strcmp(event, "Merge Request Hook") || !strcmp(event, "Push Hook");
+	return !strcmp(event, "pull_request") || !strcmp(event, "push");
 }
 
 static void github_like(webhook_event *out, const webhook_payload_field *f, const char *event, int gitea)

@@ -34,6 +34,23 @@ const char *webhook_forge_signature_header(webhook_forge_type t);
 int webhook_forge_verify(webhook_forge_type t, const char *secret, const char *proof,
                          const void *body, size_t len);
 
+/* Whether `proof` has the public shape of this forge's proof (GitHub
+ * "sha256=<64 hex>", Gitea 64 hex or the same, GitLab anything non-empty),
+ * to refuse a delivery on its headers before reading its body. 0, or
+ * SIGMA_EINVALID naming the header. */
+int webhook_forge_proof_shape(webhook_forge_type t, const char *proof);
+
+/* HMAC-SHA256 of a body computed as it arrives, so the signature is known
+ * the moment the last byte is in. */
+typedef struct webhook_mac webhook_mac;
+/* 0, or SIGMA_EIO when OpenSSL cannot set it up. *out is the caller's. */
+int webhook_mac_new(webhook_mac **out, const char *secret);
+void webhook_mac_update(webhook_mac *m, const void *data, size_t len);
+/* Finish and compare with `proof` as webhook_forge_verify() does (GitHub,
+ * Gitea); the MAC cannot be updated afterwards. 0 or SIGMA_EINVALID. */
+int webhook_mac_verify(webhook_mac *m, webhook_forge_type t, const char *proof);
+void webhook_mac_free(webhook_mac *m);
+
 /* Lowercase hex HMAC-SHA256(key, data) into out[65]. */
 void webhook_hmac_sha256_hex(const char *key, const void *data, size_t len, char out[65]);
 
@@ -65,6 +82,11 @@ typedef struct webhook_event {
 int webhook_forge_parse_event(webhook_event *out, webhook_forge_type t, const char *event,
                               const char *body, size_t len);
 void webhook_event_dispose(webhook_event *e);
+
+/* Whether deliveries of this event can ever be judged (their action or
+ * content decides the rest): 1 or 0. Lets the receiver answer any other
+ * event from its headers, without reading its body. */
+int webhook_forge_event_judged(webhook_forge_type t, const char *event);
 
 /* The event as the job spec stored in the queue (JSON), and back. */
 char *webhook_event_to_json(const webhook_event *e);

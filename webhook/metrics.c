@@ -6,7 +6,7 @@
 
 static const char *const event_names[MEV__COUNT] = { "pull_request", "push", "other" };
 static const char *const outcome_names[MOUT__COUNT] = {
-	"queued", "duplicate", "ignored", "unauthorized", "too_large", "bad_request", "error"
+	"queued", "duplicate", "ignored", "unauthorized", "too_large", "bad_request", "error", "busy"
 };
 static const char *const kind_names[3] = { "pull_request", "push", "outbox" };
 static const char *const job_names[MJOB__COUNT] = { "success", "failure", "error", "retry" };
@@ -113,6 +113,12 @@ int webhook_metrics_render(sigma_buf *out, const webhook_metrics *m, const webho
 	for (int p = 0; p < MPOST__COUNT; p++)
 		sigma_buf_printf(out, "sigma_status_posts_total{result=\"%s\"} %lld\n", post_names[p],
 		                 (long long)atomic_load(&mm->posts[p]));
+	sigma_buf_printf(out,
+	                 "# HELP sigma_webhook_connections_cut_total Connections cut for not sending a whole request "
+	                 "within serve.receiveTimeout.\n"
+	                 "# TYPE sigma_webhook_connections_cut_total counter\n"
+	                 "sigma_webhook_connections_cut_total %lld\n",
+	                 (long long)atomic_load(&mm->connections_cut));
 	if (stats) {
 		sigma_buf_printf(out,
 		                 "# HELP sigma_queue_jobs Jobs in the durable queue, by state.\n"

@@ -6,6 +6,7 @@
  *   sigma_job_latency_seconds (histogram: delivery received -> final
  *                              status queued)
  *   sigma_status_posts_total{result}
+ *   sigma_webhook_connections_cut_total (past serve.receiveTimeout)
  *   sigma_queue_jobs{state}, sigma_queue_statuses{state} (read from the
  *                              database at each scrape)
  *
@@ -22,7 +23,7 @@
 typedef enum metric_event { MEV_PULL_REQUEST = 0, MEV_PUSH, MEV_OTHER, MEV__COUNT } metric_event;
 typedef enum metric_outcome {
 	MOUT_QUEUED = 0, MOUT_DUPLICATE, MOUT_IGNORED, MOUT_UNAUTHORIZED, MOUT_TOO_LARGE, MOUT_BAD_REQUEST,
-	MOUT_ERROR, MOUT__COUNT
+	MOUT_ERROR, MOUT_BUSY, MOUT__COUNT
 } metric_outcome;
 typedef enum metric_job { MJOB_SUCCESS = 0, MJOB_FAILURE, MJOB_ERROR, MJOB_RETRY, MJOB__COUNT } metric_job;
 typedef enum metric_post {
@@ -40,6 +41,7 @@ typedef struct webhook_metrics {
 	atomic_llong latency_count;
 	atomic_llong latency_sum_ms;
 	atomic_llong posts[MPOST__COUNT];
+	atomic_llong connections_cut;       /* by the receive deadline */
 } webhook_metrics;
 
 void webhook_metrics_init(webhook_metrics *m, char **forge_names, size_t nforges);

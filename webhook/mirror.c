@@ -1,4 +1,8 @@
-/* mirror.c: see mirror.h. */
+/* mirror.c: see mirror.h.
+ *
+ * The token rule is enforced twice: webhook_mirror_source() decides
+ * whether it may be offered at all, and the credential callback checks the
+ * URL libgit2 asks for (a redirect can move a fetch to another host). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +11,7 @@
 #include "common/error.h"
 #include "common/util.h"
 #include "webhook/mirror.h"
+#include "webhook/queue.h"
 
 static int git_fail(int code, const char *what)
 {
@@ -35,9 +40,34 @@ static int has_commit(git_repository *repo, const char *sha)
 	return found;
 }
 
+int webhook_mirror_source(char **url, int *offer_token, const webhook_forge *forge,
+                          const webhook_repository *mapped, const char *clone_url)
+{
+	char origin[512];
+	*url = NULL;
+	*offer_token = 0;
+	if (mapped && mapped->url && *mapped->url) {
+		*url = sigma_xstrdup(mapped->url);
+		*offer_token = webhook_url_origin(origin, sizeof origin, mapped->url) == 0 &&
+		               !strcmp(origin, forge->origin);
+		sigma_error_clear();
+		return 0;
+	}
+	if (!clone_url || !*clone_url)
+		return sigma_error_set(SIGMA_EINVALID, "the event has no clone URL");
+	if (webhook_url_origin(origin, sizeof origin, clone_url) != 0 || strcmp(origin, forge->origin) != 0)
+		return sigma_error_set(SIGMA_EINVALID,
+		                       "clone URL %.200s is not on %s (forge %s); map it with [repository] url",
+		                       clone_url, forge->origin, forge->name);
+	*url = sigma_xstrdup(clone_url);
+	*offer_token = 1;
+	return 0;
+}
+
 typedef struct cred_ctx {
-	const webhook_forge *forge;
+	const webhook_fetch *fetch;
 	int tries;
+	int late;
 } cred_ctx;
 
 /* The forge token as HTTP basic credentials, offered once: a refused
@@ -46,13 +76,38 @@ static int credentials(git_credential **out, const char *url, const char *user_f
                        unsigned int allowed, void *payload)
 {
 	cred_ctx *c = payload;
-	(void)url;
+	const webhook_forge *forge = c->fetch->forge;
+	char origin[512];
 	(void)user_from_url;
-	if (c->tries++ > 0 || !c->forge->token || !*c->forge->token || !(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
+	if (c->tries++ > 0 || !c->fetch->offer_token || !forge->token || !*forge->token ||
+	    !(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
 		return GIT_PASSTHROUGH;
-	const char *user = c->forge->type == FORGE_GITLAB ? "oauth2"
-	                 : c->forge->type == FORGE_GITHUB ? "x-access-token" : "sigma";
-	return git_credential_userpass_plaintext_new(out, user, c->forge->token);
+	/* Where libgit2 is about to send it, after any redirect. */
+	if (!url || webhook_url_origin(origin, sizeof origin, url) != 0 || strcmp(origin, forge->origin) != 0) {
+		sigma_error_clear();
+		return GIT_PASSTHROUGH;
+	}
+	const char *user = forge->type == FORGE_GITLAB ? "oauth2" : forge->type == FORGE_GITHUB ? "x-access-token" : "sigma";
+	return git_credential_userpass_plaintext_new(out, user, forge->token);
+}
+
+/* Called as objects arrive: a fetch past the job's deadline stops here. */
+static int on_progress(const git_indexer_progress *stats, void *payload)
+{
+	cred_ctx *c = payload;
+	(void)stats;
+	if (c->fetch->deadline_ms > 0 && webhook_wall_ms() > c->fetch->deadline_ms) {
+		c->late = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int on_sideband(const char *str, int len, void *payload)
+{
+	(void)str;
+	(void)len;
+	return on_progress(NULL, payload);
 }
 
 static int fetch(git_repository *repo, const webhook_fetch *f, const char **refspecs, size_t n)
@@ -63,15 +118,26 @@ static int fetch(git_repository *repo, const webhook_fetch *f, const char **refs
 		return git_fail(SIGMA_EIO, f->clone_url);
 	git_fetch_options opts;
 	git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
-	cred_ctx cc = { f->forge, 0 };
+	cred_ctx cc = { f, 0, 0 };
 	opts.callbacks.credentials = credentials;
+	opts.callbacks.transfer_progress = on_progress;
+	opts.callbacks.sideband_progress = on_sideband;
 	opts.callbacks.payload = &cc;
 	opts.prune = GIT_FETCH_NO_PRUNE;
 	opts.update_fetchhead = 0;
 	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	git_strarray specs = { (char **)refspecs, n };
-	if (git_remote_fetch(remote, &specs, &opts, "sigma: fetch") < 0)
-		rc = git_fail(SIGMA_EIO, "fetching from the clone URL");
+	if (git_remote_fetch(remote, &specs, &opts, "sigma: fetch") < 0) {
+		/* Late whether the callbacks stopped it or it failed slowly (a
+		 * server that waits before answering never reaches them): the
+		 * caller's further attempts would only add to the overrun. */
+		if (cc.late || (f->deadline_ms > 0 && webhook_wall_ms() > f->deadline_ms)) {
+			git_error_clear();
+			rc = sigma_error_set(SIGMA_ETIMEOUT, "the fetch ran past its deadline");
+		} else {
+			rc = git_fail(SIGMA_EIO, "fetching from the clone URL");
+		}
+	}
 	git_remote_free(remote);
 	return rc;
 }
@@ -112,8 +178,10 @@ int webhook_mirror_fetch(char **gitdir, const webhook_fetch *f)
 		if (!sigma_startswith(branch, "refs/") && !strstr(branch, "..") && !strpbrk(branch, " ~^:?*[\\")) {
 			one = sigma_xasprintf("+refs/heads/%s:refs/sigma/heads/%s", branch, branch);
 			const char *specs[] = { one };
-			if (fetch(repo, f, specs, 1) != 0)
-				git_error_clear(); /* the ref may be gone; the wide fetch below decides */
+			if ((rc = fetch(repo, f, specs, 1)) == SIGMA_ETIMEOUT)
+				goto out;
+			rc = 0;
+			git_error_clear(); /* the ref may be gone; the wide fetch below decides */
 		}
 	}
 	if (!has_commit(repo, f->sha)) {
@@ -122,7 +190,7 @@ int webhook_mirror_fetch(char **gitdir, const webhook_fetch *f)
 			f->forge->type == FORGE_GITLAB ? "+refs/merge-requests/*/head:refs/sigma/merge-requests/*"
 			                               : "+refs/pull/*/head:refs/sigma/pull/*",
 		};
-		if ((rc = fetch(repo, f, specs, 2))) {
+		if ((rc = fetch(repo, f, specs, 2)) && rc != SIGMA_ETIMEOUT) {
 			/* A remote without pull refs refuses the second refspec on some
 			 * servers: try branches alone before calling it a failure. */
 			const char *heads[] = { specs[0] };

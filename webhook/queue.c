@@ -79,7 +79,7 @@ static const char *const statements[ST__COUNT] = {
 		" AND NOT EXISTS (SELECT 1 FROM webhook_statuses p WHERE p.forge=s.forge AND p.repo=s.repo"
 		"  AND p.sha=s.sha AND p.context=s.context AND p.done=0 AND p.id<s.id)"
 		" ORDER BY id LIMIT ?2",
-	[ST_SENDING] = "UPDATE webhook_statuses SET attempts=attempts+1, uncertain=1 WHERE id=?1",
+	[ST_SENDING] = "UPDATE webhook_statuses SET attempts=attempts+1, uncertain=max(uncertain, 1) WHERE id=?1",
 	[ST_STATUS_UPDATE] =
 		"UPDATE webhook_statuses SET done=?2, next_at=?3, uncertain=?4, http_status=?5, result=?6 WHERE id=?1",
 	[ST_NEXT_DUE] = "SELECT min(next_at) FROM webhook_statuses WHERE done=0",

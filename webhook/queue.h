@@ -103,7 +103,8 @@ typedef struct webhook_status_row {
 	char *target_url;      /* or NULL */
 	char *context;
 	int attempts;          /* posts tried so far */
-	int uncertain;         /* a post may have arrived: check before posting again */
+	int uncertain;         /* a post may have arrived: check before posting again;
+	                        * 1 + the checks that could not tell (worker.c) */
 	int64_t created_ms;
 } webhook_status_row;
 
@@ -131,8 +132,9 @@ int webhook_queue_finish(webhook_queue *q, int64_t job_id, const webhook_job_res
  * webhook_status_row_dispose, then the array). */
 int webhook_queue_due(webhook_status_row **out, size_t *n, webhook_queue *q, size_t max);
 
-/* Before posting: count the attempt and mark the rows uncertain, in one
- * transaction, so a crash mid-post is settled by asking the forge. */
+/* Before posting: count the attempt and mark the rows uncertain (keeping
+ * a count of failed checks already there), in one transaction, so a crash
+ * mid-post is settled by asking the forge. */
 int webhook_queue_sending(webhook_queue *q, const webhook_status_row *rows, size_t n);
 
 enum { STATUS_WAITING = 0, STATUS_POSTED = 1, STATUS_FAILED = 2 };

@@ -6,13 +6,32 @@
  * connection; the commit thread resumes it once the batch is on disk, and
  * the answer goes out. No thread sleeps on a commit, so one fsync answers
  * every delivery that arrived while the previous one ran, without a
- * thread (and two context switches) per waiting connection. The number of
- * connections is capped, and so is every body.
+ * thread (and two context switches) per waiting connection.
+ *
+ * Under attack (issue 13): anyone can open a connection, so nothing a
+ * connection holds before its signature is checked may be unbounded.
+ *   - Time: a request must be fully received within serve.receiveTimeout
+ *     of the connection's start (or of the previous answer on a kept-alive
+ *     connection); a request other than a delivery must also be answered
+ *     by then. libmicrohttpd's own timeout restarts with every byte, so
+ *     a client trickling a header line every few seconds would never meet
+ *     it; a reaper thread shuts such connections down instead.
+ *   - Connections: a global cap and one per address.
+ *   - Memory: bodies not yet verified share one byte budget
+ *     (serve.unverifiedBytes), reserved from Content-Length before the
+ *     first byte is read; over it the delivery gets 503 at once.
+ *   - Work: a delivery is refused on its headers when it can be: unknown
+ *     forge, body over the cap, no event, an event never judged (202,
+ *     nothing read), a missing or malformed signature, a wrong GitLab
+ *     token. The HMAC is computed as the body arrives.
+ *   - Logs: every value taken from a request goes through
+ *     webhook_log_value(), so it cannot forge a line or a field.
  *
  * Why 401 and not 403 for a bad signature: the forge shows the code in
  * its delivery log, and 401 reads as "your secret is wrong". Nothing about
  * which part failed is sent back; the log line says it. */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -20,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <microhttpd.h>
@@ -35,8 +55,17 @@
 #include "webhook/pages.h"
 #include "webhook/serve.h"
 
-#define CONNECTION_LIMIT 1024
 #define DELIVERY_ID_MAX 200
+/* File descriptors kept for everything that is not a connection: the
+ * database, libcurl, libgit2, mirrors. */
+#define FD_RESERVE 128
+/* libmicrohttpd's pool per connection: request line, headers (a forge
+ * sends 1-2 KiB) and the read buffer. Its default, stated. */
+#define CONNECTION_MEMORY (32 * 1024)
+/* How often the reaper looks for requests past their deadline. */
+#define REAP_INTERVAL_MS 200
+/* Room for one escaped request value in a log line. */
+#define LOGV 160
 #define PAGE_MAX ((size_t)64 << 20)
 /* Threads serving connections. Deliveries never wait on a commit in them;
  * what can hold one up for long is a page or /metrics reading the
@@ -46,10 +75,35 @@
 #define STOP_GRACE_MS 2000
 
 
+/* A connection, from libmicrohttpd's accept to its close, for the reaper. */
+typedef struct tracked {
+	struct tracked *prev, *next;
+	int fd;
+	int receiving;          /* on the clock: a request is awaited or arriving, or (not a
+	                         * delivery) being answered; off while a delivery's body
+	                         * is verified and at the committer */
+	int cut;                /* already shut down by the reaper */
+	int64_t deadline_ms;    /* when receiving must be over */
+} tracked;
+
 struct webhook_server {
 	struct MHD_Daemon *daemon;
 	webhook_service *svc;
 	char *tls_cert, *tls_key;
+	int64_t receive_ms;
+
+	/* Every open connection (reaper), and the bytes reserved by bodies not
+	 * yet verified. The fd of a connection is shut down only under this
+	 * lock and only while the connection is listed: libmicrohttpd tells us
+	 * of a close (on_connection) before it closes the fd, so the number
+	 * can never have been reused by then. */
+	pthread_mutex_t conns_lock;
+	pthread_cond_t reaper_wake;
+	tracked *conns;
+	int reaper_running, reaper_stop;
+	pthread_t reaper;
+	size_t unverified, unverified_max;
+
 	/* Deliveries handed to the committer and not yet resumed, and
 	 * deliveries not yet completed: a stop waits for both to drain. */
 	pthread_mutex_t lock;
@@ -63,7 +117,11 @@ typedef struct request {
 	struct MHD_Connection *conn;
 	int webhook;              /* POST /webhook/NAME */
 	size_t forge;             /* index into settings->forges */
+	tracked *track;
 	sigma_buf body;
+	webhook_mac *mac;         /* HMAC of the body so far (GitHub, Gitea) */
+	size_t reserved;          /* bytes of the unverified budget held */
+	int announced;            /* Content-Length given: reserved up front */
 	int too_big;
 	size_t discarded;         /* bytes dropped after the cap */
 	int64_t started;
@@ -79,6 +137,8 @@ typedef struct request {
 	int64_t job_id;
 	char error[256];
 } request;
+
+static void release_budget(webhook_server *srv, request *rq);
 
 /* ---------------------------------------------------------------- responses */
 
@@ -143,6 +203,32 @@ static const char *first_header(struct MHD_Connection *conn, const char *a, cons
 {
 	const char *v = header(conn, a);
 	return v || !b ? v : header(conn, b);
+}
+
+/* The event, delivery id and proof headers of a forge type. */
+static void delivery_headers(struct MHD_Connection *conn, webhook_forge_type t, const char **event,
+                             const char **delivery, const char **proof)
+{
+	switch (t) {
+	case FORGE_GITHUB:
+		*event = header(conn, "X-GitHub-Event");
+		*delivery = header(conn, "X-GitHub-Delivery");
+		*proof = header(conn, "X-Hub-Signature-256");
+		break;
+	case FORGE_GITEA:
+		*event = first_header(conn, "X-Gitea-Event", "X-GitHub-Event");
+		*delivery = first_header(conn, "X-Gitea-Delivery", "X-GitHub-Delivery");
+		*proof = first_header(conn, "X-Gitea-Signature", "X-Hub-Signature-256");
+		break;
+	case FORGE_GITLAB:
+		*event = header(conn, "X-Gitlab-Event");
+		/* Idempotency-Key is repeated on GitLab's retries of one event;
+		 * X-Gitlab-Event-UUID is shared by all hooks one request set off,
+		 * so it only identifies a delivery together with the event name. */
+		*delivery = header(conn, "Idempotency-Key");
+		*proof = header(conn, "X-Gitlab-Token");
+		break;
+	}
 }
 
 static metric_event classify(const char *event)
@@ -246,19 +332,22 @@ static enum MHD_Result answer_delivery(struct MHD_Connection *conn, webhook_serv
 	const webhook_forge *f = &svc->settings->forges[rq->forge];
 	int64_t ms = webhook_wall_ms() - rq->started;
 	enum MHD_Result ret;
+	char ev_log[LOGV], id_log[LOGV];
+	webhook_log_value(ev_log, sizeof ev_log, rq->event);
+	webhook_log_value(id_log, 64, rq->delivery);
 	if (rq->result == WEBHOOK_QUEUED) {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, rq->mev, MOUT_QUEUED);
-		webhook_log("delivery forge=%s event=%s id=%.64s outcome=queued job=%lld repo=%s sha=%.12s ms=%lld", f->name,
-		         rq->event, rq->delivery, (long long)rq->job_id, rq->ev.repository, rq->ev.sha, (long long)ms);
+		webhook_log("delivery forge=%s event=%s id=%s outcome=queued job=%lld repo=%s sha=%.12s ms=%lld", f->name,
+		         ev_log, id_log, (long long)rq->job_id, rq->ev.repository, rq->ev.sha, (long long)ms);
 		ret = respond_json(conn, MHD_HTTP_ACCEPTED, "{\"status\":\"queued\",\"job\":%lld}", (long long)rq->job_id);
 	} else if (rq->result == WEBHOOK_DUPLICATE) {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, rq->mev, MOUT_DUPLICATE);
-		webhook_log("delivery forge=%s event=%s id=%.64s outcome=duplicate job=%lld", f->name, rq->event, rq->delivery,
+		webhook_log("delivery forge=%s event=%s id=%s outcome=duplicate job=%lld", f->name, ev_log, id_log,
 		         (long long)rq->job_id);
 		ret = respond_json(conn, MHD_HTTP_OK, "{\"status\":\"duplicate\",\"job\":%lld}", (long long)rq->job_id);
 	} else {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, rq->mev, MOUT_ERROR);
-		webhook_log("delivery forge=%s event=%s id=%.64s outcome=error reason=\"%s\"", f->name, rq->event, rq->delivery,
+		webhook_log("delivery forge=%s event=%s id=%s outcome=error reason=\"%s\"", f->name, ev_log, id_log,
 		         rq->error);
 		ret = respond_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"unavailable\"}");
 	}
@@ -269,56 +358,43 @@ static enum MHD_Result handle_delivery(struct MHD_Connection *conn, webhook_serv
 {
 	const webhook_forge *f = &svc->settings->forges[rq->forge];
 	const char *event = NULL, *delivery = NULL, *proof = NULL;
-	char fallback_id[80], reason[256];
-	switch (f->type) {
-	case FORGE_GITHUB:
-		event = header(conn, "X-GitHub-Event");
-		delivery = header(conn, "X-GitHub-Delivery");
-		proof = header(conn, "X-Hub-Signature-256");
-		break;
-	case FORGE_GITEA:
-		event = first_header(conn, "X-Gitea-Event", "X-GitHub-Event");
-		delivery = first_header(conn, "X-Gitea-Delivery", "X-GitHub-Delivery");
-		proof = first_header(conn, "X-Gitea-Signature", "X-Hub-Signature-256");
-		break;
-	case FORGE_GITLAB:
-		event = header(conn, "X-Gitlab-Event");
-		/* Idempotency-Key is repeated on GitLab's retries of one event;
-		 * X-Gitlab-Event-UUID is shared by all hooks one request set off,
-		 * so it only identifies a delivery together with the event name. */
-		delivery = header(conn, "Idempotency-Key");
-		proof = header(conn, "X-Gitlab-Token");
-		break;
-	}
+	char fallback_id[80], reason[256], ev_log[LOGV], id_log[LOGV];
+	delivery_headers(conn, f->type, &event, &delivery, &proof);
 	metric_event mev = classify(event);
 	const char *ctype = header(conn, MHD_HTTP_HEADER_CONTENT_TYPE);
 	int form = ctype && sigma_startswith(ctype, "application/x-www-form-urlencoded");
 
-	/* GitHub signs the body as sent; Gitea signs the JSON inside a form. */
-	int verified;
+	webhook_log_value(ev_log, sizeof ev_log, event);
+
+	/* GitHub signs the body as sent (its HMAC is ready); Gitea signs the
+	 * JSON inside a form; GitLab's token was checked on the headers. */
+	int verified = 0;
 	const char *bad_form = NULL;
-	if (form && f->type == FORGE_GITEA) {
+	if (f->type == FORGE_GITLAB) {
+		verified = 0;
+	} else if (form && f->type == FORGE_GITEA) {
 		if (form_payload(&rq->body) != 0)
 			bad_form = sigma_error_last();
 		verified = bad_form ? 0 : webhook_forge_verify(f->type, f->secret, proof, rq->body.ptr ? rq->body.ptr : "",
 		                                               rq->body.len);
 	} else {
-		verified = webhook_forge_verify(f->type, f->secret, proof, rq->body.ptr ? rq->body.ptr : "", rq->body.len);
+		verified = webhook_mac_verify(rq->mac, f->type, proof);
 		if (verified == 0 && form && form_payload(&rq->body) != 0)
 			bad_form = sigma_error_last();
 	}
 	if (bad_form) {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_BAD_REQUEST);
-		webhook_log("delivery forge=%s event=%s outcome=bad_request reason=\"%s\"", f->name, event ? event : "-",
-		         bad_form);
+		webhook_log("delivery forge=%s event=%s outcome=bad_request reason=\"%s\"", f->name, ev_log, bad_form);
 		return respond_json(conn, MHD_HTTP_BAD_REQUEST, "{\"status\":\"bad_request\"}");
 	}
 	if (verified != 0) {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_UNAUTHORIZED);
-		webhook_log("delivery forge=%s event=%s id=%.64s outcome=unauthorized reason=\"%s\"", f->name,
-		         event ? event : "-", delivery ? delivery : "-", sigma_error_last());
+		webhook_log("delivery forge=%s event=%s id=%s outcome=unauthorized reason=\"%s\"", f->name, ev_log,
+		         webhook_log_value(id_log, 64, delivery), sigma_error_last());
 		return respond_json(conn, MHD_HTTP_UNAUTHORIZED, "{\"status\":\"unauthorized\"}");
 	}
+	/* Verified: what the body holds is the forge's, no longer the budget's. */
+	release_budget(rq->srv, rq);
 
 	char *gitlab_id = NULL;
 	if (f->type == FORGE_GITLAB && !delivery && header(conn, "X-Gitlab-Event-UUID"))
@@ -341,15 +417,15 @@ static enum MHD_Result handle_delivery(struct MHD_Connection *conn, webhook_serv
 	if (webhook_forge_parse_event(&ev, f->type, event, rq->body.ptr ? rq->body.ptr : "", rq->body.len) != 0) {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_BAD_REQUEST);
 		json_escape(reason, sizeof reason, sigma_error_last());
-		webhook_log("delivery forge=%s event=%s id=%.64s outcome=bad_request reason=\"%s\"", f->name,
-		         event ? event : "-", delivery, sigma_error_last());
+		webhook_log("delivery forge=%s event=%s id=%s outcome=bad_request reason=\"%s\"", f->name, ev_log,
+		         webhook_log_value(id_log, 64, delivery), sigma_error_last());
 		ret = respond_json(conn, MHD_HTTP_BAD_REQUEST, "{\"status\":\"bad_request\",\"reason\":\"%s\"}", reason);
 		goto out;
 	}
 	if (ev.kind == EVENT_IGNORED) {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_IGNORED);
-		webhook_log("delivery forge=%s event=%s id=%.64s outcome=ignored reason=\"%s\"", f->name, event ? event : "-",
-		         delivery, ev.ignored);
+		webhook_log("delivery forge=%s event=%s id=%s outcome=ignored reason=\"%s\"", f->name, ev_log,
+		         webhook_log_value(id_log, 64, delivery), ev.ignored);
 		json_escape(reason, sizeof reason, ev.ignored);
 		webhook_event_dispose(&ev);
 		ret = respond_json(conn, MHD_HTTP_ACCEPTED, "{\"status\":\"ignored\",\"reason\":\"%s\"}", reason);
@@ -506,6 +582,223 @@ static enum MHD_Result handle_keys(struct MHD_Connection *conn)
 	return ret;
 }
 
+/* ---------------------------------------------------------------- limits */
+
+/* Hold `n` more bytes of the unverified budget for rq. 0, or
+ * SIGMA_ETOOBIG when the budget cannot hold them (nothing is held then). */
+static int reserve_budget(webhook_server *srv, request *rq, size_t n)
+{
+	int rc = 0;
+	pthread_mutex_lock(&srv->conns_lock);
+	if (n > srv->unverified_max - srv->unverified)
+		rc = SIGMA_ETOOBIG;
+	else
+		srv->unverified += n;
+	pthread_mutex_unlock(&srv->conns_lock);
+	if (!rc)
+		rq->reserved += n;
+	return rc;
+}
+
+static void release_budget(webhook_server *srv, request *rq)
+{
+	if (!rq->reserved)
+		return;
+	pthread_mutex_lock(&srv->conns_lock);
+	srv->unverified -= rq->reserved;
+	pthread_mutex_unlock(&srv->conns_lock);
+	rq->reserved = 0;
+}
+
+/* A request on this connection is arriving (on = 1: its deadline starts
+ * now) or has arrived (on = 0). */
+static void set_receiving(webhook_server *srv, tracked *t, int on)
+{
+	if (!t)
+		return;
+	pthread_mutex_lock(&srv->conns_lock);
+	t->receiving = on;
+	if (on)
+		t->deadline_ms = webhook_wall_ms() + srv->receive_ms;
+	pthread_mutex_unlock(&srv->conns_lock);
+}
+
+static tracked *track_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return info ? info->socket_context : NULL;
+}
+
+/* libmicrohttpd: a connection was accepted, or is about to be closed. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+	webhook_server *srv = cls;
+	tracked *t = *socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		t = sigma_xcalloc(1, sizeof *t);
+		t->fd = info ? info->connect_fd : -1;
+		t->receiving = 1;
+		t->deadline_ms = webhook_wall_ms() + srv->receive_ms;
+		pthread_mutex_lock(&srv->conns_lock);
+		t->next = srv->conns;
+		if (srv->conns)
+			srv->conns->prev = t;
+		srv->conns = t;
+		pthread_mutex_unlock(&srv->conns_lock);
+		*socket_context = t;
+	} else if (t) {
+		pthread_mutex_lock(&srv->conns_lock);
+		if (t->prev)
+			t->prev->next = t->next;
+		else
+			srv->conns = t->next;
+		if (t->next)
+			t->next->prev = t->prev;
+		pthread_mutex_unlock(&srv->conns_lock);
+		free(t);
+		*socket_context = NULL;
+	}
+}
+
+/* The reaper: shuts down connections whose request is past its deadline.
+ * shutdown() and not close(): the fd stays libmicrohttpd's, which sees the
+ * end of the stream and cleans up on its own thread. */
+static void *reaper_main(void *arg)
+{
+	webhook_server *srv = arg;
+	pthread_mutex_lock(&srv->conns_lock);
+	while (!srv->reaper_stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += REAP_INTERVAL_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&srv->reaper_wake, &srv->conns_lock, &until);
+		int64_t now = webhook_wall_ms();
+		size_t cut = 0;
+		for (tracked *t = srv->conns; t; t = t->next)
+			if (t->receiving && !t->cut && t->fd >= 0 && now > t->deadline_ms) {
+				shutdown(t->fd, SHUT_RDWR);
+				t->cut = 1;
+				cut++;
+			}
+		if (cut) {
+			atomic_fetch_add(&srv->svc->metrics.connections_cut, (long long)cut);
+			pthread_mutex_unlock(&srv->conns_lock);
+			webhook_log("closed %zu connection%s that sent no complete request within %lld ms (serve.receiveTimeout)",
+			            cut, cut == 1 ? "" : "s", (long long)srv->receive_ms);
+			pthread_mutex_lock(&srv->conns_lock);
+		}
+	}
+	pthread_mutex_unlock(&srv->conns_lock);
+	return NULL;
+}
+
+/* What the headers of POST /webhook/NAME already decide: an answer, with
+ * the body left unread, or MHD_YES to read it (with its budget held and
+ * its HMAC started). */
+static enum MHD_Result start_delivery(struct MHD_Connection *conn, webhook_server *srv, request *rq)
+{
+	webhook_service *svc = srv->svc;
+	const webhook_forge *f = &svc->settings->forges[rq->forge];
+	const char *event = NULL, *delivery = NULL, *proof = NULL;
+	char ev_log[LOGV], id_log[LOGV];
+	delivery_headers(conn, f->type, &event, &delivery, &proof);
+	metric_event mev = classify(event);
+	webhook_log_value(ev_log, sizeof ev_log, event);
+	webhook_log_value(id_log, 64, delivery);
+
+	const char *cl = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long announced = 0;
+	if (cl) {
+		char *end = NULL;
+		announced = strtoull(cl, &end, 10);
+		if (!end || end == cl || *end || *cl == '-')
+			announced = ULLONG_MAX;
+	}
+	if (cl && announced > WEBHOOK_BODY_MAX) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_TOO_LARGE);
+		webhook_log("delivery forge=%s event=%s outcome=too_large length=%s", f->name, ev_log,
+		            webhook_log_value(id_log, 32, cl));
+		return respond_json(conn, MHD_HTTP_CONTENT_TOO_LARGE, "{\"status\":\"too_large\"}");
+	}
+	if (!event || !*event) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_BAD_REQUEST);
+		webhook_log("delivery forge=%s id=%s outcome=bad_request reason=\"no event header\"", f->name, id_log);
+		return respond_json(conn, MHD_HTTP_BAD_REQUEST, "{\"status\":\"bad_request\",\"reason\":\"no event header\"}");
+	}
+	/* An event never judged queues nothing whoever sent it: answered
+	 * without reading a byte. A ping is read and checked, so a wrong
+	 * secret shows in the forge's delivery log at setup. */
+	if (!webhook_forge_event_judged(f->type, event) && strcmp(event, "ping") != 0) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_IGNORED);
+		webhook_log("delivery forge=%s event=%s id=%s outcome=ignored reason=\"event not judged\"", f->name, ev_log,
+		            id_log);
+		return respond_json(conn, MHD_HTTP_ACCEPTED, "{\"status\":\"ignored\",\"reason\":\"event not judged\"}");
+	}
+	/* GitLab's proof is the token itself: checked here. GitHub's and
+	 * Gitea's need the body, but not their shape. */
+	int proof_rc = f->type == FORGE_GITLAB ? webhook_forge_verify(f->type, f->secret, proof, NULL, 0)
+	                                       : webhook_forge_proof_shape(f->type, proof);
+	if (proof_rc) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_UNAUTHORIZED);
+		webhook_log("delivery forge=%s event=%s id=%s outcome=unauthorized reason=\"%s\"", f->name, ev_log, id_log,
+		            sigma_error_last());
+		return respond_json(conn, MHD_HTTP_UNAUTHORIZED, "{\"status\":\"unauthorized\"}");
+	}
+	if (cl && announced > 0 && reserve_budget(srv, rq, (size_t)announced) != 0) {
+		webhook_metrics_delivery(&svc->metrics, rq->forge, mev, MOUT_BUSY);
+		webhook_log("delivery forge=%s event=%s id=%s outcome=busy reason=\"unverified bodies over %zu bytes "
+		            "(serve.unverifiedBytes)\"",
+		            f->name, ev_log, id_log, srv->unverified_max);
+		return respond_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"busy\"}");
+	}
+	rq->announced = cl != NULL;
+	if (f->type != FORGE_GITLAB && webhook_mac_new(&rq->mac, f->secret) != 0) {
+		webhook_log("delivery forge=%s: %s", f->name, sigma_error_last());
+		return respond_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"unavailable\"}");
+	}
+	/* One allocation of the announced size, instead of doubling: under
+	 * load, reallocations are most of the allocator's work. The budget
+	 * already holds it. */
+	if (cl && announced > 0) {
+		rq->body.ptr = sigma_xmalloc((size_t)announced + 1);
+		rq->body.ptr[0] = '\0';
+		rq->body.cap = (size_t)announced + 1;
+	}
+	return MHD_YES;
+}
+
+/* A piece of a delivery's body. MHD_NO cuts the connection. */
+static enum MHD_Result take_body(webhook_server *srv, request *rq, const char *data, size_t n)
+{
+	/* Over the cap: keep reading and dropping, so the client gets its 413
+	 * (libmicrohttpd cannot answer mid-upload), but only up to a bound:
+	 * past it the connection is cut. */
+	if (rq->too_big) {
+		rq->discarded += n;
+		return rq->discarded > 4 * WEBHOOK_BODY_MAX ? MHD_NO : MHD_YES;
+	}
+	if (!rq->announced && reserve_budget(srv, rq, n) != 0) {
+		webhook_log("delivery forge=%s: chunked body cut: unverified bodies over %zu bytes (serve.unverifiedBytes)",
+		            srv->svc->settings->forges[rq->forge].name, srv->unverified_max);
+		return MHD_NO;
+	}
+	if (sigma_buf_put(&rq->body, data, n) != 0) {
+		rq->too_big = 1;
+		rq->discarded = rq->body.len + n;
+		sigma_buf_dispose(&rq->body);
+		release_budget(srv, rq);
+		return MHD_YES;
+	}
+	webhook_mac_update(rq->mac, data, n);
+	return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
@@ -519,6 +812,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rq = sigma_xcalloc(1, sizeof *rq);
 		rq->srv = srv;
 		rq->conn = conn;
+		rq->track = track_of(conn);
 		rq->started = webhook_wall_ms();
 		sigma_buf_init(&rq->body, WEBHOOK_BODY_MAX);
 		*con_cls = rq;
@@ -531,8 +825,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				if (!strcmp(svc->settings->forges[i].name, name))
 					break;
 			if (i == svc->settings->nforges) {
+				char name_log[LOGV];
 				webhook_metrics_delivery(&svc->metrics, i, MEV_OTHER, MOUT_BAD_REQUEST);
-				webhook_log("delivery to unknown forge '%.64s': 404", name);
+				webhook_log("delivery to unknown forge %s: 404", webhook_log_value(name_log, 64, name));
 				return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"unknown_forge\"}");
 			}
 			rq->webhook = 1;
@@ -541,24 +836,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			srv->answering++;
 			rq->answering = 1;
 			pthread_mutex_unlock(&srv->lock);
-			const char *cl = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
-			if (cl && strtoull(cl, NULL, 10) > WEBHOOK_BODY_MAX) {
-				webhook_metrics_delivery(&svc->metrics, i, MEV_OTHER, MOUT_TOO_LARGE);
-				webhook_log("delivery forge=%s outcome=too_large length=%s", name, cl);
-				return respond_json(conn, MHD_HTTP_CONTENT_TOO_LARGE, "{\"status\":\"too_large\"}");
-			}
-			/* One allocation of the announced size, instead of doubling:
-			 * under load, reallocations are most of the allocator's work. */
-			if (cl) {
-				size_t want = (size_t)strtoull(cl, NULL, 10);
-				if (want > 0) {
-					rq->body.ptr = sigma_xmalloc(want + 1);
-					rq->body.ptr[0] = '\0';
-					rq->body.cap = want + 1;
-				}
-			}
-			return MHD_YES;
+			return start_delivery(conn, srv, rq);
 		}
+		/* Other requests stay on the clock until they are answered: a
+		 * client reading a page slowly holds its buffer no longer than
+		 * one that sends slowly. */
 		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 			return respond_json(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "{\"status\":\"method_not_allowed\"}");
 		if (sigma_startswith(url, "/certificates/"))
@@ -578,22 +860,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		/* Over the cap: keep reading and dropping, so the client gets its 413
-		 * (libmicrohttpd cannot answer mid-upload), but only up to a bound:
-		 * past it the connection is cut. */
-		if (rq->too_big) {
-			rq->discarded += *upload_data_size;
-			*upload_data_size = 0;
-			return rq->discarded > 4 * WEBHOOK_BODY_MAX ? MHD_NO : MHD_YES;
-		}
-		if (sigma_buf_put(&rq->body, upload_data, *upload_data_size) != 0) {
-			rq->too_big = 1;
-			rq->discarded = rq->body.len + *upload_data_size;
-			sigma_buf_dispose(&rq->body);
-		}
+		size_t n = *upload_data_size;
 		*upload_data_size = 0;
-		return MHD_YES;
+		return take_body(srv, rq, upload_data, n);
 	}
+	set_receiving(srv, rq->track, 0);
 	if (rq->too_big) {
 		webhook_metrics_delivery(&svc->metrics, rq->forge, MEV_OTHER, MOUT_TOO_LARGE);
 		webhook_log("delivery forge=%s outcome=too_large (over %zu bytes)", svc->settings->forges[rq->forge].name,
@@ -614,6 +885,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 				pthread_cond_broadcast(&srv->drained);
 			pthread_mutex_unlock(&srv->lock);
 		}
+		/* A kept-alive connection: the next request has the same time. */
+		set_receiving(srv, rq->track, 1);
+		release_budget(srv, rq);
+		webhook_mac_free(rq->mac);
 		sigma_buf_dispose(&rq->body);
 		webhook_event_dispose(&rq->ev);
 		free(rq->event);
@@ -671,6 +946,10 @@ int webhook_server_start(webhook_server **out, webhook_service *svc, const char 
 	s->svc = svc;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->drained, NULL);
+	pthread_mutex_init(&s->conns_lock, NULL);
+	pthread_cond_init(&s->reaper_wake, NULL);
+	s->receive_ms = svc->settings->receive_timeout_ms;
+	s->unverified_max = (size_t)svc->settings->unverified_max;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -691,10 +970,29 @@ int webhook_server_start(webhook_server **out, webhook_service *svc, const char 
 		s->tls_key = sigma_buf_steal(&k);
 		flags |= MHD_USE_TLS;
 	}
+	/* Each connection is a file descriptor: ask for the hard limit, and
+	 * keep the cap below what we got. */
+	struct rlimit nofile;
+	int connections = st->max_connections;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+		if (nofile.rlim_cur < nofile.rlim_max) {
+			nofile.rlim_cur = nofile.rlim_max;
+			if (setrlimit(RLIMIT_NOFILE, &nofile) != 0)
+				getrlimit(RLIMIT_NOFILE, &nofile);
+		}
+		if (nofile.rlim_cur != RLIM_INFINITY && (rlim_t)connections + FD_RESERVE > nofile.rlim_cur)
+			connections = nofile.rlim_cur > 2 * FD_RESERVE ? (int)(nofile.rlim_cur - FD_RESERVE) : FD_RESERVE;
+	}
 	/* One options array (the only form common/lazylib.c forwards). */
 	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_SOCK_ADDR, 0, &addr },
-		{ MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT, NULL },
+		{ MHD_OPTION_CONNECTION_LIMIT, connections, NULL },
+		{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, st->max_per_address, NULL },
+		/* libmicrohttpd's own per-connection memory (headers, read
+		 * buffer), stated so the worst case is known: connections x
+		 * this, plus serve.unverifiedBytes. */
+		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, NULL },
+		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL },
 		{ MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS, NULL },
 		{ MHD_OPTION_THREAD_STACK_SIZE, 512 * 1024, NULL },
@@ -709,6 +1007,11 @@ int webhook_server_start(webhook_server **out, webhook_service *svc, const char 
 		webhook_server_stop(s);
 		return sigma_error_set(SIGMA_EIO, "cannot listen on %s (in use, or not an address of this machine?)", listen);
 	}
+	if (pthread_create(&s->reaper, NULL, reaper_main, s) != 0) {
+		webhook_server_stop(s);
+		return sigma_error_set(SIGMA_EIO, "cannot start the connection reaper thread");
+	}
+	s->reaper_running = 1;
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	*port = info ? info->port : 0;
 	*out = s;
@@ -733,10 +1036,19 @@ void webhook_server_stop(webhook_server *s)
 	while (s->answering > 0 && pthread_cond_timedwait(&s->drained, &s->lock, &until) == 0)
 		;
 	pthread_mutex_unlock(&s->lock);
+	if (s->reaper_running) {
+		pthread_mutex_lock(&s->conns_lock);
+		s->reaper_stop = 1;
+		pthread_cond_signal(&s->reaper_wake);
+		pthread_mutex_unlock(&s->conns_lock);
+		pthread_join(s->reaper, NULL);
+	}
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->drained);
+	pthread_mutex_destroy(&s->conns_lock);
+	pthread_cond_destroy(&s->reaper_wake);
 	if (s->tls_key) {
 		explicit_bzero(s->tls_key, strlen(s->tls_key));
 		free(s->tls_key);

@@ -48,4 +48,11 @@ void webhook_service_wake_poster(webhook_service *svc);
  * from different threads never interleave. Never a secret or a token. */
 void webhook_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A value from a request (header, delivery id, event name), made safe for
+ * a log line: backslash and '"' escaped with a backslash, space, control
+ * characters and bytes >= 0x7f as \xNN. So one value stays one token: it
+ * can neither end the line nor add a `key=value` of its own. Cut to fit
+ * `size` (at least 6); returns out. */
+const char *webhook_log_value(char *out, size_t size, const char *value);
+
 #endif

@@ -4,6 +4,7 @@
  * checks every value. A bad value is an error that names the key: a typo
  * in a secret's key must not leave a forge unauthenticated. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -123,6 +124,9 @@ static int forge_entry(walk_ctx *w, const char *name, size_t len, const char *va
 		sigma_buf_dispose(&b);
 	} else if (!strcmp(var, "context")) {
 		set_str(&f->context, value, 0);
+	} else if (!strcmp(var, "weburl")) {
+		set_str(&f->web_url, value, 0);
+		strip_slash(f->web_url);
 	}
 	/* Unknown keys are left alone, as git does: newer sigma versions may add some. */
 	return 0;
@@ -152,6 +156,18 @@ static int serve_entry(walk_ctx *w, const char *var, const char *value)
 		return set_int(&s->max_attempts, w->file, "serve.maxAttempts", value, 1, 1000);
 	else if (!strcmp(var, "outboxdelay"))
 		return set_int(&s->outbox_delay_ms, w->file, "serve.outboxDelay", value, 0, 3600000);
+	else if (!strcmp(var, "receivetimeout"))
+		return set_int(&s->receive_timeout_ms, w->file, "serve.receiveTimeout", value, 100, 3600000);
+	else if (!strcmp(var, "jobtimeout"))
+		return set_int(&s->job_timeout_ms, w->file, "serve.jobTimeout", value, 1, 86400000);
+	else if (!strcmp(var, "fetchtimeout"))
+		return set_int(&s->fetch_timeout_ms, w->file, "serve.fetchTimeout", value, 1, 86400000);
+	else if (!strcmp(var, "maxconnections"))
+		return set_int(&s->max_connections, w->file, "serve.maxConnections", value, 16, 1000000);
+	else if (!strcmp(var, "maxconnectionsperaddress"))
+		return set_int(&s->max_per_address, w->file, "serve.maxConnectionsPerAddress", value, 0, 1000000);
+	else if (!strcmp(var, "unverifiedbytes"))
+		return set_int(&s->unverified_max, w->file, "serve.unverifiedBytes", value, 1 << 20, 1 << 30);
 	else if (!strcmp(var, "sync")) {
 		if (value && !strcasecmp(value, "full"))
 			s->sync_full = 1;
@@ -182,6 +198,8 @@ static int walk_entry(const git_config_entry *e, void *payload)
 			set_str(&r->name, e->value, 0);
 		else if (!strcmp(var, "path"))
 			set_str(&r->path, e->value, 0);
+		else if (!strcmp(var, "url"))
+			set_str(&r->url, e->value, 0);
 	} else if (sigma_startswith(name, "serve.") && last == name + 5)
 		rc = serve_entry(w, var, e->value);
 	else if (!strcmp(name, "sigma.database"))
@@ -190,6 +208,72 @@ static int walk_entry(const git_config_entry *e, void *payload)
 		w->rc = rc;
 		return -1;
 	}
+	return 0;
+}
+
+/* Where a forge's repositories live, from its API base: GitHub.com's API
+ * has a host of its own; GitHub Enterprise, Gitea and GitLab hang it under
+ * /api/vN of the web host. */
+static char *default_web_url(const char *api)
+{
+	const char *scheme_end = strstr(api, "://");
+	if (scheme_end && !strncasecmp(scheme_end + 3, "api.github.com", 14) &&
+	    (scheme_end[17] == '\0' || scheme_end[17] == '/' || scheme_end[17] == ':'))
+		return sigma_xasprintf("%.*s://github.com%s", (int)(scheme_end - api), api, scheme_end + 17);
+	char *web = sigma_xstrdup(api);
+	char *api_at = strstr(web, "/api/v");
+	if (api_at && api_at[6] >= '0' && api_at[6] <= '9' && strspn(api_at + 6, "0123456789") == strlen(api_at + 6))
+		*api_at = '\0';
+	return web;
+}
+
+int webhook_url_origin(char *out, size_t size, const char *url)
+{
+	const char *p;
+	int port;
+	if (url && !strncasecmp(url, "https://", 8)) {
+		p = url + 8;
+		port = 443;
+	} else if (url && !strncasecmp(url, "http://", 7)) {
+		p = url + 7;
+		port = 80;
+	} else {
+		return sigma_error_set(SIGMA_EINVALID, "not an http(s) URL");
+	}
+	size_t alen = strcspn(p, "/?#");
+	/* user:password@ is not part of where the request goes. */
+	const char *at = memchr(p, '@', alen);
+	while (at) {
+		alen -= (size_t)(at + 1 - p);
+		p = at + 1;
+		at = memchr(p, '@', alen);
+	}
+	size_t hlen = alen;
+	if (p[0] == '[') {
+		const char *close = memchr(p, ']', alen);
+		if (!close)
+			return sigma_error_set(SIGMA_EINVALID, "bad IPv6 literal in URL");
+		hlen = (size_t)(close + 1 - p);
+	} else {
+		const char *colon = memchr(p, ':', alen);
+		if (colon)
+			hlen = (size_t)(colon - p);
+	}
+	if (hlen == 0)
+		return sigma_error_set(SIGMA_EINVALID, "URL without a host");
+	if (hlen < alen) {
+		if (p[hlen] != ':' || hlen + 1 == alen || strspn(p + hlen + 1, "0123456789") != alen - hlen - 1 ||
+		    alen - hlen - 1 > 5)
+			return sigma_error_set(SIGMA_EINVALID, "bad port in URL");
+		port = atoi(p + hlen + 1);
+	}
+	int n = snprintf(out, size, "%s://%.*s:%d", !strncasecmp(url, "https://", 8) ? "https" : "http", (int)hlen, p,
+	                 port);
+	if (n < 0 || (size_t)n >= size)
+		return sigma_error_set(SIGMA_ETOOBIG, "URL host too long");
+	for (char *c = out; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
 	return 0;
 }
 
@@ -212,6 +296,14 @@ static int check(webhook_settings *s, const char *file)
 		if (strchr(f->name, '/'))
 			return sigma_error_set(SIGMA_EINVALID, "%s: forge \"%s\": a forge name cannot contain '/'",
 			                       file, f->name);
+		int derived = !f->web_url;
+		if (derived)
+			f->web_url = default_web_url(f->url);
+		char origin[512];
+		if (webhook_url_origin(origin, sizeof origin, f->web_url) != 0)
+			return sigma_error_set(SIGMA_EINVALID, "%s: forge.%s.webUrl: '%s'%s is not an http(s) URL", file,
+			                       f->name, f->web_url, derived ? " (from url)" : "");
+		f->origin = sigma_xstrdup(origin);
 	}
 	for (size_t i = 0; i < s->nrepos; i++)
 		if (s->repos[i].forge && !webhook_settings_forge(s, s->repos[i].forge))
@@ -233,6 +325,11 @@ int webhook_settings_load(webhook_settings *out, const char *file)
 	out->retry_max_ms = 600000;
 	out->max_attempts = 25;
 	out->outbox_delay_ms = 3000;
+	out->receive_timeout_ms = 10000;
+	out->fetch_timeout_ms = 300000;
+	out->max_connections = 4096;
+	out->max_per_address = 64;
+	out->unverified_max = 64 << 20;
 
 	int named = file != NULL;
 	if (!file) {
@@ -287,12 +384,15 @@ void webhook_settings_dispose(webhook_settings *s)
 		wipe_free(f->secret);
 		wipe_free(f->token);
 		free(f->context);
+		free(f->web_url);
+		free(f->origin);
 	}
 	for (size_t i = 0; i < s->nrepos; i++) {
 		free(s->repos[i].key);
 		free(s->repos[i].forge);
 		free(s->repos[i].name);
 		free(s->repos[i].path);
+		free(s->repos[i].url);
 	}
 	free(s->forges);
 	free(s->repos);
@@ -314,20 +414,36 @@ const webhook_forge *webhook_settings_forge(const webhook_settings *s, const cha
 	return NULL;
 }
 
+static int names(const webhook_repository *r, const char *repository)
+{
+	return !strcmp(r->key, repository) || (r->name && !strcmp(r->name, repository));
+}
+
 const webhook_repository *webhook_settings_repository(const webhook_settings *s, const char *forge,
                                                      const char *repository)
 {
 	if (!repository)
 		return NULL;
-	for (size_t i = 0; i < s->nrepos; i++)
-		if (!strcmp(s->repos[i].key, repository))
-			return &s->repos[i];
+	if (!forge) {
+		for (size_t i = 0; i < s->nrepos; i++)
+			if (!strcmp(s->repos[i].key, repository))
+				return &s->repos[i];
+		for (size_t i = 0; i < s->nrepos; i++)
+			if (s->repos[i].name && !strcmp(s->repos[i].name, repository))
+				return &s->repos[i];
+		return NULL;
+	}
+	const webhook_repository *loose = NULL;
 	for (size_t i = 0; i < s->nrepos; i++) {
 		const webhook_repository *r = &s->repos[i];
-		if (r->name && !strcmp(r->name, repository) && (!forge || !r->forge || !strcmp(r->forge, forge)))
+		if (!names(r, repository))
+			continue;
+		if (r->forge && !strcmp(r->forge, forge))
 			return r;
+		if (!r->forge && !loose)
+			loose = r;
 	}
-	return NULL;
+	return s->nforges == 1 ? loose : NULL;
 }
 
 const char *webhook_forge_type_name(webhook_forge_type t)

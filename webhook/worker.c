@@ -35,6 +35,12 @@
 
 #define FETCH_ATTEMPTS 5
 #define POST_BATCH 32
+/* Failed listings of a post whose outcome is unknown before it is posted
+ * again: a forge whose list endpoint keeps failing must not keep a status
+ * from ever arriving. Posting twice is harmless (a status with the same
+ * context replaces the previous one on all three forges); only the order
+ * matters, and webhook_queue_due() keeps it. */
+#define SETTLE_CHECKS 3
 
 void webhook_service_wake_jobs(webhook_service *svc)
 {
@@ -75,11 +81,47 @@ void webhook_log(const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
+	char shown[sizeof line * 4];
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	/* Callers escape what comes from a request (webhook_log_value); this
+	 * is the backstop: no control character, wherever it came from (an
+	 * error message quoting a payload's URL), can start a line of its own
+	 * or move the terminal's cursor. */
+	size_t k = 0;
+	for (const unsigned char *p = (const unsigned char *)line; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			k += (size_t)snprintf(shown + k, sizeof shown - k, "\\x%02x", *p);
+		else
+			shown[k++] = (char)*p;
+	}
+	shown[k] = '\0';
 	/* One write per line, so lines from threads never interleave. */
-	fprintf(stderr, "sigma serve: %s\n", line);
+	fprintf(stderr, "sigma serve: %s\n", shown);
+}
+
+const char *webhook_log_value(char *out, size_t size, const char *value)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+	if (!value)
+		value = "-";
+	for (const unsigned char *p = (const unsigned char *)value; *p && k + 5 < size; p++) {
+		if (*p == '\\' || *p == '"') {
+			out[k++] = '\\';
+			out[k++] = (char)*p;
+		} else if (*p <= 0x20 || *p >= 0x7f) {
+			out[k++] = '\\';
+			out[k++] = 'x';
+			out[k++] = hex[*p >> 4];
+			out[k++] = hex[*p & 15];
+		} else {
+			out[k++] = (char)*p;
+		}
+	}
+	out[k] = '\0';
+	return out;
 }
 
 /* ---------------------------------------------------------------- describing */
@@ -197,6 +239,33 @@ static int finish_error(worker *w, const webhook_job *job, const webhook_forge *
 	return rc;
 }
 
+/* A job has two deadlines. Judging (scan, certification, judgement,
+ * certificate) gets the hook's: serve.jobTimeout, else sigma.timeout, from
+ * the moment the commit is on this machine, as the hook's clock starts
+ * with the objects already received. The fetch before it gets its own,
+ * serve.fetchTimeout: a first fetch of a large repository takes minutes,
+ * and no judging deadline of seconds could cover it. Either is checked
+ * between steps (per certified package, and as a fetch's data arrives);
+ * a job found past one closes with an `error` status saying which, never
+ * with a verdict: work that overran may have been cut short, and the
+ * answer fails closed. */
+static int past_deadline(int64_t deadline_ms)
+{
+	return deadline_ms > 0 && webhook_wall_ms() > deadline_ms;
+}
+
+static int finish_late(worker *w, const webhook_job *job, const webhook_forge *f, const webhook_event *ev,
+                       const char *what, int limit_ms, const char *key)
+{
+	char why[96];
+	snprintf(why, sizeof why, "%s not finished within %.1f s (%s)", what, limit_ms / 1000.0, key);
+	return finish_error(w, job, f, ev, why);
+}
+
+static int judging_late(worker *w, const webhook_job *job, const webhook_forge *f, const webhook_event *ev)
+{
+	return finish_late(w, job, f, ev, "judging", w->svc->settings->job_timeout_ms, "serve.jobTimeout");
+}
 
 static unsigned mirror_lock_index(const char *path)
 {
@@ -224,7 +293,8 @@ static int by_depth(const void *a, const void *b)
  * most cfg->audit_cap of the transitive ones. Returns how many outcomes
  * were stored (so the caller judges again), or SIGMA_ETIMEOUT when the
  * service is stopping (the job is then run again at the next start). */
-static int certify_unreviewed(worker *w, const sigma_config *cfg, const judgement *j, int64_t job_id)
+static int certify_unreviewed(worker *w, const sigma_config *cfg, const judgement *j, int64_t job_id,
+                              int64_t deadline_ms)
 {
 	candidate *list = sigma_xcalloc(j->n ? j->n : 1, sizeof *list);
 	size_t n = 0;
@@ -259,6 +329,8 @@ static int certify_unreviewed(worker *w, const sigma_config *cfg, const judgemen
 			stored = sigma_error_set(SIGMA_ETIMEOUT, "stopping during certification");
 			break;
 		}
+		if (past_deadline(deadline_ms))
+			break; /* the caller sees the deadline and fails closed */
 		const graph_node *node = list[i].node;
 		if (node->depth > 0 && transitive++ >= cfg->audit_cap)
 			break; /* the rest stay uncertified: the audit cap */
@@ -295,8 +367,9 @@ static int run_event_job(worker *w, const webhook_job *job)
 	sigma_repo *repo = NULL;
 	sigma_config cfg;
 	sigma_key *key = NULL;
-	char *gitdir = NULL, *cert = NULL, *url = NULL, *ref = NULL, id[65] = "";
+	char *gitdir = NULL, *cert = NULL, *url = NULL, *ref = NULL, *source = NULL, id[65] = "";
 	int rc, have_judgement = 0, have_scan = 0;
+	int64_t deadline = 0;
 	judgement j;
 	scan_set now;
 	scan_lazy before;
@@ -324,13 +397,26 @@ static int run_event_job(worker *w, const webhook_job *job)
 	if (mapped && mapped->path) {
 		gitdir = sigma_xstrdup(mapped->path);
 	} else {
-		webhook_fetch fx = { svc->settings->mirrors, f, ev.repository, ev.clone_url, ev.ref, ev.sha, ev.base_sha };
+		int64_t fetch_deadline = webhook_wall_ms() + svc->settings->fetch_timeout_ms;
+		webhook_fetch fx = { .mirrors = svc->settings->mirrors, .forge = f, .repository = ev.repository,
+		                     .deadline_ms = fetch_deadline, .ref = ev.ref, .sha = ev.sha, .base_sha = ev.base_sha };
+		if ((rc = webhook_mirror_source(&source, &fx.offer_token, f, mapped, ev.clone_url))) {
+			rc = finish_error(w, job, f, &ev, sigma_error_last());
+			goto out;
+		}
+		fx.clone_url = source;
 		char *mpath = webhook_mirror_path(&fx);
 		pthread_mutex_t *lock = &svc->mirror_locks[mirror_lock_index(mpath)];
 		free(mpath);
 		pthread_mutex_lock(lock);
 		rc = webhook_mirror_fetch(&gitdir, &fx);
 		pthread_mutex_unlock(lock);
+		/* Past its deadline a failed fetch is not retried either: the
+		 * attempts would each wait as long again. */
+		if (rc == SIGMA_ETIMEOUT || past_deadline(fetch_deadline)) {
+			rc = finish_late(w, job, f, &ev, "fetch", svc->settings->fetch_timeout_ms, "serve.fetchTimeout");
+			goto out;
+		}
 		if (rc == SIGMA_EIO && job->attempts < FETCH_ATTEMPTS) {
 			int64_t delay = webhook_backoff_ms(job->attempts, svc->settings->retry_base_ms,
 			                                   svc->settings->retry_max_ms, -1, (uint64_t)job->id ^ (uint64_t)time(NULL));
@@ -346,7 +432,8 @@ static int run_event_job(worker *w, const webhook_job *job)
 		}
 	}
 
-	/* 2. Scan and judge, with the hook's own pipeline. */
+	/* 2. Scan and judge, with the hook's own pipeline, on the hook's clock. */
+	deadline = webhook_wall_ms() + svc->settings->job_timeout_ms;
 	char commit[SIGMA_OID_HEX], tree[SIGMA_OID_HEX], base[SIGMA_OID_HEX], base_tree[SIGMA_OID_HEX];
 	if ((rc = repo_open_path(&repo, gitdir)) || (rc = repo_commit(commit, repo, ev.sha)) ||
 	    (rc = repo_commit_tree(tree, repo, commit)) ||
@@ -371,6 +458,10 @@ static int run_event_job(worker *w, const webhook_job *job)
 		goto out;
 	}
 	have_judgement = 1;
+	if (past_deadline(deadline)) {
+		rc = judging_late(w, job, f, &ev);
+		goto out;
+	}
 
 	/* 3. pending, now that the number of packages is known. */
 	char desc[WEBHOOK_DESCRIPTION_MAX + 1];
@@ -384,7 +475,7 @@ static int run_event_job(worker *w, const webhook_job *job)
 
 	/* 4. Certify the unreviewed packages, then judge again with what the
 	 * registry now knows. */
-	int certified = certify_unreviewed(w, &cfg, &j, job->id);
+	int certified = certify_unreviewed(w, &cfg, &j, job->id, deadline);
 	if (certified == SIGMA_ETIMEOUT) {
 		rc = certified;
 		goto out;
@@ -397,6 +488,10 @@ static int run_event_job(worker *w, const webhook_job *job)
 			goto out;
 		}
 		have_judgement = 1;
+	}
+	if (past_deadline(deadline)) {
+		rc = judging_late(w, job, f, &ev);
+		goto out;
 	}
 
 	/* 5. The certificate, stored as the hook stores it. */
@@ -438,6 +533,7 @@ out:
 	free(cert);
 	free(url);
 	free(ref);
+	free(source);
 	return rc;
 }
 
@@ -587,7 +683,11 @@ static void post_one(webhook_service *svc, webhook_http *http, const webhook_sta
 		return;
 	}
 	int attempt = row->attempts + 1;
-	if (row->uncertain) {
+	/* uncertain: 1 + the checks that could not tell so far. */
+	if (row->uncertain > SETTLE_CHECKS) {
+		webhook_log("status %lld %s %s@%.12s: still unconfirmed after %d checks: posting again", (long long)row->id,
+		            f->name, row->repo, row->sha, SETTLE_CHECKS);
+	} else if (row->uncertain) {
 		int seen = webhook_forge_status_exists(http, f, row->repo, row->sha, &st);
 		if (seen == 1) {
 			u->done = STATUS_POSTED;
@@ -599,11 +699,13 @@ static void post_one(webhook_service *svc, webhook_http *http, const webhook_sta
 		}
 		if (seen < 0) {
 			u->done = STATUS_WAITING;
-			u->uncertain = 1;
+			u->uncertain = row->uncertain + 1;
 			u->next_at_ms = webhook_wall_ms() + webhook_backoff_ms(attempt, s->retry_base_ms, s->retry_max_ms, -1,
 			                                                       (uint64_t)row->id * 7919u + (uint64_t)clock());
 			u->result = "cannot tell whether posted";
 			webhook_metrics_post(&svc->metrics, MPOST_UNCERTAIN);
+			webhook_log("status %lld %s %s@%.12s: cannot list statuses (check %d of %d): %s", (long long)row->id,
+			         f->name, row->repo, row->sha, row->uncertain, SETTLE_CHECKS, sigma_error_last());
 			return;
 		}
 	}

@@ -20,6 +20,10 @@ cat > "$T/serve.config" <<EOF
 	mirrors = $T/mirrors
 	retryBase = 50
 	retryMax = 500
+[repository "gh-app"]
+	forge = gh
+	name = octo/app
+	url = $T/app.git
 EOF
 
 git init -q --bare "$T/app.git"

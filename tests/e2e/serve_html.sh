@@ -23,6 +23,10 @@ cat > "$T/serve.config" <<EOF
 	secret = $SECRET
 [serve]
 	mirrors = $T/mirrors
+[repository "gh-app"]
+	forge = gh
+	name = octo/app
+	url = $T/app.git
 EOF
 git init -q --bare "$T/app.git"
 w=$(new_clone work "$T/app.git")

@@ -31,6 +31,18 @@ cat > "$T/serve.config" <<EOF
 	mirrors = $T/mirrors
 	retryBase = 50
 	retryMax = 2000
+[repository "gh-app"]
+	forge = gh
+	name = octo/app
+	url = $T/app.git
+[repository "gt-app"]
+	forge = gt
+	name = octo/app
+	url = $T/app.git
+[repository "gl-app"]
+	forge = gl
+	name = octo/app
+	url = $T/app.git
 EOF
 
 # The repository: main depends on express; feature adds left-pad, which is blocked.

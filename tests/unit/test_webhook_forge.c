@@ -9,7 +9,9 @@
 #include "common/error.h"
 #include "tap.h"
 #include "webhook/forge.h"
+#include "webhook/mirror.h"
 #include "webhook/pages.h"
+#include "webhook/service.h"
 #include "webhook/worker.h"
 
 #define FIX "tests/fixtures/webhooks/"
@@ -139,8 +141,8 @@ int main(void)
 	ok(webhook_forge_parse_event(&ev, FORGE_GITHUB, "push", "[1,", 3) == SIGMA_EINVALID, "broken JSON is an error");
 
 	/* --- status requests */
-	webhook_forge gh = { "gh", FORGE_GITHUB, "http://127.0.0.1:1", "s", "t", "sigma/supply-chain" };
-	webhook_forge gl = { "gl", FORGE_GITLAB, "http://127.0.0.1:1/api/v4", "s", "t", "sigma/supply-chain" };
+	webhook_forge gh = { "gh", FORGE_GITHUB, "http://127.0.0.1:1", "s", "t", "sigma/supply-chain", NULL, NULL };
+	webhook_forge gl = { "gl", FORGE_GITLAB, "http://127.0.0.1:1/api/v4", "s", "t", "sigma/supply-chain", NULL, NULL };
 	char longdesc[400];
 	memset(longdesc, 'x', sizeof longdesc - 1);
 	longdesc[sizeof longdesc - 1] = '\0';
@@ -203,5 +205,71 @@ int main(void)
 	webhook_pages_escape(&out, "<a href=\"x\">'&'</a>");
 	ok(out.ptr && !strcmp(out.ptr, "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"), "HTML escaping");
 	sigma_buf_dispose(&out);
+
+	/* --- the HMAC as the body arrives equals the one over the whole body */
+	const char *secret = "It's a Secret to Everybody", *msg = "Hello, World!";
+	char whole[72] = "sha256=";
+	webhook_hmac_sha256_hex(secret, msg, 13, whole + 7);
+	webhook_mac *mac = NULL;
+	ok(webhook_mac_new(&mac, secret) == 0, "streaming HMAC set up");
+	for (int i = 0; i < 13; i++)
+		webhook_mac_update(mac, msg + i, 1);
+	ok(webhook_mac_verify(mac, FORGE_GITHUB, whole) == 0, "HMAC fed byte by byte matches the one-shot HMAC");
+	webhook_mac_free(mac);
+	webhook_mac_new(&mac, secret);
+	webhook_mac_update(mac, msg, 12);
+	ok(webhook_mac_verify(mac, FORGE_GITHUB, whole) == SIGMA_EINVALID, "one byte short: refused");
+	webhook_mac_free(mac);
+	ok(webhook_forge_proof_shape(FORGE_GITHUB, NULL) == SIGMA_EINVALID &&
+	       webhook_forge_proof_shape(FORGE_GITHUB, whole + 7) == SIGMA_EINVALID &&
+	       webhook_forge_proof_shape(FORGE_GITHUB, "sha256=zz") == SIGMA_EINVALID &&
+	       webhook_forge_proof_shape(FORGE_GITHUB, whole) == 0 && webhook_forge_proof_shape(FORGE_GITEA, whole + 7) == 0,
+	   "proof shapes refused on the headers: missing, no prefix (GitHub), not hex; accepted: both spellings");
+	ok(webhook_forge_event_judged(FORGE_GITHUB, "push") && webhook_forge_event_judged(FORGE_GITLAB, "Push Hook") &&
+	       !webhook_forge_event_judged(FORGE_GITHUB, "issues") && !webhook_forge_event_judged(FORGE_GITLAB, "push") &&
+	       !webhook_forge_event_judged(FORGE_GITEA, NULL),
+	   "events that can be judged, per forge");
+
+	/* --- log values: one token, no line of their own */
+	char lv[160];
+	webhook_log_value(lv, sizeof lv, "x\r\nsigma serve: delivery outcome=queued \"a\\b\"\x1b\xc3");
+	ok(!strcmp(lv, "x\\x0d\\x0asigma\\x20serve:\\x20delivery\\x20outcome=queued\\x20\\\"a\\\\b\\\"\\x1b\\xc3"),
+	   "log value escaped: %s", lv);
+	webhook_log_value(lv, 8, "abcdefghijkl");
+	ok(strlen(lv) < 8, "log value cut to its buffer");
+
+	/* --- origins and where a clone URL may come from */
+	char origin[256];
+	ok(webhook_url_origin(origin, sizeof origin, "HTTPS://User:pw@GitHub.com/octo/app.git") == 0 &&
+	       !strcmp(origin, "https://github.com:443"), "origin: %s", origin);
+	ok(webhook_url_origin(origin, sizeof origin, "http://127.0.0.1:8080/a") == 0 &&
+	       !strcmp(origin, "http://127.0.0.1:8080"), "origin with a port: %s", origin);
+	ok(webhook_url_origin(origin, sizeof origin, "http://[::1]:81/x") == 0 && !strcmp(origin, "http://[::1]:81"),
+	   "origin of an IPv6 literal: %s", origin);
+	ok(webhook_url_origin(origin, sizeof origin, "file:///srv/x.git") == SIGMA_EINVALID &&
+	       webhook_url_origin(origin, sizeof origin, "/srv/x.git") == SIGMA_EINVALID &&
+	       webhook_url_origin(origin, sizeof origin, "git@github.com:o/r.git") == SIGMA_EINVALID &&
+	       webhook_url_origin(origin, sizeof origin, "http://h:99999999/") == SIGMA_EINVALID,
+	   "no origin for file://, paths, scp-style URLs, bad ports");
+	webhook_forge fg = { "gh", FORGE_GITHUB, "https://api.github.com", "s", "t", "c", "https://github.com",
+	                     "https://github.com:443" };
+	char *src = NULL;
+	int offer = -1;
+	ok(webhook_mirror_source(&src, &offer, &fg, NULL, "https://github.com/octo/app.git") == 0 && offer == 1,
+	   "a clone URL on the forge's origin: fetched, token offered");
+	free(src);
+	ok(webhook_mirror_source(&src, &offer, &fg, NULL, "https://github.com.evil.example/octo/app.git") ==
+	           SIGMA_EINVALID && !src && strstr(sigma_error_last(), "not on https://github.com:443"),
+	   "another host: refused (%s)", sigma_error_last());
+	ok(webhook_mirror_source(&src, &offer, &fg, NULL, "https://github.com:8443/octo/app.git") == SIGMA_EINVALID,
+	   "another port: refused");
+	ok(webhook_mirror_source(&src, &offer, &fg, NULL, "file:///etc") == SIGMA_EINVALID &&
+	       webhook_mirror_source(&src, &offer, &fg, NULL, "/srv/git/app.git") == SIGMA_EINVALID,
+	   "file:// and a local path from a payload: refused");
+	webhook_repository mapped = { "octo/app", "gh", NULL, NULL, "/srv/git/app.git" };
+	ok(webhook_mirror_source(&src, &offer, &fg, &mapped, "https://evil.example/x.git") == 0 &&
+	       !strcmp(src, "/srv/git/app.git") && offer == 0,
+	   "a [repository] url wins over the payload's, without the token");
+	free(src);
 	return tap_done();
 }
