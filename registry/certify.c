@@ -533,8 +533,11 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	review_run_council(&findings, &pkg);
 	/* The install step runs in the sandbox; what it did joins the findings
 	 * before the council decides. Skipped for an archive that did not
-	 * unpack cleanly: there is nothing trustworthy to run. */
-	if (!urc) {
+	 * unpack cleanly, or that names one file twice (which copy an
+	 * installer ends up with depends on it and on the file system): there
+	 * is nothing trustworthy to run. */
+	int twins = unpack_find_issue(&unpacked, "duplicate") || unpack_find_issue(&unpacked, "duplicate-case");
+	if (!urc && !twins) {
 		execute_opts xo;
 		execute_opts_init(&xo);
 		int64_t tx = sigma_now_ms();
@@ -543,7 +546,8 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	} else {
 		execution = cJSON_CreateObject();
 		cJSON_AddStringToObject(execution, "outcome", "skipped");
-		cJSON_AddStringToObject(execution, "reason", "the distribution could not be fully unpacked");
+		cJSON_AddStringToObject(execution, "reason", urc ? "the distribution could not be fully unpacked"
+		                                                 : "the archive names one file twice");
 	}
 	if (urc) {
 		review_findings_add(&findings, "archive", "unreadable-archive", SEV_HIGH, a.filename, 0,
@@ -554,7 +558,8 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	if ((rc = osv_match_version(&adv, c->reg, req->ecosystem, name, req->version)))
 		goto out;
 	for (size_t i = 0; i < unpacked.nfiles; i++)
-		o->reviewed_bytes += unpacked.files[i].len;
+		if (!unpacked.files[i].offset) /* once per file, however many windows */
+			o->reviewed_bytes += unpacked.files[i].size;
 	o->review_ms = (double)(sigma_now_ms() - t1 - exec_ms); /* the council's time, not the sandbox's */
 
 	/* 5. The certificate. */
@@ -603,7 +608,7 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 		p += n + (p[n] == ',');
 	}
 	cJSON *files = cJSON_AddObjectToObject(cert, "files");
-	cJSON_AddNumberToObject(files, "count", (double)unpacked.nfiles);
+	cJSON_AddNumberToObject(files, "count", (double)unpacked.distinct);
 	cJSON_AddNumberToObject(files, "bytes", (double)o->reviewed_bytes);
 	cJSON_AddItemToObject(cert, "execution", execution);
 	execution = NULL;
