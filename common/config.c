@@ -131,6 +131,7 @@ int config_load(sigma_config *out, const char *gitdir)
 	out->database = get_string(cfg, "sigma.database");
 	out->npm_registry = get_string(cfg, "sigma.npmRegistry");
 	out->pypi_index = get_string(cfg, "sigma.pypiIndex");
+	out->allowed_hosts = get_string(cfg, "sigma.allowedHosts");
 	out->signing_key = get_string(cfg, "sigma.signingKey");
 	if ((rc = get_choice(&out->policy_all, cfg, "sigma.policy", "introduced", "all")) ||
 	    (rc = get_choice(&out->on_error_accept, cfg, "sigma.onError", "reject", "accept")) ||
@@ -150,6 +151,7 @@ void config_dispose(sigma_config *c)
 	free(c->database);
 	free(c->npm_registry);
 	free(c->pypi_index);
+	free(c->allowed_hosts);
 	free(c->signing_key);
 	free(c->system_path);
 	memset(c, 0, sizeof *c);

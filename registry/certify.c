@@ -27,6 +27,8 @@ struct certifier {
 	fetch_client *http;
 	unpack_limits limits;
 	char *base[2];          /* resolved npm (unscoped) and PyPI bases, lazily */
+	char **extra_hosts;     /* sigma.allowedHosts, split */
+	size_t nextra_hosts;
 	sigma_key *key;         /* signs package certificates, or NULL */
 	int key_loaded, key_rc;
 };
@@ -46,6 +48,14 @@ int certifier_new(certifier **out, registry *reg, const sigma_config *cfg, const
 	c->cfg = cfg;
 	c->project_dir = project_dir ? sigma_xstrdup(project_dir) : NULL;
 	c->limits = (unpack_limits)UNPACK_LIMITS_DEFAULT;
+	for (const char *p = cfg && cfg->allowed_hosts ? cfg->allowed_hosts : ""; *p;) {
+		size_t n = strcspn(p, ", \t");
+		if (n) {
+			c->extra_hosts = sigma_xrealloc(c->extra_hosts, (c->nextra_hosts + 1) * sizeof *c->extra_hosts);
+			c->extra_hosts[c->nextra_hosts++] = sigma_xstrndup(p, n);
+		}
+		p += n + (p[n] != '\0');
+	}
 	*out = c;
 	return 0;
 }
@@ -59,6 +69,9 @@ void certifier_free(certifier *c)
 	free(c->project_dir);
 	free(c->base[0]);
 	free(c->base[1]);
+	for (size_t i = 0; i < c->nextra_hosts; i++)
+		free(c->extra_hosts[i]);
+	free(c->extra_hosts);
 	free(c);
 }
 
@@ -120,6 +133,7 @@ typedef struct artefact {
 	char *sri;             /* npm dist.integrity, to verify */
 	char *sha1_hex;        /* npm dist.shasum */
 	char *sha256_hex;      /* PyPI digests.sha256 of the chosen file */
+	char *registry_host;   /* "host:port" of the registry the document came from */
 	int wheel;
 	cJSON *doc;            /* the whole document */
 	const cJSON *metadata; /* npm: doc; PyPI: doc.info */
@@ -133,6 +147,7 @@ static void artefact_dispose(artefact *a)
 	free(a->sri);
 	free(a->sha1_hex);
 	free(a->sha256_hex);
+	free(a->registry_host);
 	cJSON_Delete(a->doc);
 	memset(a, 0, sizeof *a);
 }
@@ -211,12 +226,32 @@ static int pypi_artefact(artefact *a, const char *what, const char *lock_integri
 	return 0;
 }
 
+/* Where this package's requests may go: its registry's host, then
+ * sigma.allowedHosts. The registry document names the tarball's URL; one
+ * that names another host (or a registry that redirects to one) would
+ * have sigma download, and vouch for, bytes from anywhere. The caller
+ * frees the array (not the strings). */
+static fetch_allow allowed_hosts(const certifier *c, const char *registry_host)
+{
+	const char **hosts = sigma_xcalloc(c->nextra_hosts + 1, sizeof *hosts);
+	hosts[0] = registry_host;
+	for (size_t i = 0; i < c->nextra_hosts; i++)
+		hosts[i + 1] = c->extra_hosts[i];
+	return (fetch_allow){ hosts, c->nextra_hosts + 1, "sigma.allowedHosts" };
+}
+
 static int fetch_artefact(artefact *a, certifier *c, const certify_request *req, const char *name)
 {
 	const char *base = NULL;
 	int owned = base_url(&base, c, req->ecosystem, name);
 	if (owned < 0)
 		return owned;
+	int hrc = fetch_url_host(&a->registry_host, base);
+	if (hrc) {
+		if (owned)
+			free((char *)base);
+		return sigma_error_wrap(hrc, "the %s registry URL: ", req->ecosystem);
+	}
 	sigma_buf url = SIGMA_BUF_INIT;
 	sigma_buf_puts(&url, base);
 	sigma_buf_putc(&url, '/');
@@ -233,7 +268,9 @@ static int fetch_artefact(artefact *a, certifier *c, const certify_request *req,
 	sigma_buf body;
 	sigma_buf_init(&body, METADATA_MAX);
 	char *what = sigma_xasprintf("%s %s %s", req->ecosystem, name, req->version);
-	int rc = fetch_get(c->http, url.ptr, METADATA_MAX, &body);
+	fetch_allow allow = allowed_hosts(c, a->registry_host);
+	int rc = fetch_get_allowed(c->http, url.ptr, METADATA_MAX, &body, &allow);
+	free((void *)allow.hosts);
 	if (rc == SIGMA_ENOTFOUND)
 		rc = sigma_error_wrap(rc, "%s is not in the registry: ", what);
 	else if (rc)
@@ -495,7 +532,10 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	fetch_options fo;
 	fetch_options_init(&fo);
 	sigma_buf_init(&dist, fo.max_bytes);
-	if ((rc = fetch_get(c->http, a.url, 0, &dist))) {
+	fetch_allow allow = allowed_hosts(c, a.registry_host);
+	rc = fetch_get_allowed(c->http, a.url, 0, &dist, &allow);
+	free((void *)allow.hosts);
+	if (rc) {
 		rc = sigma_error_wrap(rc, "%s %s %s: cannot download the distribution: ", req->ecosystem, name,
 		                      req->version);
 		goto out;
