@@ -335,6 +335,39 @@ static int visit_prior(void *ctx, const char *json)
 	return 0;
 }
 
+/* May a prior certificate be reused? Not one that the malware reviewer
+ * decided by an OSV record the registry no longer holds (withdrawn, see
+ * osv.h): reusing it would keep blocking on a record that blocks nothing,
+ * so the package is reviewed again instead. 1 (reuse), 0, or negative. */
+static int still_valid(certifier *c, const cJSON *cert, const char *eco, const char *name, const char *version)
+{
+	const cJSON *r;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(cert, "reasons")) {
+		const char *code = json_str(r, "code");
+		if (!code || strncmp(code, "malware:", 8))
+			continue;
+		osv_match m;
+		int rc = osv_match_version(&m, c->reg, eco, name, version);
+		int valid = !rc && sigma_streq(m.malware_id, code + 8);
+		osv_match_dispose(&m);
+		return rc ? rc : valid;
+	}
+	return 1;
+}
+
+/* Drop pr->match when it may not be reused. 0 or negative. */
+static int check_match(prior *pr, certifier *c, const char *eco, const char *name, const char *version)
+{
+	int valid = pr->match ? still_valid(c, pr->match, eco, name, version) : 1;
+	if (valid < 0)
+		return valid;
+	if (!valid) {
+		cJSON_Delete(pr->match);
+		pr->match = NULL;
+	}
+	return 0;
+}
+
 static void outcome_from(certify_outcome *o, const cJSON *cert)
 {
 	snprintf(o->status, sizeof o->status, "%s", json_str(cert, "status") ? json_str(cert, "status") : "");
@@ -503,7 +536,8 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	/* 1. The lockfile already names a certified artefact: no network. */
 	if (req->lock_integrity && *req->lock_integrity) {
 		pr.lock_integrity = req->lock_integrity;
-		if ((rc = registry_certificates_of(c->reg, req->ecosystem, name, req->version, visit_prior, &pr)))
+		if ((rc = registry_certificates_of(c->reg, req->ecosystem, name, req->version, visit_prior, &pr)) ||
+		    (rc = check_match(&pr, c, req->ecosystem, name, req->version)))
 			goto out;
 		if (pr.match) {
 			outcome_from(o, pr.match);
@@ -519,7 +553,8 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	cJSON_Delete(pr.match);
 	cJSON_Delete(pr.other);
 	pr = (prior){ .a = &a, .pypi = pypi };
-	if ((rc = registry_certificates_of(c->reg, req->ecosystem, name, req->version, visit_prior, &pr)))
+	if ((rc = registry_certificates_of(c->reg, req->ecosystem, name, req->version, visit_prior, &pr)) ||
+	    (rc = check_match(&pr, c, req->ecosystem, name, req->version)))
 		goto out;
 	if (pr.match) {
 		outcome_from(o, pr.match);

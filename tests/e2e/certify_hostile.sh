@@ -6,7 +6,8 @@
 # malicious index.js padded past the 16 MiB single-file cap; 200,000
 # symlinks; a tarball URL on another loopback port or host, directly or by
 # a redirect (and sigma.allowedHosts letting one through); an OSV MAL-
-# record withdrawn after it blocked.
+# record withdrawn after it blocked (the block lifted, and a certificate it
+# decided not reused).
 source "$(dirname "$0")/../lib.sh"
 
 unset http_proxy https_proxy all_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY
@@ -114,6 +115,8 @@ put(reg, "bounce", "1.0.0", clean3)
 put(other, "bounce", "1.0.0", clean3)
 clean4 = tar_bytes([("package/package.json", harmless("hop")), ("package/index.js", "module.exports = 4;\n")])
 put(reg, "hop", "1.0.0", clean4)
+put(reg, "mal-retracted", "1.0.0", tar_bytes([("package/package.json", harmless("mal-retracted")),
+    ("package/index.js", "module.exports = 5;\n")]))
 PY
 sed -i "s/localhost:PORT/localhost:$port/" "$reg/npm/byname-1.0.0.json"
 sed -i "s#https://registry.invalid/#$base/#" "$reg/npm/many-links-1.0.0.json"
@@ -198,6 +201,19 @@ run registry import "$T/withdrawn.json"
 check "importing its withdrawn version lifts the block" \
 	bash -c "grep -q '1 withdrawn (1 blocks lifted)' '$out' && ! grep -q 'osv:MAL-2099-1' '$out.show'"
 check "... other blocks on the package stay" grep -q '"status":"blocked"' "$out.show"
+
+# A certificate the malware reviewer decided by that record is not reused
+# once the record is withdrawn: the package is reviewed again.
+sed 's/left-pad-evil/mal-retracted/; s/MAL-2099-1/MAL-2099-3/' "$T/live.json" > "$T/live3.json"
+sed 's/left-pad-evil/mal-retracted/; s/MAL-2099-1/MAL-2099-3/' "$T/withdrawn.json" > "$T/withdrawn3.json"
+"$SIGMA_BIN" registry import "$T/live3.json" > /dev/null 2>&1
+run certify npm mal-retracted 1.0.0; rc=$?
+check "a version a live MAL- record names: blocked, malware:MAL-2099-3" \
+	test "$rc" -eq 1 -a "$(field npm mal-retracted 1.0.0 "[r['code'] for r in c['reasons']][-1]")" = "malware:MAL-2099-3"
+"$SIGMA_BIN" registry import "$T/withdrawn3.json" > /dev/null 2>&1
+run certify npm mal-retracted 1.0.0; rc=$?
+check "after the record is withdrawn, certifying again reviews it afresh: certified, not reused" \
+	bash -c "test $rc -eq 0 && grep -q '^certified   npm mal-retracted 1.0.0' '$out' && ! grep -qF '(reused)' '$out'"
 
 check "every request the stand-ins saw came from 127.0.0.1" \
 	test "$(curl -s "$base/_stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['clients'])")" = "['127.0.0.1']"
