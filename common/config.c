@@ -156,6 +156,7 @@ int config_load(sigma_config *out, const char *gitdir)
 	out->pypi_index = get_string(cfg, "sigma.pypiIndex");
 	if ((out->signing_key = get_string_at(cfg, "sigma.signingKey", &level)))
 		out->signing_key_file = level_file(level, out->system_path, repo_cfg);
+	out->allowed_hosts = get_string(cfg, "sigma.allowedHosts");
 	if ((rc = get_choice(&out->policy_all, cfg, "sigma.policy", "introduced", "all")) ||
 	    (rc = get_choice(&out->on_error_accept, cfg, "sigma.onError", "reject", "accept")) ||
 	    (rc = get_choice(&out->rules_reject, cfg, "sigma.rules", "warn", "reject")) ||
@@ -174,6 +175,7 @@ void config_dispose(sigma_config *c)
 	free(c->database);
 	free(c->npm_registry);
 	free(c->pypi_index);
+	free(c->allowed_hosts);
 	free(c->signing_key);
 	free(c->system_path);
 	free(c->database_file);

@@ -35,6 +35,8 @@ typedef struct sigma_config {
 	int audit_cap;         /* sigma.auditCap: transitive certifications per submission (200) */
 	char *npm_registry;    /* sigma.npmRegistry, or NULL */
 	char *pypi_index;      /* sigma.pypiIndex, or NULL */
+	char *allowed_hosts;   /* sigma.allowedHosts: hosts certification may download from besides
+	                          the registry's own ("host" or "host:port", comma or space separated), or NULL */
 	char *signing_key;     /* sigma.signingKey: the Ed25519 private key, or NULL */
 	char *system_path;     /* the system file actually read, or NULL */
 	int has_forges;        /* some [forge "NAME"] section exists: sigma serve is set up */

@@ -81,6 +81,20 @@ struct curl_slist *curl_slist_append(struct curl_slist *l, const char *s)
 	return p(l, s);
 }
 void curl_slist_free_all(struct curl_slist *l) { CURL_FN(void, curl_slist_free_all, (struct curl_slist *)) p(l); }
+void curl_free(void *ptr) { CURL_FN(void, curl_free, (void *)) p(ptr); }
+/* The URL API: registry/fetch.c reads a URL's host and port with it. */
+CURLU *curl_url(void) { CURL_FN(CURLU *, curl_url, (void)) return p(); }
+void curl_url_cleanup(CURLU *u) { CURL_FN(void, curl_url_cleanup, (CURLU *)) p(u); }
+CURLUcode curl_url_set(CURLU *u, CURLUPart what, const char *part, unsigned int flags)
+{
+	CURL_FN(CURLUcode, curl_url_set, (CURLU *, CURLUPart, const char *, unsigned int))
+	return p(u, what, part, flags);
+}
+CURLUcode curl_url_get(CURLU *u, CURLUPart what, char **part, unsigned int flags)
+{
+	CURL_FN(CURLUcode, curl_url_get, (CURLU *, CURLUPart, char **, unsigned int))
+	return p(u, what, part, flags);
+}
 
 CURLcode curl_easy_setopt(CURL *c, CURLoption option, ...)
 {

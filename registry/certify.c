@@ -27,6 +27,8 @@ struct certifier {
 	fetch_client *http;
 	unpack_limits limits;
 	char *base[2];          /* resolved npm (unscoped) and PyPI bases, lazily */
+	char **extra_hosts;     /* sigma.allowedHosts, split */
+	size_t nextra_hosts;
 	sigma_key *key;         /* signs package certificates, or NULL */
 	int key_loaded, key_rc;
 };
@@ -46,6 +48,14 @@ int certifier_new(certifier **out, registry *reg, const sigma_config *cfg, const
 	c->cfg = cfg;
 	c->project_dir = project_dir ? sigma_xstrdup(project_dir) : NULL;
 	c->limits = (unpack_limits)UNPACK_LIMITS_DEFAULT;
+	for (const char *p = cfg && cfg->allowed_hosts ? cfg->allowed_hosts : ""; *p;) {
+		size_t n = strcspn(p, ", \t");
+		if (n) {
+			c->extra_hosts = sigma_xrealloc(c->extra_hosts, (c->nextra_hosts + 1) * sizeof *c->extra_hosts);
+			c->extra_hosts[c->nextra_hosts++] = sigma_xstrndup(p, n);
+		}
+		p += n + (p[n] != '\0');
+	}
 	*out = c;
 	return 0;
 }
@@ -59,6 +69,9 @@ void certifier_free(certifier *c)
 	free(c->project_dir);
 	free(c->base[0]);
 	free(c->base[1]);
+	for (size_t i = 0; i < c->nextra_hosts; i++)
+		free(c->extra_hosts[i]);
+	free(c->extra_hosts);
 	free(c);
 }
 
@@ -120,6 +133,7 @@ typedef struct artefact {
 	char *sri;             /* npm dist.integrity, to verify */
 	char *sha1_hex;        /* npm dist.shasum */
 	char *sha256_hex;      /* PyPI digests.sha256 of the chosen file */
+	char *registry_host;   /* "host:port" of the registry the document came from */
 	int wheel;
 	cJSON *doc;            /* the whole document */
 	const cJSON *metadata; /* npm: doc; PyPI: doc.info */
@@ -133,6 +147,7 @@ static void artefact_dispose(artefact *a)
 	free(a->sri);
 	free(a->sha1_hex);
 	free(a->sha256_hex);
+	free(a->registry_host);
 	cJSON_Delete(a->doc);
 	memset(a, 0, sizeof *a);
 }
@@ -211,12 +226,32 @@ static int pypi_artefact(artefact *a, const char *what, const char *lock_integri
 	return 0;
 }
 
+/* Where this package's requests may go: its registry's host, then
+ * sigma.allowedHosts. The registry document names the tarball's URL; one
+ * that names another host (or a registry that redirects to one) would
+ * have sigma download, and vouch for, bytes from anywhere. The caller
+ * frees the array (not the strings). */
+static fetch_allow allowed_hosts(const certifier *c, const char *registry_host)
+{
+	const char **hosts = sigma_xcalloc(c->nextra_hosts + 1, sizeof *hosts);
+	hosts[0] = registry_host;
+	for (size_t i = 0; i < c->nextra_hosts; i++)
+		hosts[i + 1] = c->extra_hosts[i];
+	return (fetch_allow){ hosts, c->nextra_hosts + 1, "sigma.allowedHosts" };
+}
+
 static int fetch_artefact(artefact *a, certifier *c, const certify_request *req, const char *name)
 {
 	const char *base = NULL;
 	int owned = base_url(&base, c, req->ecosystem, name);
 	if (owned < 0)
 		return owned;
+	int hrc = fetch_url_host(&a->registry_host, base);
+	if (hrc) {
+		if (owned)
+			free((char *)base);
+		return sigma_error_wrap(hrc, "the %s registry URL: ", req->ecosystem);
+	}
 	sigma_buf url = SIGMA_BUF_INIT;
 	sigma_buf_puts(&url, base);
 	sigma_buf_putc(&url, '/');
@@ -233,7 +268,9 @@ static int fetch_artefact(artefact *a, certifier *c, const certify_request *req,
 	sigma_buf body;
 	sigma_buf_init(&body, METADATA_MAX);
 	char *what = sigma_xasprintf("%s %s %s", req->ecosystem, name, req->version);
-	int rc = fetch_get(c->http, url.ptr, METADATA_MAX, &body);
+	fetch_allow allow = allowed_hosts(c, a->registry_host);
+	int rc = fetch_get_allowed(c->http, url.ptr, METADATA_MAX, &body, &allow);
+	free((void *)allow.hosts);
 	if (rc == SIGMA_ENOTFOUND)
 		rc = sigma_error_wrap(rc, "%s is not in the registry: ", what);
 	else if (rc)
@@ -294,6 +331,39 @@ static int visit_prior(void *ctx, const char *json)
 		p->other = cert;
 	} else {
 		cJSON_Delete(cert);
+	}
+	return 0;
+}
+
+/* May a prior certificate be reused? Not one that the malware reviewer
+ * decided by an OSV record the registry no longer holds (withdrawn, see
+ * osv.h): reusing it would keep blocking on a record that blocks nothing,
+ * so the package is reviewed again instead. 1 (reuse), 0, or negative. */
+static int still_valid(certifier *c, const cJSON *cert, const char *eco, const char *name, const char *version)
+{
+	const cJSON *r;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(cert, "reasons")) {
+		const char *code = json_str(r, "code");
+		if (!code || strncmp(code, "malware:", 8))
+			continue;
+		osv_match m;
+		int rc = osv_match_version(&m, c->reg, eco, name, version);
+		int valid = !rc && sigma_streq(m.malware_id, code + 8);
+		osv_match_dispose(&m);
+		return rc ? rc : valid;
+	}
+	return 1;
+}
+
+/* Drop pr->match when it may not be reused. 0 or negative. */
+static int check_match(prior *pr, certifier *c, const char *eco, const char *name, const char *version)
+{
+	int valid = pr->match ? still_valid(c, pr->match, eco, name, version) : 1;
+	if (valid < 0)
+		return valid;
+	if (!valid) {
+		cJSON_Delete(pr->match);
+		pr->match = NULL;
 	}
 	return 0;
 }
@@ -466,7 +536,8 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	/* 1. The lockfile already names a certified artefact: no network. */
 	if (req->lock_integrity && *req->lock_integrity) {
 		pr.lock_integrity = req->lock_integrity;
-		if ((rc = registry_certificates_of(c->reg, req->ecosystem, name, req->version, visit_prior, &pr)))
+		if ((rc = registry_certificates_of(c->reg, req->ecosystem, name, req->version, visit_prior, &pr)) ||
+		    (rc = check_match(&pr, c, req->ecosystem, name, req->version)))
 			goto out;
 		if (pr.match) {
 			outcome_from(o, pr.match);
@@ -482,7 +553,8 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	cJSON_Delete(pr.match);
 	cJSON_Delete(pr.other);
 	pr = (prior){ .a = &a, .pypi = pypi };
-	if ((rc = registry_certificates_of(c->reg, req->ecosystem, name, req->version, visit_prior, &pr)))
+	if ((rc = registry_certificates_of(c->reg, req->ecosystem, name, req->version, visit_prior, &pr)) ||
+	    (rc = check_match(&pr, c, req->ecosystem, name, req->version)))
 		goto out;
 	if (pr.match) {
 		outcome_from(o, pr.match);
@@ -495,7 +567,10 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	fetch_options fo;
 	fetch_options_init(&fo);
 	sigma_buf_init(&dist, fo.max_bytes);
-	if ((rc = fetch_get(c->http, a.url, 0, &dist))) {
+	fetch_allow allow = allowed_hosts(c, a.registry_host);
+	rc = fetch_get_allowed(c->http, a.url, 0, &dist, &allow);
+	free((void *)allow.hosts);
+	if (rc) {
 		rc = sigma_error_wrap(rc, "%s %s %s: cannot download the distribution: ", req->ecosystem, name,
 		                      req->version);
 		goto out;
@@ -533,8 +608,11 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	review_run_council(&findings, &pkg);
 	/* The install step runs in the sandbox; what it did joins the findings
 	 * before the council decides. Skipped for an archive that did not
-	 * unpack cleanly: there is nothing trustworthy to run. */
-	if (!urc) {
+	 * unpack cleanly, or that names one file twice (which copy an
+	 * installer ends up with depends on it and on the file system): there
+	 * is nothing trustworthy to run. */
+	int twins = unpack_find_issue(&unpacked, "duplicate") || unpack_find_issue(&unpacked, "duplicate-case");
+	if (!urc && !twins) {
 		execute_opts xo;
 		execute_opts_init(&xo);
 		int64_t tx = sigma_now_ms();
@@ -543,7 +621,8 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	} else {
 		execution = cJSON_CreateObject();
 		cJSON_AddStringToObject(execution, "outcome", "skipped");
-		cJSON_AddStringToObject(execution, "reason", "the distribution could not be fully unpacked");
+		cJSON_AddStringToObject(execution, "reason", urc ? "the distribution could not be fully unpacked"
+		                                                 : "the archive names one file twice");
 	}
 	if (urc) {
 		review_findings_add(&findings, "archive", "unreadable-archive", SEV_HIGH, a.filename, 0,
@@ -554,7 +633,8 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	if ((rc = osv_match_version(&adv, c->reg, req->ecosystem, name, req->version)))
 		goto out;
 	for (size_t i = 0; i < unpacked.nfiles; i++)
-		o->reviewed_bytes += unpacked.files[i].len;
+		if (!unpacked.files[i].offset) /* once per file, however many windows */
+			o->reviewed_bytes += unpacked.files[i].size;
 	o->review_ms = (double)(sigma_now_ms() - t1 - exec_ms); /* the council's time, not the sandbox's */
 
 	/* 5. The certificate. */
@@ -603,7 +683,7 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 		p += n + (p[n] == ',');
 	}
 	cJSON *files = cJSON_AddObjectToObject(cert, "files");
-	cJSON_AddNumberToObject(files, "count", (double)unpacked.nfiles);
+	cJSON_AddNumberToObject(files, "count", (double)unpacked.distinct);
 	cJSON_AddNumberToObject(files, "bytes", (double)o->reviewed_bytes);
 	cJSON_AddItemToObject(cert, "execution", execution);
 	execution = NULL;

@@ -385,6 +385,8 @@ void certify_cmd_help(FILE *out)
 	      "Registries: SIGMA_NPM_REGISTRY / sigma.npmRegistry, else npm's own\n"
 	      "'registry' (.npmrc, NPM_CONFIG_REGISTRY); SIGMA_PYPI_INDEX /\n"
 	      "sigma.pypiIndex, else pip's 'index-url' (pip.conf, PIP_INDEX_URL).\n"
+	      "Downloads and redirects go only to the registry's own host:port and to\n"
+	      "sigma.allowedHosts ('host' or 'host:port', comma separated).\n"
 	      "HTTP: SIGMA_HTTP_TIMEOUT (s per attempt, 120), SIGMA_HTTP_RETRIES (3),\n"
 	      "SIGMA_HTTP_BACKOFF (s, 0.25), SIGMA_HTTP_MAX_BYTES (256 MiB); proxies\n"
 	      "from http_proxy/https_proxy/no_proxy; CA bundle from SSL_CERT_FILE or\n"

@@ -364,8 +364,12 @@ int registry_cmd_main(int argc, char **argv)
 			}
 			if (!rc)
 				printf("imported %d OSV records from %s: %d malicious (%d blocks), %d advisories, "
-				       "%d without npm or PyPI packages\n",
+				       "%d without npm or PyPI packages",
 				       os.records, args[0], os.malicious, os.blocks, os.advisories, os.skipped);
+			if (!rc && os.withdrawn)
+				printf(", %d withdrawn (%d blocks lifted)", os.withdrawn, os.lifted);
+			if (!rc)
+				putchar('\n');
 		} else if (!rc) {
 			rc = registry_transaction(r, import_all, &c);
 			if (!rc)

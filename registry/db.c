@@ -921,6 +921,32 @@ int registry_advisory_put(registry *r, const char *id, const char *ecosystem, co
 	return rc;
 }
 
+/* One DELETE with one text parameter; *changed gets the rows removed. */
+static int delete_where(registry *r, const char *sql, const char *value, int *changed, const char *what)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(r, what);
+	bind_text(s, 1, value);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(r, what);
+	if (!rc && changed)
+		*changed = sqlite3_changes(r->db);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int registry_advisory_drop(registry *r, const char *id)
+{
+	return delete_where(r, "DELETE FROM advisories WHERE id=?1", id, NULL, "drop advisory");
+}
+
+int registry_unblock_source(registry *r, const char *source, int *lifted)
+{
+	if (lifted)
+		*lifted = 0;
+	return delete_where(r, "DELETE FROM blocks WHERE source=?1", source, lifted, "unblock");
+}
+
 int registry_advisories_of(registry *r, const char *ecosystem, const char *name, registry_advisory_fn fn,
                            void *ctx)
 {

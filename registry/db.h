@@ -160,6 +160,15 @@ int registry_advisory_put(registry *r, const char *id, const char *ecosystem, co
                           const char *severity, const char *summary, const char *affected_json,
                           const char *modified);
 
+/* Forget the OSV record `id` (every package's row): a withdrawn record
+ * says nothing any more. 0 or a database error. */
+int registry_advisory_drop(registry *r, const char *id);
+
+/* Remove every block with this source (e.g. "osv:MAL-2025-1"), whatever
+ * the package; blocks from other sources stay. *lifted (may be NULL) gets
+ * how many were removed. 0 or a database error. */
+int registry_unblock_source(registry *r, const char *source, int *lifted);
+
 /* Visit the stored records of one package (strings borrowed for the call);
  * a non-zero return stops the walk with that value. A read-only database
  * from before schema 2 has none. */

@@ -46,14 +46,6 @@ static void sh_quote(sigma_buf *b, const char *s)
 	sigma_buf_putc(b, '\'');
 }
 
-static const unpack_file *find_file(const unpack_result *files, const char *path)
-{
-	for (size_t i = 0; files && i < files->nfiles; i++)
-		if (!strcmp(files->files[i].path, path))
-			return &files->files[i];
-	return NULL;
-}
-
 /* The runner script: cd /pkg, each step in order (stop at the first that
  * fails, as npm does), then list what was written under /tmp after a
  * marker line on stderr, and exit with the steps' status. */
@@ -64,7 +56,7 @@ static char *runner_script(const review_package *pkg, char *what, size_t what_n)
 	int steps = 0;
 	what[0] = '\0';
 	if (!strcmp(pkg->ecosystem, "npm")) {
-		const unpack_file *pj = find_file(pkg->files, "package.json");
+		const unpack_file *pj = unpack_find_file(pkg->files, "package.json");
 		cJSON *manifest = pj ? cJSON_ParseWithLength(pj->data, pj->len) : NULL;
 		const cJSON *scripts = cJSON_GetObjectItemCaseSensitive(manifest, "scripts");
 		static const char *const lifecycle[] = { "preinstall", "install", "postinstall" };
@@ -80,7 +72,7 @@ static char *runner_script(const review_package *pkg, char *what, size_t what_n)
 			steps++;
 		}
 		cJSON_Delete(manifest);
-	} else if (find_file(pkg->files, "setup.py") && !sigma_endswith(pkg->filename ? pkg->filename : "", ".whl")) {
+	} else if (unpack_find_file(pkg->files, "setup.py") && !sigma_endswith(pkg->filename ? pkg->filename : "", ".whl")) {
 		sigma_buf_puts(&b, "python3 setup.py -q egg_info --egg-base /tmp; status=$?\n");
 		snprintf(what, what_n, "setup.py");
 		steps++;
@@ -109,8 +101,12 @@ static int write_tree(const char *dir, const unpack_result *files)
 		int rc = sigma_mkdir_p(path, 0755);
 		*slash = '/';
 		if (!rc) {
-			int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-			if (fd < 0 || write(fd, f->data, f->len) != (ssize_t)f->len)
+			/* A later window of a big file (unpack.h) goes into the file
+			 * its first window created, at its offset. */
+			int flags = f->offset ? O_WRONLY | O_NOFOLLOW | O_CLOEXEC
+			                      : O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+			int fd = open(path, flags, 0644);
+			if (fd < 0 || pwrite(fd, f->data, f->len, (off_t)f->offset) != (ssize_t)f->len)
 				rc = sigma_error_set(SIGMA_EIO, "%s: %s", path, strerror(errno));
 			if (fd >= 0)
 				close(fd);

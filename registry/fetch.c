@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <curl/curl.h>
 #include "common/error.h"
@@ -124,7 +125,9 @@ static int transient(CURLcode cc, long status)
 	}
 }
 
-int fetch_get(fetch_client *c, const char *url, size_t max_bytes, sigma_buf *out)
+/* One URL, with retries; a 3xx with a Location is not followed but handed
+ * back in *redirect (the caller's), so that its target can be checked. */
+static int get_one(fetch_client *c, const char *url, size_t max_bytes, sigma_buf *out, char **redirect)
 {
 	CURL *h = c->curl;
 	char errbuf[CURL_ERROR_SIZE];
@@ -145,8 +148,7 @@ int fetch_get(fetch_client *c, const char *url, size_t max_bytes, sigma_buf *out
 		curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
 		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(h, CURLOPT_USERAGENT, "sigma (package certification)");
-		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-		curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 		/* Only http(s), also after a redirect: a registry document must not
 		 * be able to point the fetcher at file:// or anything else. */
 		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -171,6 +173,12 @@ int fetch_get(fetch_client *c, const char *url, size_t max_bytes, sigma_buf *out
 			                       url, s.max);
 		if (cc == CURLE_OK && status >= 200 && status < 300)
 			return 0;
+		char *location = NULL;
+		if (cc == CURLE_OK && status >= 300 && status < 400 &&
+		    curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location) {
+			*redirect = sigma_xstrdup(location);
+			return 0;
+		}
 		if (cc == CURLE_OK && (status == 404 || status == 410))
 			return sigma_error_set(SIGMA_ENOTFOUND, "%s: not found (HTTP %ld)", url, status);
 		if (!transient(cc, status) || attempt >= c->opt.retries) {
@@ -192,4 +200,126 @@ int fetch_get(fetch_client *c, const char *url, size_t max_bytes, sigma_buf *out
 		sleep_ms(pause);
 		wait = wait * 2 > c->opt.backoff_max_ms ? c->opt.backoff_max_ms : wait * 2;
 	}
+}
+
+/* ---------------------------------------------------------------- hosts */
+
+/* The URL's host (lower case, IPv6 in brackets) and port, or
+ * SIGMA_EINVALID. */
+static int url_host(char **host, long *port, const char *url)
+{
+	CURLU *u = curl_url();
+	char *h = NULL, *p = NULL;
+	int rc = 0;
+	if (!u)
+		return sigma_error_set(SIGMA_EIO, "libcurl: out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: not a URL with a host", url);
+		goto out;
+	}
+	*host = sigma_xstrdup(h);
+	for (char *q = *host; *q; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q - 'A' + 'a');
+	*port = strtol(p, NULL, 10);
+out:
+	curl_free(h);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+int fetch_url_host(char **out, const char *url)
+{
+	char *host = NULL;
+	long port = 0;
+	int rc = url_host(&host, &port, url);
+	if (!rc)
+		*out = sigma_xasprintf("%s:%ld", host, port);
+	free(host);
+	return rc;
+}
+
+/* Does the entry "host", "host:port", "[v6]", "[v6]:port" or a bare
+ * "v6" admit (host, port)? `host` is as url_host gives it. */
+static int entry_admits(const char *entry, const char *host, long port)
+{
+	const char *colon = NULL;
+	if (entry[0] == '[') {
+		const char *close = strchr(entry, ']');
+		colon = close && close[1] == ':' ? close + 1 : NULL;
+	} else if (strchr(entry, ':') == strrchr(entry, ':')) {
+		colon = strchr(entry, ':'); /* one colon at most: host:port */
+	} else {
+		/* Colons and no brackets: a bare IPv6 address, any port. */
+		size_t n = strlen(entry), hn = strlen(host);
+		return hn == n + 2 && host[0] == '[' && !strncasecmp(host + 1, entry, n);
+	}
+	size_t hl = colon ? (size_t)(colon - entry) : strlen(entry);
+	long want = -1;
+	if (colon) {
+		char *end = NULL;
+		want = strtol(colon + 1, &end, 10);
+		if (end == colon + 1 || *end)
+			return 0; /* not a port: admits nothing rather than guessing */
+	}
+	return strlen(host) == hl && !strncasecmp(entry, host, hl) && (want < 0 || want == port);
+}
+
+static int check_host(const fetch_allow *allow, const char *url, const char *first)
+{
+	char *host = NULL;
+	long port = 0;
+	int rc = url_host(&host, &port, url);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < allow->n; i++)
+		if (entry_admits(allow->hosts[i], host, port))
+			goto out;
+	sigma_buf list = SIGMA_BUF_INIT;
+	for (size_t i = 0; i < allow->n; i++)
+		sigma_buf_printf(&list, "%s%s", i ? ", " : "", allow->hosts[i]);
+	if (first)
+		rc = sigma_error_set(SIGMA_EINVALID, "%s redirects to %s: host %s:%ld is not allowed (allowed: %s); "
+		                     "add it to %s to allow it", first, url, host, port, list.ptr ? list.ptr : "none",
+		                     allow->setting ? allow->setting : "the allowed hosts");
+	else
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: host %s:%ld is not allowed (allowed: %s); add it to %s to "
+		                     "allow it", url, host, port, list.ptr ? list.ptr : "none",
+		                     allow->setting ? allow->setting : "the allowed hosts");
+	sigma_buf_dispose(&list);
+out:
+	free(host);
+	return rc;
+}
+
+int fetch_get_allowed(fetch_client *c, const char *url, size_t max_bytes, sigma_buf *out,
+                      const fetch_allow *allow)
+{
+	char *current = sigma_xstrdup(url);
+	int rc = 0;
+	for (int hops = 0;; hops++) {
+		/* Checked before the request: a refused host never sees one. */
+		if (allow && (rc = check_host(allow, current, hops ? url : NULL)))
+			break;
+		char *next = NULL;
+		if ((rc = get_one(c, current, max_bytes, out, &next)) || !next)
+			break;
+		if (hops == 5) {
+			rc = sigma_error_set(SIGMA_EIO, "%s: more than 5 redirects", url);
+			free(next);
+			break;
+		}
+		free(current);
+		current = next;
+	}
+	free(current);
+	return rc;
+}
+
+int fetch_get(fetch_client *c, const char *url, size_t max_bytes, sigma_buf *out)
+{
+	return fetch_get_allowed(c, url, max_bytes, out, NULL);
 }

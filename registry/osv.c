@@ -110,6 +110,24 @@ int osv_import_json(registry *r, const char *text, size_t len, const char *origi
 	}
 	st->records++;
 	int malicious = !strncmp(id, "MAL-", 4);
+	/* Whatever an earlier version of this record blocked is lifted here:
+	 * a withdrawn record blocks nothing, and a re-imported one blocks what
+	 * it says now, not the union of everything it ever said. */
+	char *source = sigma_xasprintf("osv:%s", id);
+	int lifted = 0;
+	rc = registry_unblock_source(r, source, &lifted);
+	free(source);
+	if (rc)
+		goto wrap;
+	const cJSON *withdrawn = cJSON_GetObjectItemCaseSensitive(rec, "withdrawn");
+	if (cJSON_IsString(withdrawn) && withdrawn->valuestring[0]) {
+		rc = registry_advisory_drop(r, id);
+		if (!rc) {
+			st->withdrawn++;
+			st->lifted += lifted;
+		}
+		goto wrap;
+	}
 	const char *summary = json_str(rec, "summary");
 	const char *modified = json_str(rec, "modified");
 	/* Group the affected entries by package: one record may list the same
@@ -161,6 +179,7 @@ int osv_import_json(registry *r, const char *text, size_t len, const char *origi
 		else
 			st->advisories++;
 	}
+wrap:
 	if (rc && rc != SIGMA_EINVALID)
 		rc = sigma_error_wrap(rc, "%s: ", origin);
 out:

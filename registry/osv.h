@@ -14,6 +14,13 @@
  * the malware reviewer), and the certificate of an affected version is
  * REJECTED. Blocks carry source "osv:<id>" and the record's summary.
  *
+ * A record with `withdrawn` set (OSV's way of retracting it) blocks
+ * nothing and is not stored: importing it removes the rows of its id and
+ * lifts every block with source "osv:<id>" that an earlier version of it
+ * made (blocks from other sources stay). Re-importing a MAL- record first
+ * lifts its own earlier blocks, so a version it no longer lists is no
+ * longer blocked.
+ *
  * Other advisories (GHSA-, PYSEC-, CVE-) are stored and matched the same
  * way; certificates show how many affect the version and the highest
  * severity (database_specific.severity, else the affected entry's
@@ -29,6 +36,8 @@ typedef struct osv_stats {
 	int advisories;    /* other records for npm/PyPI */
 	int blocks;        /* blocks written */
 	int skipped;       /* records with no npm/PyPI package */
+	int withdrawn;     /* withdrawn records (stored nothing, blocked nothing) */
+	int lifted;        /* blocks the withdrawn records lifted */
 } osv_stats;
 
 /* Non-zero when the text looks like one OSV record (an object with "id"

@@ -142,7 +142,8 @@ void review_scan(const unpack_file *f, const review_pattern *pats, size_t n, int
 		if (!(p->langs & lang))
 			continue;
 		size_t nl = strlen(p->needle);
-		int hits = 0, line = 1;
+		/* A window of a big file (unpack.h) starts at its own line. */
+		int hits = 0, line = f->first_line > 1 ? f->first_line : 1;
 		const char *counted = data; /* newlines counted up to here */
 		for (const char *at = data; at < end && hits < max_hits;) {
 			const char *hit = memmem(at, (size_t)(end - at), p->needle, nl);

@@ -102,7 +102,9 @@ typedef struct review_pattern {
 enum { REVIEW_WORD = 1, REVIEW_NODOT = 2 };
 
 /* Called for each hit (at most `max_hits` per pattern per file); `line`
- * is 1-based and [line_start, line_end) is the hit's line. Comment lines
+ * is 1-based (counted from f->first_line for a window of a big file) and
+ * [line_start, line_end) is the hit's line, cut at the window's edge when
+ * the line is longer than the windows' overlap. Comment lines
  * ("//", "#", "*" first) are skipped. */
 typedef void (*review_hit_fn)(void *ctx, const unpack_file *f, const review_pattern *p, int line,
                               const char *line_start, const char *line_end);

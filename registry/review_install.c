@@ -21,12 +21,10 @@ static const char *const lifecycle[] = {
 	"preinstall", "install", "postinstall", "preuninstall", "uninstall", "postuninstall",
 };
 
+/* The copy npm or pip installs (the last entry of that name). */
 static const unpack_file *file_named(const review_package *pkg, const char *path)
 {
-	for (size_t i = 0; pkg->files && i < pkg->files->nfiles; i++)
-		if (!strcmp(pkg->files->files[i].path, path))
-			return &pkg->files->files[i];
-	return NULL;
+	return unpack_find_file(pkg->files, path);
 }
 
 static int line_of(const unpack_file *f, const char *needle)
@@ -36,7 +34,7 @@ static int line_of(const unpack_file *f, const char *needle)
 	const char *hit = memmem(f->data, f->len, needle, strlen(needle));
 	if (!hit)
 		return 0;
-	int line = 1;
+	int line = f->first_line > 1 ? f->first_line : 1;
 	for (const char *p = f->data; p < hit; p++)
 		line += *p == '\n';
 	return line;
@@ -79,6 +77,13 @@ static void review_npm(review_findings *out, const review_package *pkg)
 {
 	const unpack_file *manifest = file_named(pkg, "package.json");
 	cJSON *own = manifest ? cJSON_ParseWithLength(manifest->data, manifest->len) : NULL;
+	/* A manifest bigger than one window cannot be parsed here, and npm
+	 * would still run the scripts it declares: nothing can be said about
+	 * what runs at install, which is not a clean bill. */
+	if (manifest && !unpack_file_whole(manifest))
+		review_findings_add(out, NAME, "manifest-unreadable", SEV_HIGH, "package.json", 0,
+		                    "package.json is %zu bytes, over the %zu-byte window: its install scripts could not "
+		                    "be read", manifest->size, manifest->len);
 	/* The tarball's package.json is what npm runs; the registry document
 	 * is used when the tarball has none. */
 	const cJSON *doc = own ? own : pkg->metadata;

@@ -6,6 +6,7 @@
 #include <archive_entry.h>
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/strmap.h"
 #include "common/util.h"
 #include "registry/unpack.h"
 
@@ -110,18 +111,27 @@ static int read_data(struct archive *a, sigma_buf *b, size_t max)
 	return 0;
 }
 
-/* The checks every entry goes through. Returns the cleaned name (caller
- * frees) of a regular file to read, or NULL when the entry is skipped
- * (the reason recorded in r when r is not NULL). */
-static char *admit(unpack_result *r, struct archive_entry *e, int strip)
+/* The checks every entry goes through. Returns 1 for a regular file to
+ * read, 0 for an entry that is skipped (the reason recorded in r when r is
+ * not NULL). *out gets the cleaned name of every entry whose name is safe
+ * and not empty, links and special files included, so that the caller can
+ * tell when two entries name the same file; NULL otherwise. The caller
+ * frees it. */
+static int admit(char **out, unpack_result *r, struct archive_entry *e, int strip)
 {
 	const char *raw = archive_entry_pathname(e);
 	char *name = clean_name(raw, strip);
+	*out = NULL;
 	if (!name) {
 		if (r)
 			add_issue(r, "traversal", raw, "absolute path or '..' component");
-		return NULL;
+		return 0;
 	}
+	if (!*name) {
+		free(name);
+		return 0;
+	}
+	*out = name;
 	const char *hard = archive_entry_hardlink(e);
 	mode_t type = archive_entry_filetype(e);
 	if (hard || type == AE_IFLNK) {
@@ -140,24 +150,170 @@ static char *admit(unpack_result *r, struct archive_entry *e, int strip)
 			add_issue(r, inside ? "link" : "link-escape", raw, detail);
 			free(detail);
 		}
-		free(name);
-		return NULL;
+		return 0;
 	}
 	if (type == AE_IFDIR) {
+		/* Directories merge on extraction: two of one name are harmless. */
 		free(name);
-		return NULL;
+		*out = NULL;
+		return 0;
 	}
 	if (type != AE_IFREG) {
 		if (r)
 			add_issue(r, "special-file", raw, "device, FIFO or socket");
-		free(name);
-		return NULL;
+		return 0;
 	}
-	if (!*name) {
-		free(name);
-		return NULL;
+	return 1;
+}
+
+/* ---------------------------------------------------------------- duplicates */
+
+/* Names seen so far: the cleaned name, and the same folded to ASCII lower
+ * case, each mapped to the raw name of the entry that used it first (an
+ * owned copy, freed by names_dispose). */
+typedef struct names {
+	strmap exact, folded;
+} names;
+
+static void names_dispose(names *n)
+{
+	strmap *maps[2] = { &n->exact, &n->folded };
+	for (int m = 0; m < 2; m++) {
+		for (size_t i = 0; i < maps[m]->cap; i++)
+			if (maps[m]->keys[i])
+				free(maps[m]->values[i]);
+		strmap_dispose(maps[m]);
 	}
-	return name;
+}
+
+/* Record that the entry `raw` names `name`; an issue when an earlier entry
+ * named the same file. Installers keep the last entry of a name, so the
+ * message names both: what a reader of the first would see is not what is
+ * installed. */
+static void note_name(names *n, unpack_result *r, const char *name, const char *raw)
+{
+	char *folded = sigma_xstrdup(name);
+	for (char *p = folded; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	const char *first = strmap_get(&n->exact, name);
+	const char *first_folded = strmap_get(&n->folded, folded);
+	if (first) {
+		char *detail = sigma_xasprintf("\"%s\" and \"%s\" are both %s; an installer keeps the last", first,
+		                               raw, name);
+		add_issue(r, "duplicate", raw, detail);
+		free(detail);
+	} else if (first_folded) {
+		char *detail = sigma_xasprintf("\"%s\" and \"%s\" differ only in case: one file on a case-insensitive "
+		                               "file system, where the last wins", first_folded, raw);
+		add_issue(r, "duplicate-case", raw, detail);
+		free(detail);
+	}
+	if (!first)
+		strmap_put(&n->exact, name, sigma_xstrdup(raw));
+	if (!first_folded)
+		strmap_put(&n->folded, folded, sigma_xstrdup(raw));
+	free(folded);
+}
+
+/* ---------------------------------------------------------------- windows */
+
+int unpack_file_whole(const unpack_file *f) { return f->offset == 0 && f->len == f->size; }
+
+static void push_window(unpack_result *out, const char *name, sigma_buf *b, size_t offset, int first_line)
+{
+	out->files = sigma_xrealloc(out->files, (out->nfiles + 1) * sizeof *out->files);
+	unpack_file *f = &out->files[out->nfiles++];
+	if (!b->ptr)
+		sigma_buf_puts(b, "");
+	f->path = sigma_xstrdup(name);
+	f->len = b->len;
+	f->data = sigma_buf_steal(b);
+	f->offset = offset;
+	f->size = 0; /* set when the whole file has been read */
+	f->first_line = first_line;
+	out->total += f->len;
+}
+
+/* Read the current entry as windows of at most lim->max_file bytes, each
+ * starting `lap` bytes before the end of the previous one, so that a file
+ * of any size is reviewed whole as long as the total cap allows. Returns
+ * 0; SIGMA_ETOOBIG when the total cap cut the file (what was read is kept,
+ * *read says how much); SIGMA_EINVALID when the data is damaged. */
+static int read_windows(unpack_result *out, struct archive *a, const char *name, const unpack_limits *lim,
+                        size_t *read)
+{
+	size_t win = lim->max_file ? lim->max_file : 1;
+	size_t lap = win / 4 < UNPACK_OVERLAP ? win / 4 : UNPACK_OVERLAP;
+	size_t first = out->nfiles, offset = 0;
+	int line = 1, rc = 0;
+	char chunk[65536];
+	sigma_buf b;
+	sigma_buf_init(&b, win);
+	*read = 0;
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, chunk, sizeof chunk);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			rc = sigma_error_set(SIGMA_EINVALID, "%s",
+			                     archive_error_string(a) ? archive_error_string(a) : "read error");
+			break;
+		}
+		for (size_t used = 0; used < (size_t)n;) {
+			if (b.len == win) {
+				/* Full, and there is more: keep it and start the next window
+				 * with its last `lap` bytes, if the total cap leaves room for
+				 * them and at least one byte more (the overlap is kept
+				 * twice, so it counts twice). */
+				if (out->total + win + lap >= lim->max_total) {
+					rc = SIGMA_ETOOBIG;
+					break;
+				}
+				int next_line = line;
+				for (const char *p = b.ptr; p < b.ptr + win - lap; p++)
+					next_line += *p == '\n';
+				sigma_buf tail;
+				sigma_buf_init(&tail, win);
+				sigma_buf_put(&tail, b.ptr + win - lap, lap);
+				push_window(out, name, &b, offset, line);
+				b = tail;
+				offset += win - lap;
+				line = next_line;
+			}
+			size_t take = (size_t)n - used < win - b.len ? (size_t)n - used : win - b.len;
+			if (out->total + b.len + take > lim->max_total) {
+				size_t fits = lim->max_total - out->total - b.len;
+				sigma_buf_put(&b, chunk + used, fits);
+				*read += fits;
+				rc = SIGMA_ETOOBIG;
+				break;
+			}
+			sigma_buf_put(&b, chunk + used, take);
+			used += take;
+			*read += take;
+		}
+		if (rc)
+			break;
+	}
+	if (b.len || first == out->nfiles)
+		push_window(out, name, &b, offset, line);
+	sigma_buf_dispose(&b);
+	for (size_t i = first; i < out->nfiles; i++)
+		out->files[i].size = *read;
+	out->distinct++;
+	return rc;
+}
+
+/* ---------------------------------------------------------------- unpack */
+
+/* A cap stopped the reading at entry `raw`; `detail` (taken) says what
+ * was not reviewed. */
+static void cap_issue(unpack_result *out, const char *raw, char *detail)
+{
+	add_issue(out, "cap", raw, detail);
+	free(detail);
+	out->partial = 1;
 }
 
 int unpack_archive(unpack_result *out, const void *data, size_t len, int strip, const unpack_limits *lim)
@@ -166,9 +322,14 @@ int unpack_archive(unpack_result *out, const void *data, size_t len, int strip, 
 	if (!lim)
 		lim = &defaults;
 	memset(out, 0, sizeof *out);
+	names seen;
+	strmap_init(&seen.exact);
+	strmap_init(&seen.folded);
 	struct archive *a = reader_new();
-	if (!a)
+	if (!a) {
+		names_dispose(&seen);
 		return sigma_error_set(SIGMA_EIO, "libarchive: out of memory");
+	}
 	int rc = 0;
 	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
 		rc = sigma_error_set(SIGMA_EINVALID, "not a readable archive: %s",
@@ -188,52 +349,74 @@ int unpack_archive(unpack_result *out, const void *data, size_t len, int strip, 
 		}
 		if (!out->format && archive_format_name(a))
 			out->format = sigma_xstrdup(archive_format_name(a));
-		out->entries++;
-		char *name = admit(out, e, strip);
-		if (!name)
-			continue;
-		if (out->nfiles >= lim->max_files || out->total >= lim->max_total) {
-			char *detail = sigma_xasprintf("stopped at %zu files / %zu bytes (caps %zu files, %zu bytes)",
-			                               out->nfiles, out->total, lim->max_files, lim->max_total);
-			add_issue(out, "cap", archive_entry_pathname(e), detail);
-			free(detail);
-			free(name);
-			out->partial = 1;
+		const char *raw = archive_entry_pathname(e);
+		/* Every entry counts, whatever its type: a million symlinks cost
+		 * as much to list as a million files. Checked before anything is
+		 * recorded about the entry, so the issues stay bounded too. */
+		if (out->entries >= lim->max_files) {
+			cap_issue(out, raw, sigma_xasprintf("the archive has more than %zu entries: this one and every "
+			                                    "later one were not read", lim->max_files));
 			break;
 		}
-		/* Refuse before reading when the header already says it is too big. */
+		out->entries++;
+		if (out->total >= lim->max_total) {
+			cap_issue(out, raw, sigma_xasprintf("the total cap of %zu bytes was reached: this entry and "
+			                                    "every later one were not read", lim->max_total));
+			break;
+		}
+		char *name = NULL;
+		int regular = admit(&name, out, e, strip);
+		if (name)
+			note_name(&seen, out, name, raw);
+		if (!regular) {
+			free(name);
+			continue;
+		}
 		la_int64_t declared = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
-		size_t room = lim->max_total - out->total;
-		size_t max = lim->max_file < room ? lim->max_file : room;
-		sigma_buf b = SIGMA_BUF_INIT;
-		int drc = declared > (la_int64_t)max ? SIGMA_ETOOBIG : read_data(a, &b, max);
+		size_t got = 0;
+		int drc = read_windows(out, a, name, lim, &got);
 		if (drc == SIGMA_ETOOBIG) {
-			char *detail = sigma_xasprintf("file over the cap of %zu bytes, not analysed", max);
-			add_issue(out, "cap", archive_entry_pathname(e), detail);
-			free(detail);
-			out->partial = 1;
-			sigma_buf_dispose(&b);
+			if (declared >= 0)
+				cap_issue(out, raw, sigma_xasprintf("only the first %zu of %lld bytes were reviewed: the total cap "
+				                                    "of %zu bytes was reached; later entries were not read",
+				                                    got, (long long)declared, lim->max_total));
+			else
+				cap_issue(out, raw, sigma_xasprintf("only the first %zu bytes were reviewed: the total cap of %zu "
+				                                    "bytes was reached; later entries were not read",
+				                                    got, lim->max_total));
 			free(name);
 			sigma_error_clear();
-			continue;
+			break;
 		}
 		if (drc) {
 			rc = sigma_error_wrap(drc, "%s: ", name);
 			out->partial = 1;
-			sigma_buf_dispose(&b);
 			free(name);
 			break;
 		}
-		out->files = sigma_xrealloc(out->files, (out->nfiles + 1) * sizeof *out->files);
-		unpack_file *f = &out->files[out->nfiles++];
-		f->path = name;
-		f->len = b.len;
-		f->data = sigma_buf_steal(&b);
-		out->total += f->len;
+		free(name);
 	}
 out:
 	archive_read_free(a);
+	names_dispose(&seen);
 	return rc;
+}
+
+const unpack_file *unpack_find_file(const unpack_result *r, const char *path)
+{
+	const unpack_file *found = NULL;
+	for (size_t i = 0; r && i < r->nfiles; i++)
+		if (r->files[i].offset == 0 && !strcmp(r->files[i].path, path))
+			found = &r->files[i];
+	return found;
+}
+
+const unpack_issue *unpack_find_issue(const unpack_result *r, const char *kind)
+{
+	for (size_t i = 0; i < r->nissues; i++)
+		if (!strcmp(r->issues[i].kind, kind))
+			return &r->issues[i];
+	return NULL;
 }
 
 void unpack_result_dispose(unpack_result *r)
@@ -274,10 +457,11 @@ int unpack_visit_file(const char *path, size_t max_entry, unpack_visit_fn fn, vo
 			                     archive_error_string(a) ? archive_error_string(a) : "read error");
 			break;
 		}
-		char *name = admit(NULL, e, 0);
-		if (!name) {
+		char *name = NULL;
+		if (!admit(&name, NULL, e, 0)) {
 			if (skipped && archive_entry_filetype(e) != AE_IFDIR)
 				(*skipped)++;
+			free(name);
 			continue;
 		}
 		sigma_buf b = SIGMA_BUF_INIT;

@@ -19,6 +19,8 @@ Test controls (POST /_control with a JSON object; every key optional):
   {"delay": {"/ms/2.1.3": 5}}           sleep that many seconds before answering
   {"oversize": {"lodash-4.17.21.tgz": 8388608}}  serve that many bytes instead
                                         (no Content-Length: the client must cap the stream)
+  {"redirect": {"/x/-/x-1.0.0.tgz": "http://127.0.0.1:9/y.tgz"}}  answer 302 with that
+                                        Location (a request with a query string is served)
   {"reset": true}                       forget all of the above and the counters
 GET /_stats gives {"total": N, "paths": {path: count}, "clients": [addresses]}
 (control and stats requests are not counted).
@@ -39,7 +41,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "fixtures", "registry")
 LOCK = threading.Lock()
-STATE = {"corrupt": set(), "fail": {}, "delay": {}, "oversize": {}, "total": 0, "paths": {}, "clients": set()}
+STATE = {"corrupt": set(), "fail": {}, "delay": {}, "oversize": {}, "redirect": {}, "total": 0, "paths": {},
+         "clients": set()}
 
 
 def file_key(name):
@@ -71,11 +74,12 @@ class Handler(BaseHTTPRequestHandler):
         ctl = json.loads(self.rfile.read(n) or b"{}")
         with LOCK:
             if ctl.get("reset"):
-                STATE.update(corrupt=set(), fail={}, delay={}, oversize={}, total=0, paths={})
+                STATE.update(corrupt=set(), fail={}, delay={}, oversize={}, redirect={}, total=0, paths={})
             STATE["corrupt"].update(ctl.get("corrupt", []))
             STATE["fail"].update(ctl.get("fail", {}))
             STATE["delay"].update(ctl.get("delay", {}))
             STATE["oversize"].update(ctl.get("oversize", {}))
+            STATE["redirect"].update(ctl.get("redirect", {}))
         self.send(200, "{}")
 
     def do_GET(self):
@@ -90,12 +94,19 @@ class Handler(BaseHTTPRequestHandler):
             STATE["paths"][path] = STATE["paths"].get(path, 0) + 1
             delay = STATE["delay"].get(path, 0)
             failing = STATE["fail"].get(path, 0)
+            location = STATE["redirect"].get(path) if "?" not in self.path else None
             if failing:
                 STATE["fail"][path] = failing - 1
         if delay:
             time.sleep(delay)
         if failing:
             return self.send(500, '{"error":"stand-in told to fail"}')
+        if location:
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         try:
             if path.startswith("/pypi/"):
                 return self.pypi_doc(path)

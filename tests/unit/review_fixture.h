@@ -66,9 +66,11 @@ static inline void fixture_crafted(fixture *f, const char *eco, const char *name
 	for (size_t i = 0; pairs[i]; i += 2) {
 		f->files.files = sigma_xrealloc(f->files.files, (f->files.nfiles + 1) * sizeof *f->files.files);
 		unpack_file *x = &f->files.files[f->files.nfiles++];
+		memset(x, 0, sizeof *x);
 		x->path = sigma_xstrdup(pairs[i]);
 		x->data = sigma_xstrdup(pairs[i + 1]);
 		x->len = strlen(pairs[i + 1]);
+		x->size = x->len;
 	}
 	snprintf(f->name, sizeof f->name, "%s", name);
 	snprintf(f->version, sizeof f->version, "1.0.0");

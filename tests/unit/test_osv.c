@@ -3,8 +3,9 @@
  * '*' for introduced 0 with no end, scoped and PyPI names), other
  * advisories are stored and matched by range with their severity
  * (minimist, two ranges; Jinja2, capitalised, PEP 440), a directory and a
- * single file import the same, a non-OSV file is refused by name, and a
- * re-import is idempotent. */
+ * single file import the same, a non-OSV file is refused by name, a
+ * re-import is idempotent and replaces the record's blocks, and a withdrawn
+ * record blocks nothing and lifts its earlier blocks (not the admin's). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,6 +66,49 @@ int main(void)
 	const char *rec = "{\"id\":\"x\",\"affected\":[]}", *cert = "{\"ecosystem\":\"npm\"}";
 	ok(osv_looks_like(rec, strlen(rec)) && !osv_looks_like(cert, strlen(cert)),
 	   "OSV is told apart from a certificate by content");
+	/* Withdrawn records (issue 13): block nothing, and lift the blocks an
+	 * earlier version of the same record made; other blocks stay. */
+	const char *withdrawn_new =
+		"{\"id\":\"MAL-TEST-1\",\"withdrawn\":\"2026-01-02T00:00:00Z\",\"summary\":\"false positive\","
+		"\"affected\":[{\"package\":{\"ecosystem\":\"npm\",\"name\":\"wd-new\"},\"versions\":[\"1.0.0\"]}]}";
+	memset(&st, 0, sizeof st);
+	ok(osv_import_json(r, withdrawn_new, strlen(withdrawn_new), "inline", &st) == 0 && st.withdrawn == 1 &&
+	   st.blocks == 0 && !strcmp(status(r, "npm", "wd-new", "1.0.0", code, sizeof code), "uncertified"),
+	   "a withdrawn MAL- record blocks nothing");
+	ok(osv_match_version(&m, r, "npm", "wd-new", "1.0.0") == 0 && !m.malware_id,
+	   "... and the malware reviewer does not match it");
+	osv_match_dispose(&m);
+	const char *live =
+		"{\"id\":\"MAL-TEST-2\",\"summary\":\"stealer\",\"affected\":[{\"package\":{\"ecosystem\":\"npm\","
+		"\"name\":\"wd-old\"},\"versions\":[\"1.0.0\",\"1.0.1\"]}]}";
+	const char *retracted =
+		"{\"id\":\"MAL-TEST-2\",\"withdrawn\":\"2026-01-03T00:00:00Z\",\"summary\":\"stealer\",\"affected\":["
+		"{\"package\":{\"ecosystem\":\"npm\",\"name\":\"wd-old\"},\"versions\":[\"1.0.0\",\"1.0.1\"]}]}";
+	memset(&st, 0, sizeof st);
+	ok(osv_import_json(r, live, strlen(live), "inline", &st) == 0 && st.blocks == 2 &&
+	   registry_block(r, "npm", "wd-old", "1.0.0", "held by the admin", "admin") == 0 &&
+	   !strcmp(status(r, "npm", "wd-old", "1.0.1", code, sizeof code), "blocked") && !strcmp(code, "osv:MAL-TEST-2"),
+	   "the record before it was withdrawn blocks wd-old 1.0.0 and 1.0.1 (and the admin holds 1.0.0 too)");
+	memset(&st, 0, sizeof st);
+	ok(osv_import_json(r, retracted, strlen(retracted), "inline", &st) == 0 && st.withdrawn == 1 && st.lifted == 2 &&
+	   !strcmp(status(r, "npm", "wd-old", "1.0.1", code, sizeof code), "uncertified"),
+	   "importing the withdrawn version lifts its blocks (%d lifted)", st.lifted);
+	ok(!strcmp(status(r, "npm", "wd-old", "1.0.0", code, sizeof code), "blocked") && strcmp(code, "osv:MAL-TEST-2"),
+	   "... but not the admin's block on the same version (%s)", code);
+	ok(osv_match_version(&m, r, "npm", "wd-old", "1.0.1") == 0 && !m.malware_id,
+	   "... and the stored record is gone");
+	osv_match_dispose(&m);
+	const char *wider =
+		"{\"id\":\"MAL-TEST-3\",\"affected\":[{\"package\":{\"ecosystem\":\"npm\",\"name\":\"wd-narrow\"},"
+		"\"versions\":[\"1.0.0\",\"2.0.0\"]}]}";
+	const char *narrower =
+		"{\"id\":\"MAL-TEST-3\",\"affected\":[{\"package\":{\"ecosystem\":\"npm\",\"name\":\"wd-narrow\"},"
+		"\"versions\":[\"2.0.0\"]}]}";
+	ok(osv_import_json(r, wider, strlen(wider), "inline", &st) == 0 &&
+	   osv_import_json(r, narrower, strlen(narrower), "inline", &st) == 0 &&
+	   !strcmp(status(r, "npm", "wd-narrow", "1.0.0", code, sizeof code), "uncertified") &&
+	   !strcmp(status(r, "npm", "wd-narrow", "2.0.0", code, sizeof code), "blocked"),
+	   "a re-imported record blocks what it lists now, not what it once listed");
 	registry_close(r);
 	char *cmd = sigma_xasprintf("rm -rf %s", dir);
 	if (system(cmd) != 0)

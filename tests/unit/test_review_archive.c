@@ -1,7 +1,8 @@
 /* test_review_archive.c: unpack issues become findings (traversal and link
- * escapes CRITICAL, device files HIGH, inside links LOW), a capped unpack
- * is PARTIAL, a wheel of compiled code only is binary-only; the real
- * packages have no findings. */
+ * escapes CRITICAL, duplicate entries CRITICAL, case-only twins HIGH,
+ * device files HIGH, inside links LOW), what a cap left out is HIGH and
+ * named, a damaged unpack is PARTIAL, a wheel of compiled code only is
+ * binary-only; the real packages have no findings. */
 #include "review_fixture.h"
 #include "tap.h"
 
@@ -28,6 +29,24 @@ int main(void)
 	ok(fixture_find(&fs, "special-file") && fixture_find(&fs, "special-file")->severity == SEV_HIGH, "a device file is HIGH");
 	ok(fixture_find(&fs, "link") && fixture_find(&fs, "link")->severity == SEV_LOW, "an inside link is LOW");
 	ok(fixture_find(&fs, "partial-analysis") != NULL, "a capped unpack says only part was analysed");
+	review_findings_dispose(&fs);
+	fixture_dispose(&f);
+
+	/* What the installer keeps differs from what a reader of the first
+	 * entry sees; what the caps left out was not reviewed at all. */
+	fixture_crafted(&f, "npm", "x", none);
+	issue(&f.files, "duplicate", "other/package.json");
+	issue(&f.files, "duplicate-case", "package/README.md");
+	issue(&f.files, "cap", "package/padding.js");
+	f.files.partial = 1;
+	fixture_review(&fs, &review_archive, &f);
+	ok(fixture_find(&fs, "duplicate-entry") && fixture_find(&fs, "duplicate-entry")->severity == SEV_CRITICAL,
+	   "two entries naming one file are CRITICAL");
+	ok(fixture_find(&fs, "duplicate-entry-case") && fixture_find(&fs, "duplicate-entry-case")->severity == SEV_HIGH,
+	   "two entries differing only in case are HIGH");
+	ok(fixture_find(&fs, "not-reviewed") && fixture_find(&fs, "not-reviewed")->severity == SEV_HIGH &&
+	   !strcmp(fixture_find(&fs, "not-reviewed")->file, "package/padding.js") && !fixture_find(&fs, "partial-analysis"),
+	   "what a cap left out is HIGH, naming the entry (so never APPROVED)");
 	review_findings_dispose(&fs);
 	fixture_dispose(&f);
 

