@@ -171,3 +171,14 @@ int lockfile_js_registry_url(const char *url, const char *name, const char *vers
 	free(want_esc);
 	return ok;
 }
+
+/* ---------------------------------------------------------------- consistency */
+
+void lockfile_js_inconsistent(sigma_graph *g, uint32_t i, const char *lockfile, const char *key,
+                              const char *from, const char *regenerate)
+{
+	graph_finding_add(g, i, "inconsistent",
+	                  "%s references \"%s\" from %s but has no entry for it: the lockfile is inconsistent and "
+	                  "says nothing to check the artefact against (no integrity); regenerate it with `%s`",
+	                  lockfile, key, from, regenerate);
+}
