@@ -21,7 +21,8 @@
  *
  * Dependency-rule findings raised here: "vcs" (git), "local-path"
  * (file:, link:), "url" (a remote tarball outside the registry layout),
- * "unpinned" (a direct spec of "*", "latest" or ""). */
+ * "unpinned" (a direct spec of "*", "latest" or ""), "inconsistent" (a
+ * link whose target folder has no entry: npm always writes both). */
 #include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include "common/strmap.h"
 #include "common/util.h"
 #include "hook/lockfile.h"
+#include "hook/lockfile_js.h"
 
 typedef struct npm_ctx {
 	sigma_graph *g;
@@ -243,12 +245,15 @@ static int64_t location_node(npm_ctx *c, const char *location)
 	int link = bool_field(e, "link");
 	const char *resolved = str_field(e, "resolved");
 	const cJSON *target = e;
+	int dangling = 0;
 	if (link) {
 		if (!resolved || is_workspace_path(c, resolved))
 			return -1;
 		target = strmap_get(&c->locations, resolved);
-		if (!target)
+		if (!target) {
 			target = e;
+			dangling = 1;
+		}
 	}
 	const char *folder = folder_name(location);
 	const char *name = str_field(target, "name");
@@ -270,6 +275,11 @@ static int64_t location_node(npm_ctx *c, const char *location)
 	n->optional |= bool_field(e, "optional");
 	n->peer |= bool_field(e, "peer");
 	rule_findings(c, i);
+	if (dangling) {
+		char *from = sigma_xasprintf("packages[\"%s\"]", location);
+		lockfile_js_inconsistent(c->g, i, c->in->path, resolved, from, "npm install");
+		free(from);
+	}
 	strmap_put(&c->location_nodes, location, (void *)(intptr_t)(i + 1));
 	return i;
 }
