@@ -43,6 +43,10 @@ typedef struct lockfile_format {
 	 * resolver sets g->format). 0 or a negative code with the error slot set.
 	 * graph_finish() is called by the caller. */
 	int (*parse)(sigma_graph *g, const lockfile_input *in);
+	/* Non-zero when an empty or whitespace-only file is a valid, empty
+	 * input (requirements files). For every other format such a file is
+	 * no lockfile at all, and lockfile_resolve refuses it before `parse`. */
+	int empty_valid;
 } lockfile_format;
 
 /* The format that owns `basename`, or NULL. */
@@ -53,7 +57,10 @@ const lockfile_format *lockfile_detect(const char *basename);
  * requirements/extras/auth.txt), as pip-tools and many projects lay them out. */
 const lockfile_format *lockfile_detect_path(const char *path);
 
-/* Resolve one lockfile into a finished graph. *out is the caller's. */
+/* Resolve one lockfile into a finished graph. *out is the caller's.
+ * A 0-byte or whitespace-only lockfile is SIGMA_EINVALID naming the file
+ * (unless fmt->empty_valid), so every format treats it as unreadable; a
+ * syntactically valid lockfile that lists no packages is an empty graph. */
 int lockfile_resolve(sigma_graph **out, const lockfile_format *fmt, const lockfile_input *in);
 
 /* 1-based line number of byte offset `off` in `data`, for error messages. */

@@ -495,4 +495,5 @@ const lockfile_format lockfile_requirements = {
 	.match = is_lockfile,
 	.manifest = NULL,
 	.parse = parse,
+	.empty_valid = 1,
 };
