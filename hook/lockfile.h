@@ -27,9 +27,15 @@ typedef struct lockfile_input {
 	int (*read_file)(void *ctx, const char *path, sigma_buf *out);
 	/* List the subdirectories of a directory of the same tree ("" is the
 	 * root): one name and a newline each. 0, SIGMA_ENOTFOUND, or another
-	 * negative code. May be NULL. Both callbacks share `ctx`. */
+	 * negative code. May be NULL. */
 	int (*list_dirs)(void *ctx, const char *path, sigma_buf *out);
-	void *ctx;
+	/* The value of an environment variable of the process that judges
+	 * (for the hook, the git server's environment), or NULL when it is
+	 * unset. May be NULL: then every variable is unset. Resolvers ask
+	 * through this, never getenv(), so the caller can key its cache on
+	 * what was read. */
+	const char *(*getenv)(void *ctx, const char *name);
+	void *ctx;                 /* shared by the three callbacks */
 } lockfile_input;
 
 typedef struct lockfile_format {

@@ -11,7 +11,7 @@
 #include "hook/repo.h"
 #include "hook/scan.h"
 
-#define CACHE_VERSION "2"  /* bump when the graph or list form changes */
+#define CACHE_VERSION "3"  /* bump when the graph or list form changes */
 #define LOCKFILE_MAX ((size_t)64 << 20)
 
 /* ---------------------------------------------------------------- errors */
@@ -236,6 +236,30 @@ static int list_other(void *ctx, const char *path, sigma_buf *out)
 	return rc;
 }
 
+/* An environment variable as a dependency: "@env:NAME\tHASH", HASH the
+ * SHA-256 of its value or "-" when unset, so a cached graph (and a reused
+ * judgement) that expanded ${NAME} is redone when the server's value
+ * changes, without the value itself being stored. */
+static void env_hash(char out[65], const char *value)
+{
+	if (!value)
+		snprintf(out, 65, "-");
+	else
+		sigma_sha256_hex(value, strlen(value), out);
+}
+
+static const char *env_other(void *ctx, const char *name)
+{
+	reader *rd = ctx;
+	const char *value = getenv(name);
+	if (rd->repo) {
+		char h[65];
+		env_hash(h, value);
+		sigma_buf_printf(&rd->deps, "@env:%s\t%s\n", name, h);
+	}
+	return value;
+}
+
 /* The recorded deps still hold for this tree? */
 static int deps_hold(sigma_repo *r, const char *tree, const char *deps, const char *dir)
 {
@@ -251,6 +275,10 @@ static int deps_hold(sigma_repo *r, const char *tree, const char *deps, const ch
 		int same;
 		if (strcmp(path, "@dir") == 0) {
 			same = !dir || strcmp(want, dir) == 0;
+		} else if (strncmp(path, "@env:", 5) == 0) {
+			char have[65];
+			env_hash(have, getenv(path + 5));
+			same = strcmp(have, want) == 0;
 		} else if (strncmp(path, "@ls:", 4) == 0) {
 			sigma_buf listing = SIGMA_BUF_INIT;
 			char have[65];
@@ -287,7 +315,7 @@ static int resolve_one(sigma_graph **out, const lockfile_ref *ref, const char *d
 	lockfile_input in = {
 		.path = ref->path, .data = data, .len = len,
 		.manifest_path = mpath, .manifest = manifest, .manifest_len = mlen,
-		.read_file = read_other, .list_dirs = list_other, .ctx = rd,
+		.read_file = read_other, .list_dirs = list_other, .getenv = env_other, .ctx = rd,
 	};
 	int rc = lockfile_resolve(out, ref->format, &in);
 	free(mpath);
