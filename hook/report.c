@@ -131,6 +131,8 @@ void report_print(FILE *out, const judgement *j, const scan_set *s, const report
 		        s->nrefs, s->nrefs == 1 ? "" : "s", total, ", ", j->n_warn + j->n_errors,
 		        j->n_warn + j->n_errors == 1 ? "" : "s");
 	}
+	for (size_t i = 0; i < s->nignored; i++)
+		fprintf(out, "  - %s: %s\n", s->ignored[i].path, s->ignored[i].message);
 	size_t shown = 0, more = 0;
 	for (size_t i = 0; i < j->n; i++) {
 		const judged *p = &j->pkgs[i];

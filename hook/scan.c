@@ -38,7 +38,46 @@ void scan_set_dispose(scan_set *s)
 		free(s->errors[i].message);
 	}
 	free(s->errors);
+	for (size_t i = 0; i < s->nignored; i++) {
+		free(s->ignored[i].path);
+		free(s->ignored[i].message);
+	}
+	free(s->ignored);
 	memset(s, 0, sizeof *s);
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const lockfile_ref *)a)->path, ((const lockfile_ref *)b)->path);
+}
+
+/* npm reads npm-shrinkwrap.json when a directory has one and then ignores
+ * package-lock.json there entirely (npm docs, "npm-shrinkwrap.json"), so
+ * only the shrinkwrap says what gets installed. Judging both would refuse
+ * or pass a push over a file npm never reads: the ignored one leaves
+ * `refs` (sorted by path) for `ignored`, with one line saying why. */
+static void drop_shadowed(scan_set *s)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < s->nrefs; i++) {
+		lockfile_ref *ref = &s->refs[i];
+		const char *slash = strrchr(ref->path, '/');
+		const char *base = slash ? slash + 1 : ref->path;
+		lockfile_ref want = { 0 };
+		if (strcmp(base, "package-lock.json") == 0)
+			want.path = sigma_xasprintf("%.*snpm-shrinkwrap.json", (int)(base - ref->path), ref->path);
+		if (want.path && bsearch(&want, s->refs, s->nrefs, sizeof *s->refs, ref_cmp)) {
+			s->ignored = sigma_xrealloc(s->ignored, (s->nignored + 1) * sizeof *s->ignored);
+			s->ignored[s->nignored].path = ref->path;
+			s->ignored[s->nignored].message =
+				sigma_xasprintf("ignored by npm, which installs from %s beside it; not judged", want.path);
+			s->nignored++;
+		} else {
+			s->refs[kept++] = *ref;
+		}
+		free(want.path);
+	}
+	s->nrefs = kept;
 }
 
 /* ---------------------------------------------------------------- lockfile lists */
@@ -383,6 +422,7 @@ int scan_tree_list(scan_set *out, sigma_repo *r, registry *reg, const char *tree
 	int rc = lockfile_list(&out->refs, &out->nrefs, r, reg, tree, base_tree);
 	if (rc)
 		return rc;
+	drop_shadowed(out);
 	out->graphs = sigma_xcalloc(out->nrefs, sizeof *out->graphs);
 	out->deps = sigma_xcalloc(out->nrefs, sizeof *out->deps);
 	return 0;
@@ -461,11 +501,6 @@ static int walk_dir(scan_set *s, const char *root, const char *rel, int depth)
 	return rc;
 }
 
-static int ref_cmp(const void *a, const void *b)
-{
-	return strcmp(((const lockfile_ref *)a)->path, ((const lockfile_ref *)b)->path);
-}
-
 int scan_dir(scan_set *out, const char *root)
 {
 	memset(out, 0, sizeof *out);
@@ -474,6 +509,7 @@ int scan_dir(scan_set *out, const char *root)
 		return rc;
 	if (out->nrefs)
 		qsort(out->refs, out->nrefs, sizeof *out->refs, ref_cmp);
+	drop_shadowed(out);
 	out->graphs = sigma_xcalloc(out->nrefs, sizeof *out->graphs);
 	out->deps = sigma_xcalloc(out->nrefs, sizeof *out->deps);
 	for (size_t i = 0; i < out->nrefs; i++) {
