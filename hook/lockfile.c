@@ -16,6 +16,8 @@ extern const lockfile_format lockfile_requirements;
 extern const lockfile_format lockfile_poetry;
 extern const lockfile_format lockfile_uv;
 extern const lockfile_format lockfile_pipenv;
+extern const lockfile_format lockfile_bun;
+extern const lockfile_format lockfile_bun_binary;
 
 static const lockfile_format *const formats[] = {
 	&lockfile_npm,
@@ -25,6 +27,8 @@ static const lockfile_format *const formats[] = {
 	&lockfile_poetry,
 	&lockfile_uv,
 	&lockfile_pipenv,
+	&lockfile_bun,
+	&lockfile_bun_binary,
 };
 
 const lockfile_format *lockfile_detect(const char *basename)

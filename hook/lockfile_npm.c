@@ -57,25 +57,10 @@ static int is_lockfile(const char *basename)
 	       strcmp(basename, "npm-shrinkwrap.json") == 0;
 }
 
-/* The line on which `"key"` first appears, for errors about a map entry. */
-static int line_of_key(const npm_ctx *c, const char *key)
-{
-	size_t klen = strlen(key);
-	const char *d = c->in->data, *end = d + c->in->len;
-	for (const char *p = d; p && p < end; p++) {
-		p = memchr(p, '"', (size_t)(end - p));
-		if (!p)
-			break;
-		if ((size_t)(end - p) > klen + 1 && memcmp(p + 1, key, klen) == 0 && p[klen + 1] == '"')
-			return lockfile_line_at(d, c->in->len, (size_t)(p - d));
-	}
-	return 1;
-}
-
 static int bad(const npm_ctx *c, const char *key, const char *what)
 {
 	return sigma_error_set(SIGMA_EINVALID, "%s:%d: %s", c->in->path,
-	                       key ? line_of_key(c, key) : 1, what);
+	                       key ? lockfile_js_line_of_key(c->in->data, c->in->len, key) : 1, what);
 }
 
 static int parse_json(cJSON **out, const char *path, const char *data, size_t len)

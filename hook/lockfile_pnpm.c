@@ -309,10 +309,7 @@ static int importer_roots(pnpm_ctx *c, const char *path, const lockfile_ynode *i
 					return sigma_error_set(SIGMA_EINVALID, "%s:%d: malformed dependency version \"%s\"",
 					                       c->in->path, v->line, ref);
 			}
-			graph_direct_add(c->g, to, spec, fields[f].dev);
-			if (spec && lockfile_js_spec_unpinned(spec))
-				graph_finding_add(c->g, to, "unpinned", "declared as \"%s\": any version may be installed",
-				                  spec);
+			lockfile_js_direct_add(c->g, to, spec, fields[f].dev);
 		}
 	}
 	return 0;

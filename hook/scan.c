@@ -51,11 +51,18 @@ static int ref_cmp(const void *a, const void *b)
 	return strcmp(((const lockfile_ref *)a)->path, ((const lockfile_ref *)b)->path);
 }
 
-/* npm reads npm-shrinkwrap.json when a directory has one and then ignores
- * package-lock.json there entirely (npm docs, "npm-shrinkwrap.json"), so
- * only the shrinkwrap says what gets installed. Judging both would refuse
- * or pass a push over a file npm never reads: the ignored one leaves
- * `refs` (sorted by path) for `ignored`, with one line saying why. */
+/* Lockfiles a package manager does not read when another sits beside
+ * them: npm installs from npm-shrinkwrap.json when a directory has one and
+ * ignores package-lock.json there (npm docs, "npm-shrinkwrap.json"); Bun
+ * reads bun.lock before bun.lockb. Judging the ignored file would refuse
+ * or pass a push over bytes nobody installs from. */
+static const struct { const char *ignored, *read, *tool; } shadows[] = {
+	{ "package-lock.json", "npm-shrinkwrap.json", "npm" },
+	{ "bun.lockb", "bun.lock", "bun" },
+};
+
+/* Move the shadowed lockfiles out of `refs` (sorted by path) into
+ * `ignored`, each with one line saying why. */
 static void drop_shadowed(scan_set *s)
 {
 	size_t kept = 0;
@@ -63,19 +70,24 @@ static void drop_shadowed(scan_set *s)
 		lockfile_ref *ref = &s->refs[i];
 		const char *slash = strrchr(ref->path, '/');
 		const char *base = slash ? slash + 1 : ref->path;
-		lockfile_ref want = { 0 };
-		if (strcmp(base, "package-lock.json") == 0)
-			want.path = sigma_xasprintf("%.*snpm-shrinkwrap.json", (int)(base - ref->path), ref->path);
-		if (want.path && bsearch(&want, s->refs, s->nrefs, sizeof *s->refs, ref_cmp)) {
-			s->ignored = sigma_xrealloc(s->ignored, (s->nignored + 1) * sizeof *s->ignored);
-			s->ignored[s->nignored].path = ref->path;
-			s->ignored[s->nignored].message =
-				sigma_xasprintf("ignored by npm, which installs from %s beside it; not judged", want.path);
-			s->nignored++;
-		} else {
-			s->refs[kept++] = *ref;
+		int dropped = 0;
+		for (size_t k = 0; k < sizeof shadows / sizeof *shadows && !dropped; k++) {
+			if (strcmp(base, shadows[k].ignored) != 0)
+				continue;
+			lockfile_ref want = { .path = sigma_xasprintf("%.*s%s", (int)(base - ref->path), ref->path,
+			                                              shadows[k].read) };
+			if (bsearch(&want, s->refs, s->nrefs, sizeof *s->refs, ref_cmp)) {
+				s->ignored = sigma_xrealloc(s->ignored, (s->nignored + 1) * sizeof *s->ignored);
+				s->ignored[s->nignored].path = ref->path;
+				s->ignored[s->nignored].message = sigma_xasprintf(
+					"ignored by %s, which installs from %s beside it; not judged", shadows[k].tool, want.path);
+				s->nignored++;
+				dropped = 1;
+			}
+			free(want.path);
 		}
-		free(want.path);
+		if (!dropped)
+			s->refs[kept++] = *ref;
 	}
 	s->nrefs = kept;
 }

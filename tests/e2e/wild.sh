@@ -9,7 +9,9 @@
 #   - requirements: ${VAR} comes from the server's environment; an unset
 #     one leaves the line unpinned and says so, never refusing the file;
 #   - npm-shrinkwrap.json beside package-lock.json: only the shrinkwrap is
-#     judged, the other is reported as ignored in one line.
+#     judged, the other is reported as ignored in one line;
+#   - bun.lock (Bun 1.4) is read; bun.lockb alone is refused with the
+#     command that writes bun.lock, and beside bun.lock it is ignored.
 source "$(dirname "$0")/../lib.sh"
 
 # commit_push NAME DIR: commit DIR's files (once) and push them to a new
@@ -123,4 +125,31 @@ check "shrinkwrap: sigma scan judges the same (refused, package-lock.json ignore
 	bash -c "test $? -eq 1 && grep -q 'package-lock.json: ignored by npm' '$T/out'"
 sigma registry unblock npm ms '*' > /dev/null
 sigma registry unblock npm left-pad '*' > /dev/null
+
+# bun.lock: a blocked package nested under express (express/debug/ms) is
+# found at its real depth through the install keys.
+b=$T/bun && mkdir -p "$b" && cp "$FIXTURES/bun/app/package.json" "$FIXTURES/bun/app/bun.lock" "$b/"
+if commit_push bun "$b"; then ok "bun.lock: a clean push is accepted"; else nok "bun.lock: a clean push is accepted"; show; fi
+sigma registry block npm ms 2.0.0 --reason "test block of ms 2.0.0" > /dev/null
+server=$(new_server bun-deep)
+git --git-dir="$server" config sigma.rejectDepth 2
+if (cd "$b" && git push "$server" main > "$T/out" 2>&1); then
+	nok "bun.lock: ms@2.0.0 at depth 2 refused under rejectDepth 2"; show
+else
+	ok "bun.lock: ms@2.0.0 at depth 2 refused under rejectDepth 2"
+fi
+check "bun.lock: ... with a chain through a nested key" grep -q "> debug@2.6.9 > ms@2.0.0" "$T/out"
+sigma registry unblock npm ms 2.0.0 > /dev/null
+printf '#!/usr/bin/env bun\nbun-lockfile-format-v0\n\001\002\003' > "$b/bun.lockb"
+(cd "$b" && git add -A && git commit -qm lockb)
+if (cd "$b" && git push "$T/bun.git" main > "$T/out" 2>&1); then
+	ok "bun.lockb beside bun.lock: accepted"
+else
+	nok "bun.lockb beside bun.lock: accepted"; show
+fi
+check "bun.lockb beside bun.lock: ... reported ignored" grep -q "bun.lockb: ignored by bun, which installs from bun.lock beside it" "$T/out"
+lb=$T/lockb && mkdir -p "$lb" && cp "$b/bun.lockb" "$b/package.json" "$lb/"
+if commit_push lockb "$lb"; then nok "bun.lockb alone: refused (onError=reject)"; show; else ok "bun.lockb alone: refused (onError=reject)"; fi
+check "bun.lockb alone: ... naming the file and bun install --save-text-lockfile" \
+	grep -q "bun.lockb:1: bun.lockb is Bun's binary lockfile.*bun install --save-text-lockfile" "$T/out"
 done_testing

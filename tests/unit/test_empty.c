@@ -7,7 +7,7 @@
 
 static const char *const formats[] = {
 	"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "uv.lock",
-	"Pipfile.lock", "requirements.txt",
+	"Pipfile.lock", "bun.lock", "bun.lockb", "requirements.txt",
 };
 
 static void check_blank(void)
@@ -45,6 +45,8 @@ static void check_valid_empty(void)
 		{ "uv.lock", "version = 1\nrequires-python = \">=3.12\"\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n"
 		             "source = { virtual = \".\" }\n" },
 		{ "Pipfile.lock", "{\"_meta\":{\"hash\":{\"sha256\":\"x\"}},\"default\":{},\"develop\":{}}\n" },
+		{ "bun.lock", "{\n  \"lockfileVersion\": 1,\n  \"workspaces\": {\n    \"\": {\n      \"name\": \"app\",\n    },\n  },\n"
+		              "  \"packages\": {},\n}\n" },
 		{ "requirements.txt", "# nothing pinned yet\n" },
 	};
 	for (size_t k = 0; k < sizeof empty / sizeof *empty; k++) {
