@@ -52,6 +52,7 @@ PY
 if commit_push incons "$i"; then nok "inconsistent pnpm-lock.yaml: refused"; show; else ok "inconsistent pnpm-lock.yaml: refused"; fi
 check "inconsistent: ... ms@2.1.3 named, with the lockfile, the key and the regeneration" \
 	grep -q 'pnpm-lock.yaml references "/ms/2.1.3" from /debug/4.4.3 but has no entry for it: the lockfile is inconsistent.*pnpm install' "$T/out"
+check "inconsistent: ... and the fix is to regenerate the lockfile" grep -q "fix:     regenerate pnpm-lock.yaml with its package manager" "$T/out"
 sigma scan "$i" > "$T/out" 2>&1
 check "inconsistent: sigma scan refuses it too (status 1)" test $? -eq 1
 check "inconsistent: ... with the same reason" grep -q "inconsistent: pnpm-lock.yaml references \"/ms/2.1.3\"" "$T/out"
