@@ -97,11 +97,19 @@ else
 fi
 check "\${VAR}: ... the unset one leaves flask unpinned and says so" \
 	grep -q 'requirements.txt:2: "flask==${SIGMA_TEST_UNSET}": ${SIGMA_TEST_UNSET} is not set' "$T/out"
+# The same blob again (the registry database, and so the parse cache, is
+# shared): the cached graph recorded REQ_VERSION's hash, so it is redone.
 server=$(new_server envvar2)
 if (cd "$v" && REQ_VERSION=2.31.0 git push "$server" main > "$T/out" 2>&1); then
-	ok "\${REQ_VERSION}=2.31.0 on the server: accepted (the file was not refused)"
+	ok "\${REQ_VERSION}=2.31.0 on the server: accepted, the graph cached under 2.32.3 is not reused"
 else
-	nok "\${REQ_VERSION}=2.31.0 on the server: accepted (the file was not refused)"; show
+	nok "\${REQ_VERSION}=2.31.0 on the server: accepted, the graph cached under 2.32.3 is not reused"; show
+fi
+server=$(new_server envvar3)
+if (cd "$v" && REQ_VERSION=2.32.3 git push "$server" main > "$T/out" 2>&1); then
+	nok "\${REQ_VERSION} back to 2.32.3: refused again"; show
+else
+	ok "\${REQ_VERSION} back to 2.32.3: refused again"
 fi
 REQ_VERSION=2.32.3 sigma scan "$v" > "$T/out" 2>&1
 check "\${VAR}: sigma scan expands it from its own environment" test $? -eq 1
