@@ -104,7 +104,7 @@ static int bad(const bun_ctx *c, const char *key, const char *what)
 static int split_id(const char *id, char **name, char **resolution)
 {
 	const char *at = strchr(id + (id[0] == '@'), '@');
-	if (!at || at == id)
+	if (!at || at == id || !at[1])
 		return -1;
 	*name = sigma_xstrndup(id, (size_t)(at - id));
 	*resolution = sigma_xstrdup(at + 1);

@@ -106,6 +106,7 @@ static void check_bad_input(void)
 		{ "bun.lock", "{\"lockfileVersion\": 9}\n", "b/bun.lock:1:" },
 		{ "bun.lock", "{\"lockfileVersion\": 1,\n\"packages\": {\n\"a\": {\"x\": 1}}}\n", "b/bun.lock:3:" },
 		{ "bun.lock", "{\"lockfileVersion\": 1,\n\"packages\": {\n\"a\": [\"noversion\"]}}\n", "b/bun.lock:3:" },
+		{ "bun.lock", "{\"lockfileVersion\": 1,\n\"packages\": {\n\"a\": [\"a@\"]}}\n", "b/bun.lock:3:" },
 		{ "bun.lock", "[1,]\n", "b/bun.lock:1:" },
 		{ "bun.lockb", "#!/usr/bin/env bun\nbun-lockfile-format-v0\n\x01\x02", "b/bun.lockb:1:" },
 	};
