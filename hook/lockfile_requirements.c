@@ -175,9 +175,14 @@ static int include(req_ctx *c, const char *from, int line, const char *target, i
 	return rc;
 }
 
+/* The options pip's requirements-file parser knows besides -r/-c/-e and
+ * the index ones (req_file.py: SUPPORTED_OPTIONS + SUPPORTED_OPTIONS_REQ,
+ * one parser for both, so a per-requirement one alone on a line is
+ * accepted too). Anything else, --platform or --python-version included,
+ * pip refuses, and so do we. */
 static const char *const valued_options[] = {
 	"--trusted-host", "--no-binary", "--only-binary", "--use-feature", "--global-option",
-	"--config-settings", "--platform", "--python-version", "--implementation", "--abi",
+	"--config-settings", "--hash",
 };
 static const char *const flag_options[] = {
 	"--pre", "--prefer-binary", "--require-hashes", "--no-index",

@@ -206,6 +206,7 @@ static void check_bad_input(void)
 		{ "ok==1\n\n\n-i\n", "r/requirements.txt:4:" },
 		{ "ok==1\nsix==1.0 --no-such-option\n", "r/requirements.txt:2:" },
 		{ "ok==1\nsix==1.0 --hash\n", "r/requirements.txt:2:" },
+		{ "ok==1\n--platform linux_x86_64\n", "r/requirements.txt:2:" },
 		/* Lower case is no variable for pip: the line is an invalid version. */
 		{ "ok==1\nsix==${six_version}\n", "r/requirements.txt:2:" },
 	};
