@@ -148,8 +148,9 @@ static graph_kind resolution_kind(const lockfile_ynode *res, const char *version
 }
 
 /* The node for a package id, creating it from `packages` on first use.
- * `from` names where the id was referenced, for the inconsistency finding. */
-static uint32_t node_for_id(pnpm_ctx *c, const char *id, const char *from)
+ * `from` names where the id was referenced, for the inconsistency finding;
+ * `dep_name` is the name it was referenced under (NULL for a key). */
+static uint32_t node_for_id(pnpm_ctx *c, const char *id, const char *from, const char *dep_name)
 {
 	/* 5.x ids are looked up as written (some have no leading '/'). */
 	const char *bare = id[0] == '/' && !c->v5 ? id + 1 : id;
@@ -168,7 +169,12 @@ static uint32_t node_for_id(pnpm_ctx *c, const char *id, const char *from)
 			name = sigma_xstrdup(an);
 			version = sigma_xstrdup(av);
 		} else if (split_id5(id, &name, &version) != 0) {
-			return NODE_NONE;
+			/* An undefined git or tarball id ("github.com/u/r/sha") says
+			 * no version: still the package it was referenced as. */
+			if (art || !dep_name)
+				return NODE_NONE;
+			name = sigma_xstrdup(dep_name);
+			version = sigma_xstrdup("");
 		}
 		key = sigma_xstrdup(id);
 	} else {
@@ -249,7 +255,7 @@ static int wiring_edges(pnpm_ctx *c, uint32_t from, const lockfile_ynode *wiring
 				continue; /* a workspace package, a root of its own */
 			char *id = dep_id(c, dn, ref);
 			const char *from_id = lockfile_yaml_str(wiring_key);
-			uint32_t to = node_for_id(c, id, from_id ? from_id : "packages");
+			uint32_t to = node_for_id(c, id, from_id ? from_id : "packages", dn);
 			free(id);
 			if (to == NODE_NONE)
 				return sigma_error_set(SIGMA_EINVALID, "%s:%d: malformed dependency version \"%s\"",
@@ -302,7 +308,7 @@ static int importer_roots(pnpm_ctx *c, const char *path, const lockfile_ynode *i
 			} else {
 				char *id = dep_id(c, dn, ref);
 				char *from = sigma_xasprintf("importer \"%s\"", path ? path : ".");
-				to = node_for_id(c, id, from);
+				to = node_for_id(c, id, from, dn);
 				free(from);
 				free(id);
 				if (to == NODE_NONE)
@@ -356,7 +362,7 @@ static int parse(sigma_graph *g, const lockfile_input *in)
 		wiring = c.packages;
 	for (uint32_t k = 0; wiring && wiring->type == LOCKFILE_Y_MAP && k + 1 < wiring->n; k += 2) {
 		const char *id = lockfile_yaml_str(wiring->kids[k]);
-		uint32_t from = id ? node_for_id(&c, id, "snapshots") : NODE_NONE;
+		uint32_t from = id ? node_for_id(&c, id, "snapshots", NULL) : NODE_NONE;
 		if (from == NODE_NONE) {
 			rc = sigma_error_set(SIGMA_EINVALID, "%s:%d: malformed package id \"%s\"", in->path,
 			                     wiring->kids[k]->line, id ? id : "");
@@ -370,7 +376,7 @@ static int parse(sigma_graph *g, const lockfile_input *in)
 	if (!c.v6)
 		for (uint32_t k = 0; c.packages && c.packages->type == LOCKFILE_Y_MAP && k + 1 < c.packages->n; k += 2) {
 			const char *id = lockfile_yaml_str(c.packages->kids[k]);
-			if (!id || node_for_id(&c, id, "packages") == NODE_NONE) {
+			if (!id || node_for_id(&c, id, "packages", NULL) == NODE_NONE) {
 				rc = sigma_error_set(SIGMA_EINVALID, "%s:%d: malformed package id \"%s\"", in->path,
 				                     c.packages->kids[k]->line, id ? id : "");
 				goto out;

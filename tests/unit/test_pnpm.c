@@ -182,6 +182,8 @@ static void check_inconsistent(void)
 		  "b", "\"/b/2.0.0\"" },
 		{ "lockfileVersion: 5.4\nspecifiers:\n  a: ^1\ndependencies:\n  a: 1.0.0\npackages: {}\n",
 		  "a", "\"/a/1.0.0\" from importer \".\"" },
+		{ "lockfileVersion: 5.3\nspecifiers:\n  g: github:u/g\ndependencies:\n  g: github.com/u/g/0123abc\n"
+		  "packages: {}\n", "g", "\"github.com/u/g/0123abc\" from importer \".\"" },
 		{ "lockfileVersion: '6.0'\ndependencies:\n  a:\n    specifier: ^1\n    version: 1.0.0\npackages:\n"
 		  "  /a@1.0.0:\n    resolution: {integrity: sha512-A}\n    dependencies:\n      b: 2.0.0\n",
 		  "b", "\"/b@2.0.0\"" },
@@ -285,7 +287,7 @@ static void check_bad_input(void)
 	static const struct { const char *data, *where; } bad[] = {
 		{ "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      a: {specifier: 1\n", "bad.yaml:" },
 		{ "lockfileVersion: '4.0'\n", "bad.yaml:1:" },
-		{ "lockfileVersion: 5.4\ndependencies:\n  a: '1.0.0/x'\n", "bad.yaml:3:" },
+		{ "lockfileVersion: 5.4\npackages:\n  /noversion:\n    resolution: {integrity: x}\n", "bad.yaml:3:" },
 		{ "importers: {}\n", "bad.yaml:1:" },
 		{ "lockfileVersion: '9.0'\npackages:\n  noversion:\n    resolution: {integrity: x}\n", "bad.yaml:3:" },
 		{ "lockfileVersion: '9.0'\nsnapshots:\n  a@1.0.0:\n    dependencies:\n      b: [1]\n", "bad.yaml:5:" },
