@@ -14,6 +14,8 @@ cases=(
 	"yarn berry|$f/berry/react-webpack/yarn.lock|$f/berry/react-webpack/package.json"
 	"pnpm 9|$f/pnpm/react-webpack/pnpm-lock.yaml|$f/pnpm/react-webpack/package.json"
 	"pnpm 6|$f/pnpm6/express-api/pnpm-lock.yaml|$f/pnpm6/express-api/package.json"
+	"pnpm 5.4|$f/pnpm5/pnpm7-app/pnpm-lock.yaml|$f/pnpm5/pnpm7-app/package.json"
+	"bun|$f/bun/app/bun.lock|$f/bun/app/package.json"
 	"poetry|$f/python/poetry-rich/poetry.lock|$f/python/poetry-rich/pyproject.toml"
 	"uv|$f/python/uv-flask/uv.lock|$f/python/uv-flask/pyproject.toml"
 	"pipenv|$f/python/pipenv-requests-html/Pipfile.lock|$f/python/pipenv-requests-html/Pipfile"

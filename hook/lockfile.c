@@ -16,6 +16,8 @@ extern const lockfile_format lockfile_requirements;
 extern const lockfile_format lockfile_poetry;
 extern const lockfile_format lockfile_uv;
 extern const lockfile_format lockfile_pipenv;
+extern const lockfile_format lockfile_bun;
+extern const lockfile_format lockfile_bun_binary;
 
 static const lockfile_format *const formats[] = {
 	&lockfile_npm,
@@ -25,6 +27,8 @@ static const lockfile_format *const formats[] = {
 	&lockfile_poetry,
 	&lockfile_uv,
 	&lockfile_pipenv,
+	&lockfile_bun,
+	&lockfile_bun_binary,
 };
 
 const lockfile_format *lockfile_detect(const char *basename)
@@ -54,9 +58,25 @@ const lockfile_format *lockfile_detect_path(const char *path)
 	return NULL;
 }
 
+/* Non-zero when `data` holds nothing but whitespace. */
+static int is_blank(const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!strchr(" \t\r\n\f\v", data[i]) || !data[i])
+			return 0;
+	return 1;
+}
+
 int lockfile_resolve(sigma_graph **out, const lockfile_format *fmt, const lockfile_input *in)
 {
 	sigma_graph *g = NULL;
+	/* One rule for every format: an empty file is what a failed or
+	 * interrupted write leaves behind, not a project with no
+	 * dependencies, so it is judged like any unreadable lockfile
+	 * (sigma.onError) instead of as a clean, empty graph. */
+	if (!fmt->empty_valid && is_blank(in->data, in->len))
+		return sigma_error_set(SIGMA_EINVALID, "%s:1: the file is %s: not a lockfile; regenerate it with "
+		                       "the package manager", in->path, in->len ? "only whitespace" : "empty");
 	graph_new(&g, in->path, fmt->ecosystem, fmt->name);
 	int rc = fmt->parse(g, in);
 	if (rc) {

@@ -27,9 +27,15 @@ typedef struct lockfile_input {
 	int (*read_file)(void *ctx, const char *path, sigma_buf *out);
 	/* List the subdirectories of a directory of the same tree ("" is the
 	 * root): one name and a newline each. 0, SIGMA_ENOTFOUND, or another
-	 * negative code. May be NULL. Both callbacks share `ctx`. */
+	 * negative code. May be NULL. */
 	int (*list_dirs)(void *ctx, const char *path, sigma_buf *out);
-	void *ctx;
+	/* The value of an environment variable of the process that judges
+	 * (for the hook, the git server's environment), or NULL when it is
+	 * unset. May be NULL: then every variable is unset. Resolvers ask
+	 * through this, never getenv(), so the caller can key its cache on
+	 * what was read. */
+	const char *(*getenv)(void *ctx, const char *name);
+	void *ctx;                 /* shared by the three callbacks */
 } lockfile_input;
 
 typedef struct lockfile_format {
@@ -43,6 +49,10 @@ typedef struct lockfile_format {
 	 * resolver sets g->format). 0 or a negative code with the error slot set.
 	 * graph_finish() is called by the caller. */
 	int (*parse)(sigma_graph *g, const lockfile_input *in);
+	/* Non-zero when an empty or whitespace-only file is a valid, empty
+	 * input (requirements files). For every other format such a file is
+	 * no lockfile at all, and lockfile_resolve refuses it before `parse`. */
+	int empty_valid;
 } lockfile_format;
 
 /* The format that owns `basename`, or NULL. */
@@ -53,7 +63,10 @@ const lockfile_format *lockfile_detect(const char *basename);
  * requirements/extras/auth.txt), as pip-tools and many projects lay them out. */
 const lockfile_format *lockfile_detect_path(const char *path);
 
-/* Resolve one lockfile into a finished graph. *out is the caller's. */
+/* Resolve one lockfile into a finished graph. *out is the caller's.
+ * A 0-byte or whitespace-only lockfile is SIGMA_EINVALID naming the file
+ * (unless fmt->empty_valid), so every format treats it as unreadable; a
+ * syntactically valid lockfile that lists no packages is an empty graph. */
 int lockfile_resolve(sigma_graph **out, const lockfile_format *fmt, const lockfile_input *in);
 
 /* 1-based line number of byte offset `off` in `data`, for error messages. */

@@ -171,3 +171,37 @@ int lockfile_js_registry_url(const char *url, const char *name, const char *vers
 	free(want_esc);
 	return ok;
 }
+
+/* ---------------------------------------------------------------- consistency */
+
+void lockfile_js_inconsistent(sigma_graph *g, uint32_t i, const char *lockfile, const char *key,
+                              const char *from, const char *regenerate)
+{
+	graph_finding_add(g, i, "inconsistent",
+	                  "%s references \"%s\" from %s but has no entry for it: the lockfile is inconsistent and "
+	                  "says nothing to check the artefact against (no integrity); regenerate it with `%s`",
+	                  lockfile, key, from, regenerate);
+}
+
+/* ---------------------------------------------------------------- roots and lines */
+
+void lockfile_js_direct_add(sigma_graph *g, uint32_t i, const char *spec, int dev)
+{
+	graph_direct_add(g, i, spec, dev);
+	if (spec && lockfile_js_spec_unpinned(spec))
+		graph_finding_add(g, i, "unpinned", "declared as \"%s\": any version may be installed", spec);
+}
+
+int lockfile_js_line_of_key(const char *data, size_t len, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *end = data + len;
+	for (const char *p = data; p && p < end; p++) {
+		p = memchr(p, '"', (size_t)(end - p));
+		if (!p)
+			break;
+		if ((size_t)(end - p) > klen + 1 && memcmp(p + 1, key, klen) == 0 && p[klen + 1] == '"')
+			return lockfile_line_at(data, len, (size_t)(p - data));
+	}
+	return 1;
+}

@@ -10,7 +10,10 @@
  *     outside-registry a registry package whose resolved URL does not have
  *                      the registry tarball layout
  *     unpinned         a declared spec of "*", "latest", "x" or "", or one
- *                      the lockfile does not lock */
+ *                      the lockfile does not lock
+ *     inconsistent     a package the lockfile references (from a root or
+ *                      another package) but does not define; policy.c
+ *                      judges it as having no integrity */
 #ifndef SIGMA_LOCKFILE_JS_H
 #define SIGMA_LOCKFILE_JS_H
 #include <stddef.h>
@@ -44,5 +47,19 @@ void lockfile_js_kind_finding(sigma_graph *g, uint32_t i, const char *where);
 /* Non-zero when `url` has the npm registry tarball layout for `name`:
  * ".../<name>/-/<basename>-<version>.tgz" (optionally "#hash" or "?..."). */
 int lockfile_js_registry_url(const char *url, const char *name, const char *version);
+
+/* Mark node `i` direct (graph_direct_add) and, when its declared `spec`
+ * locks nothing ("*", "latest", ...), attach the "unpinned" finding. */
+void lockfile_js_direct_add(sigma_graph *g, uint32_t i, const char *spec, int dev);
+
+/* The 1-based line on which `"key"` first appears in a JSON lockfile, for
+ * errors about a map entry (cJSON keeps no positions); 1 when absent. */
+int lockfile_js_line_of_key(const char *data, size_t len, const char *key);
+
+/* Attach the "inconsistent" finding to node `i`: `lockfile` references
+ * `key` from `from` ("importer \".\"", "a@1.0.0") with no entry for it;
+ * `regenerate` is the command that rewrites the lockfile. */
+void lockfile_js_inconsistent(sigma_graph *g, uint32_t i, const char *lockfile, const char *key,
+                              const char *from, const char *regenerate);
 
 #endif

@@ -21,7 +21,8 @@
  *
  * Dependency-rule findings raised here: "vcs" (git), "local-path"
  * (file:, link:), "url" (a remote tarball outside the registry layout),
- * "unpinned" (a direct spec of "*", "latest" or ""). */
+ * "unpinned" (a direct spec of "*", "latest" or ""), "inconsistent" (a
+ * link whose target folder has no entry: npm always writes both). */
 #include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include "common/strmap.h"
 #include "common/util.h"
 #include "hook/lockfile.h"
+#include "hook/lockfile_js.h"
 
 typedef struct npm_ctx {
 	sigma_graph *g;
@@ -55,25 +57,10 @@ static int is_lockfile(const char *basename)
 	       strcmp(basename, "npm-shrinkwrap.json") == 0;
 }
 
-/* The line on which `"key"` first appears, for errors about a map entry. */
-static int line_of_key(const npm_ctx *c, const char *key)
-{
-	size_t klen = strlen(key);
-	const char *d = c->in->data, *end = d + c->in->len;
-	for (const char *p = d; p && p < end; p++) {
-		p = memchr(p, '"', (size_t)(end - p));
-		if (!p)
-			break;
-		if ((size_t)(end - p) > klen + 1 && memcmp(p + 1, key, klen) == 0 && p[klen + 1] == '"')
-			return lockfile_line_at(d, c->in->len, (size_t)(p - d));
-	}
-	return 1;
-}
-
 static int bad(const npm_ctx *c, const char *key, const char *what)
 {
 	return sigma_error_set(SIGMA_EINVALID, "%s:%d: %s", c->in->path,
-	                       key ? line_of_key(c, key) : 1, what);
+	                       key ? lockfile_js_line_of_key(c->in->data, c->in->len, key) : 1, what);
 }
 
 static int parse_json(cJSON **out, const char *path, const char *data, size_t len)
@@ -243,12 +230,15 @@ static int64_t location_node(npm_ctx *c, const char *location)
 	int link = bool_field(e, "link");
 	const char *resolved = str_field(e, "resolved");
 	const cJSON *target = e;
+	int dangling = 0;
 	if (link) {
 		if (!resolved || is_workspace_path(c, resolved))
 			return -1;
 		target = strmap_get(&c->locations, resolved);
-		if (!target)
+		if (!target) {
 			target = e;
+			dangling = 1;
+		}
 	}
 	const char *folder = folder_name(location);
 	const char *name = str_field(target, "name");
@@ -270,6 +260,11 @@ static int64_t location_node(npm_ctx *c, const char *location)
 	n->optional |= bool_field(e, "optional");
 	n->peer |= bool_field(e, "peer");
 	rule_findings(c, i);
+	if (dangling) {
+		char *from = sigma_xasprintf("packages[\"%s\"]", location);
+		lockfile_js_inconsistent(c->g, i, c->in->path, resolved, from, "npm install");
+		free(from);
+	}
 	strmap_put(&c->location_nodes, location, (void *)(intptr_t)(i + 1));
 	return i;
 }

@@ -1,4 +1,4 @@
-/* lockfile_pnpm.c: pnpm-lock.yaml, lockfileVersion 6.x and 9.x.
+/* lockfile_pnpm.c: pnpm-lock.yaml, lockfileVersion 5.x, 6.x and 9.x.
  *
  * pnpm names every installed package instance by an id: "name@version",
  * plus a peer suffix when the instance was resolved against particular
@@ -9,6 +9,16 @@
  * (`snapshots`, keyed with it: dependencies). We fold all instances of
  * one name@version into one node and union their edges; the peer suffix
  * never makes a separate package.
+ *
+ * 5.x (written by pnpm 5, 6 and 7) has the v6 layout with other ids:
+ * "/name/version", "/@scope/name/version", a peer suffix after '_'
+ * ("/react-dom/18.3.1_react@18.3.1"), and a top-level `specifiers:` map
+ * (per importer in workspaces) instead of inline {specifier, version}.
+ * A reference holding a '/' is a whole id (an alias "/lodash/4.17.21", a
+ * host-prefixed "registry.invalid/foo/1.0.0", a git "github.com/u/r/sha");
+ * otherwise it is "/<name>/<reference>", which is pnpm's own rule
+ * (dependency-path's refToRelative). Non-registry entries carry their
+ * real name and version as fields.
  *
  * Roots are the `importers` (each workspace project; in v6 a single
  * project may have its dependencies at the top level instead). Their
@@ -21,7 +31,11 @@
  *   vcs        a git resolution ({type: git} or a git URL id)
  *   local-path link:/file: dependencies and {directory:} resolutions
  *   url        a {tarball:} resolution
- *   unpinned   a direct specifier of "*", "latest" or "" */
+ *   unpinned   a direct specifier of "*", "latest" or ""
+ *   inconsistent  an id referenced from importers or dependencies that
+ *              `packages:` does not define: nothing in the lockfile says
+ *              what the artefact is, so there is no integrity to check
+ *              (pnpm's own frozen install refuses such a lockfile) */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +52,7 @@
 typedef struct pnpm_ctx {
 	sigma_graph *g;
 	const lockfile_input *in;
-	int v6;
+	int v5, v6;                       /* v5: 5.x ids; v6: 6.x or 5.x layout */
 	const lockfile_ynode *packages;   /* id -> artefact (and, in v6, wiring) */
 	const lockfile_ynode *snapshots;  /* v9: id -> wiring */
 	const lockfile_ynode *importers;
@@ -76,6 +90,31 @@ static int split_id(const char *id, char **name, char **version)
 	return 0;
 }
 
+/* Split a 5.x id into name and version (peer suffix dropped):
+ * "/@scope/name/1.0.0_peer@2.0.0", or with a host before the first '/'
+ * ("registry.invalid/name/1.0.0"). 0, or -1 when it is not of that shape.
+ * The outputs are new strings. */
+static int split_id5(const char *id, char **name, char **version)
+{
+	const char *p = id[0] == '/' ? id : strchr(id, '/');
+	if (!p)
+		return -1;
+	p++;
+	/* A scoped name holds one '/' of its own. */
+	const char *slash = strchr(p, '/');
+	if (slash && p[0] == '@')
+		slash = strchr(slash + 1, '/');
+	if (!slash || slash == p)
+		return -1;
+	const char *v = slash + 1;
+	size_t vlen = strcspn(v, "_");
+	if (!vlen || memchr(v, '/', vlen))
+		return -1;
+	*name = sigma_xstrndup(p, (size_t)(slash - p));
+	*version = sigma_xstrndup(v, vlen);
+	return 0;
+}
+
 /* The artefact kind from a `resolution` map and the version string. */
 static graph_kind resolution_kind(const lockfile_ynode *res, const char *version, const char **where)
 {
@@ -108,26 +147,41 @@ static graph_kind resolution_kind(const lockfile_ynode *res, const char *version
 	return GRAPH_KIND_REGISTRY;
 }
 
-/* The node for a package id, creating it from `packages` on first use. */
-static uint32_t node_for_id(pnpm_ctx *c, const char *id)
+/* The node for a package id, creating it from `packages` on first use.
+ * `from` names where the id was referenced, for the inconsistency finding;
+ * `dep_name` is the name it was referenced under (NULL for a key). */
+static uint32_t node_for_id(pnpm_ctx *c, const char *id, const char *from, const char *dep_name)
 {
-	const char *bare = id[0] == '/' ? id + 1 : id;
+	/* 5.x ids are looked up as written (some have no leading '/'). */
+	const char *bare = id[0] == '/' && !c->v5 ? id + 1 : id;
 	uintptr_t v = (uintptr_t)strmap_get(&c->ids, bare);
 	if (v)
 		return (uint32_t)(v - 1);
 	char *name = NULL, *version = NULL;
-	if (split_id(bare, &name, &version) != 0)
-		return NODE_NONE;
-	/* v9 `packages` keys drop the peer suffix; v6 keys keep it. */
+	/* v9 `packages` keys drop the peer suffix; v6 and 5.x keys keep it. */
 	const lockfile_ynode *art = NULL;
-	if (c->v6) {
-		char *k = sigma_xconcat("/", bare, NULL);
-		art = lockfile_yaml_get(c->packages, k);
-		free(k);
+	char *key = NULL;
+	if (c->v5) {
+		art = lockfile_yaml_get(c->packages, id);
+		const char *an = lockfile_yaml_getstr(art, "name"), *av = lockfile_yaml_getstr(art, "version");
+		if (an && av && id[0] != '/') {
+			/* A tarball or git id: the entry names the package. */
+			name = sigma_xstrdup(an);
+			version = sigma_xstrdup(av);
+		} else if (split_id5(id, &name, &version) != 0) {
+			/* An undefined git or tarball id ("github.com/u/r/sha") says
+			 * no version: still the package it was referenced as. */
+			if (art || !dep_name)
+				return NODE_NONE;
+			name = sigma_xstrdup(dep_name);
+			version = sigma_xstrdup("");
+		}
+		key = sigma_xstrdup(id);
 	} else {
-		char *k = sigma_xconcat(name, "@", version);
-		art = lockfile_yaml_get(c->packages, k);
-		free(k);
+		if (split_id(bare, &name, &version) != 0)
+			return NODE_NONE;
+		key = c->v6 ? sigma_xconcat("/", bare, NULL) : sigma_xconcat(name, "@", version);
+		art = lockfile_yaml_get(c->packages, key);
 	}
 	const lockfile_ynode *res = lockfile_yaml_get(art, "resolution");
 	const char *where;
@@ -149,8 +203,15 @@ static uint32_t node_for_id(pnpm_ctx *c, const char *id)
 	}
 	if (real_name && strcmp(real_name, name) != 0 && !n->alias)
 		graph_set(&n->alias, name);
-	lockfile_js_kind_finding(c->g, i, where ? where : bare);
+	const char *optional = lockfile_yaml_getstr(art, "optional");
+	if (optional && strcmp(optional, "true") == 0)
+		n->optional = 1;
+	if (!art)
+		lockfile_js_inconsistent(c->g, i, c->in->path, key, from, "pnpm install");
+	else
+		lockfile_js_kind_finding(c->g, i, where ? where : bare);
 	strmap_put(&c->ids, bare, (void *)(uintptr_t)(i + 1));
+	free(key);
 	free(name);
 	free(version);
 	return i;
@@ -158,9 +219,12 @@ static uint32_t node_for_id(pnpm_ctx *c, const char *id)
 
 /* The id a dependency reference names: "1.2.3(peer@1)" under name "x" is
  * "x@1.2.3(peer@1)"; an alias's reference is a whole id ("/y@1.0.0" in v6,
- * "y@1.0.0" in v9). Returns a new string. */
-static char *dep_id(const char *name, const char *ref)
+ * "y@1.0.0" in v9). In 5.x, "1.2.3_peer@1" under "x" is "/x/1.2.3_peer@1",
+ * and a reference with a '/' is a whole id. Returns a new string. */
+static char *dep_id(const pnpm_ctx *c, const char *name, const char *ref)
 {
+	if (c->v5)
+		return strchr(ref, '/') ? sigma_xstrdup(ref) : sigma_xasprintf("/%s/%s", name, ref);
 	if (ref[0] == '/')
 		return sigma_xstrdup(ref + 1);
 	size_t base = strcspn(ref, "(");
@@ -170,7 +234,8 @@ static char *dep_id(const char *name, const char *ref)
 	return sigma_xconcat(name, "@", ref);
 }
 
-static int wiring_edges(pnpm_ctx *c, uint32_t from, const lockfile_ynode *wiring)
+static int wiring_edges(pnpm_ctx *c, uint32_t from, const lockfile_ynode *wiring_key,
+                        const lockfile_ynode *wiring)
 {
 	static const char *const fields[] = { "dependencies", "optionalDependencies" };
 	for (size_t f = 0; f < sizeof fields / sizeof *fields; f++) {
@@ -188,8 +253,9 @@ static int wiring_edges(pnpm_ctx *c, uint32_t from, const lockfile_ynode *wiring
 				                       c->in->path, deps->kids[k]->line);
 			if (sigma_startswith(ref, "link:"))
 				continue; /* a workspace package, a root of its own */
-			char *id = dep_id(dn, ref);
-			uint32_t to = node_for_id(c, id);
+			char *id = dep_id(c, dn, ref);
+			const char *from_id = lockfile_yaml_str(wiring_key);
+			uint32_t to = node_for_id(c, id, from_id ? from_id : "packages", dn);
 			free(id);
 			if (to == NODE_NONE)
 				return sigma_error_set(SIGMA_EINVALID, "%s:%d: malformed dependency version \"%s\"",
@@ -203,6 +269,8 @@ static int wiring_edges(pnpm_ctx *c, uint32_t from, const lockfile_ynode *wiring
 /* One importer (or v6's top-level single project). */
 static int importer_roots(pnpm_ctx *c, const char *path, const lockfile_ynode *imp)
 {
+	/* 5.x keeps the declared specs apart from the resolved versions. */
+	const lockfile_ynode *specifiers = lockfile_yaml_get(imp, "specifiers");
 	static const struct { const char *field; int dev; } fields[] = {
 		{ "dependencies", 0 }, { "optionalDependencies", 0 }, { "devDependencies", 1 },
 	};
@@ -218,7 +286,8 @@ static int importer_roots(pnpm_ctx *c, const char *path, const lockfile_ynode *i
 			const char *dn = lockfile_yaml_str(deps->kids[k]);
 			const char *ref = v->type == LOCKFILE_Y_MAP ? lockfile_yaml_getstr(v, "version")
 			                                             : lockfile_yaml_str(v);
-			const char *spec = v->type == LOCKFILE_Y_MAP ? lockfile_yaml_getstr(v, "specifier") : NULL;
+			const char *spec = v->type == LOCKFILE_Y_MAP ? lockfile_yaml_getstr(v, "specifier")
+			                                             : lockfile_yaml_getstr(specifiers, dn);
 			if (!dn || !ref)
 				return sigma_error_set(SIGMA_EINVALID, "%s:%d: importer dependency without a version",
 				                       c->in->path, deps->kids[k]->line);
@@ -237,17 +306,16 @@ static int importer_roots(pnpm_ctx *c, const char *path, const lockfile_ynode *i
 				graph_set(&c->g->nodes[to].resolved, ref);
 				lockfile_js_kind_finding(c->g, to, ref);
 			} else {
-				char *id = dep_id(dn, ref);
-				to = node_for_id(c, id);
+				char *id = dep_id(c, dn, ref);
+				char *from = sigma_xasprintf("importer \"%s\"", path ? path : ".");
+				to = node_for_id(c, id, from, dn);
+				free(from);
 				free(id);
 				if (to == NODE_NONE)
 					return sigma_error_set(SIGMA_EINVALID, "%s:%d: malformed dependency version \"%s\"",
 					                       c->in->path, v->line, ref);
 			}
-			graph_direct_add(c->g, to, spec, fields[f].dev);
-			if (spec && lockfile_js_spec_unpinned(spec))
-				graph_finding_add(c->g, to, "unpinned", "declared as \"%s\": any version may be installed",
-				                  spec);
+			lockfile_js_direct_add(c->g, to, spec, fields[f].dev);
 		}
 	}
 	return 0;
@@ -269,13 +337,14 @@ static int parse(sigma_graph *g, const lockfile_input *in)
 		goto out;
 	}
 	int major = atoi(ver);
-	if (major < 6 || major > 9) {
+	if (major < 5 || major > 9) {
 		rc = sigma_error_set(SIGMA_EINVALID, "%s:%d: unsupported pnpm lockfileVersion %s",
 		                     in->path, lockfile_yaml_get(doc, "lockfileVersion")->line, ver);
 		goto out;
 	}
+	c.v5 = major == 5;
 	c.v6 = major < 9;
-	graph_set(&g->format, c.v6 ? "pnpm@6" : "pnpm@9");
+	graph_set(&g->format, c.v5 ? "pnpm@5" : c.v6 ? "pnpm@6" : "pnpm@9");
 	c.packages = lockfile_yaml_get(doc, "packages");
 	c.snapshots = lockfile_yaml_get(doc, "snapshots");
 	c.importers = lockfile_yaml_get(doc, "importers");
@@ -293,13 +362,13 @@ static int parse(sigma_graph *g, const lockfile_input *in)
 		wiring = c.packages;
 	for (uint32_t k = 0; wiring && wiring->type == LOCKFILE_Y_MAP && k + 1 < wiring->n; k += 2) {
 		const char *id = lockfile_yaml_str(wiring->kids[k]);
-		uint32_t from = id ? node_for_id(&c, id) : NODE_NONE;
+		uint32_t from = id ? node_for_id(&c, id, "snapshots", NULL) : NODE_NONE;
 		if (from == NODE_NONE) {
 			rc = sigma_error_set(SIGMA_EINVALID, "%s:%d: malformed package id \"%s\"", in->path,
 			                     wiring->kids[k]->line, id ? id : "");
 			goto out;
 		}
-		rc = wiring_edges(&c, from, wiring->kids[k + 1]);
+		rc = wiring_edges(&c, from, wiring->kids[k], wiring->kids[k + 1]);
 		if (rc)
 			goto out;
 	}
@@ -307,7 +376,7 @@ static int parse(sigma_graph *g, const lockfile_input *in)
 	if (!c.v6)
 		for (uint32_t k = 0; c.packages && c.packages->type == LOCKFILE_Y_MAP && k + 1 < c.packages->n; k += 2) {
 			const char *id = lockfile_yaml_str(c.packages->kids[k]);
-			if (!id || node_for_id(&c, id) == NODE_NONE) {
+			if (!id || node_for_id(&c, id, "packages", NULL) == NODE_NONE) {
 				rc = sigma_error_set(SIGMA_EINVALID, "%s:%d: malformed package id \"%s\"", in->path,
 				                     c.packages->kids[k]->line, id ? id : "");
 				goto out;

@@ -90,7 +90,9 @@ static int parse(sigma_graph *g, const lockfile_input *in)
 	if (rc)
 		goto out;
 	const toml_value *packages = toml_get(lock, "package");
-	if (packages && (packages->type != TOML_ARRAY || !packages->aot)) {
+	/* `package = []` is what poetry and uv write for a project with no
+	 * dependencies: a valid, empty lockfile. */
+	if (packages && (packages->type != TOML_ARRAY || (!packages->aot && packages->n))) {
 		rc = sigma_error_set(SIGMA_EINVALID, "%s:%d: \"package\" must be an array of tables", in->path,
 		                     packages->line);
 		goto out;

@@ -23,7 +23,25 @@
  *   vcs          "git+https://..." and the other VCS schemes
  *   url          "name @ https://..." or a bare archive URL
  *   local-path   a local path requirement, or an include that is refused
- *   index-option --index-url, --extra-index-url, --find-links (-i, -f) */
+ *   index-option --index-url, --extra-index-url, --find-links (-i, -f)
+ *
+ * Environment variables. As pip does, "${NAME}" (NAME of [A-Z0-9_] only)
+ * is replaced on every logical line by the variable's value when it is
+ * set and not empty; anything else stays as written. The environment is
+ * the judging process's (the git server's for the hook), asked through
+ * in->getenv. A requirement still holding a "${NAME}" after that pins
+ * nothing sigma can check: it is kept as the named package, unpinned,
+ * with a finding that says which variable was not set. Lines holding a
+ * URL and option lines other than -r/-c are kept as written: there pip's
+ * variables are mostly credentials (https://${TOKEN}@host/simple), which
+ * must never reach the pusher's report or the certificate, and the
+ * finding (index-option, vcs, url) is the same whatever the value.
+ *
+ * Per-requirement options pip accepts after a requirement: --hash (every
+ * value kept, space-separated, as the integrity), --global-option and
+ * --config-settings (read and ignored: they change the build, not the
+ * artefact). Any other option there is an error naming the line, as pip
+ * refuses it. */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -161,9 +179,14 @@ static int include(req_ctx *c, const char *from, int line, const char *target, i
 	return rc;
 }
 
+/* The options pip's requirements-file parser knows besides -r/-c/-e and
+ * the index ones (req_file.py: SUPPORTED_OPTIONS + SUPPORTED_OPTIONS_REQ,
+ * one parser for both, so a per-requirement one alone on a line is
+ * accepted too). Anything else, --platform or --python-version included,
+ * pip refuses, and so do we. */
 static const char *const valued_options[] = {
 	"--trusted-host", "--no-binary", "--only-binary", "--use-feature", "--global-option",
-	"--config-settings", "--platform", "--python-version", "--implementation", "--abi",
+	"--config-settings", "--hash",
 };
 static const char *const flag_options[] = {
 	"--pre", "--prefer-binary", "--require-hashes", "--no-index",
@@ -192,9 +215,117 @@ static const char *option(const char *s, const char *opt)
 	return s + n;
 }
 
+/* pip's expand_env_variables: every "${NAME}" whose variable is set and
+ * not empty is replaced by its value. 0 and *out (a new string, or NULL
+ * when nothing changed) with *unset the first variable left as written
+ * (a new string, or NULL); SIGMA_ETOOBIG past the line cap. */
+static int expand_env(const req_ctx *c, const char *path, int line, const char *s, char **out, char **unset)
+{
+	sigma_buf b;
+	int changed = 0, rc = 0;
+	*out = NULL;
+	*unset = NULL;
+	sigma_buf_init(&b, (size_t)1 << 20);
+	for (const char *p = s; *p && rc == 0;) {
+		size_t n = 0;
+		if (p[0] == '$' && p[1] == '{')
+			while (isupper((unsigned char)p[2 + n]) || isdigit((unsigned char)p[2 + n]) || p[2 + n] == '_')
+				n++;
+		if (!n || p[2 + n] != '}') {
+			rc = sigma_buf_putc(&b, *p++);
+			continue;
+		}
+		char *name = sigma_xstrndup(p + 2, n);
+		const char *value = c->in->getenv ? c->in->getenv(c->in->ctx, name) : NULL;
+		if (value && *value) {
+			rc = sigma_buf_puts(&b, value);
+			changed = 1;
+		} else {
+			rc = sigma_buf_put(&b, p, n + 3);
+			if (!*unset) {
+				*unset = name;
+				name = NULL;
+			}
+		}
+		free(name);
+		p += n + 3;
+	}
+	if (rc) {
+		free(*unset);
+		*unset = NULL;
+		sigma_buf_dispose(&b);
+		return sigma_error_set(SIGMA_ETOOBIG, "%s:%d: line too long once variables are expanded", path, line);
+	}
+	if (changed)
+		*out = sigma_buf_steal(&b);
+	sigma_buf_dispose(&b);
+	return 0;
+}
+
+/* The options after a requirement ("name==1 --hash=sha256:x --hash
+ * sha256:y"), from `opts` (the first "--"). 0 and *hashes (space-joined,
+ * or NULL), or SIGMA_EINVALID for an option pip does not accept there. */
+static int requirement_options(const char *path, int line, const char *opts, char **hashes)
+{
+	static const char *const ignored[] = { "--global-option", "--config-settings" };
+	sigma_buf h = SIGMA_BUF_INIT;
+	*hashes = NULL;
+	for (const char *p = opts; *p;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		size_t tn = strcspn(p, " \t");
+		const char *rest = NULL;
+		int is_hash = (rest = option(p, "--hash")) != NULL;
+		for (size_t k = 0; !is_hash && !rest && k < sizeof ignored / sizeof *ignored; k++)
+			rest = option(p, ignored[k]);
+		if (!rest || p[0] != '-') {
+			sigma_buf_dispose(&h);
+			return sigma_error_set(SIGMA_EINVALID, "%s:%d: \"%.*s\" is not an option pip accepts after a "
+			                       "requirement", path, line, (int)tn, p);
+		}
+		/* The value follows '=' in the same word, or is the next word. */
+		const char *v = rest;
+		if (*v == '=')
+			v++;
+		else
+			while (*v == ' ' || *v == '\t')
+				v++;
+		size_t vn = strcspn(v, " \t");
+		if (!vn) {
+			sigma_buf_dispose(&h);
+			return sigma_error_set(SIGMA_EINVALID, "%s:%d: %.*s without a value", path, line, (int)tn, p);
+		}
+		if (is_hash)
+			sigma_buf_printf(&h, "%s%.*s", h.len ? " " : "", (int)vn, v);
+		p = v + vn;
+	}
+	*hashes = h.len ? sigma_buf_steal(&h) : NULL;
+	sigma_buf_dispose(&h);
+	return 0;
+}
+
+/* A requirement whose version comes from an unset variable: the named
+ * package, unpinned, saying so. */
+static uint32_t unset_requirement(req_ctx *c, const char *path, int line, const char *s, const char *var)
+{
+	size_t n = 0;
+	while (isalnum((unsigned char)s[n]) || strchr("-_.", s[n]))
+		n++;
+	char *name = n ? pyreq_normalize(s, n) : sigma_xstrdup(s);
+	uint32_t i = graph_node_get(c->g, name, "", GRAPH_KIND_REGISTRY);
+	free(name);
+	graph_finding_add(c->g, i, "unpinned",
+	                  "%s:%d: \"%s\": ${%s} is not set in the environment sigma runs in (the git server's, "
+	                  "for the hook), so nothing is pinned; pin the version in the file", path, line, s, var);
+	mark_direct(c, i, s);
+	return i;
+}
+
 /* One logical line (continuations joined, comment removed). */
 static int handle_line(req_ctx *c, const char *path, int line, char *s, int constraint, int pip_compile,
-                       uint32_t *last)
+                       uint32_t *last, const char *unset)
 {
 	*last = NODE_NONE;
 	const char *rest;
@@ -236,17 +367,16 @@ static int handle_line(req_ctx *c, const char *path, int line, char *s, int cons
 				return 0;
 		return sigma_error_set(SIGMA_EINVALID, "%s:%d: unknown option \"%s\"", path, line, s);
 	}
-	/* Per-requirement options: "--hash=sha256:..." (and "--global-option"). */
+	/* Per-requirement options: "--hash=sha256:...", "--config-settings". */
 	char *hash = NULL;
 	char *opt = strstr(s, " --");
-	if (!opt)
-		opt = strstr(s, "\t--");
+	char *tab = strstr(s, "\t--");
+	if (!opt || (tab && tab < opt))
+		opt = tab;
 	if (opt) {
-		const char *h = strstr(opt, "--hash");
-		if (h) {
-			char *v = option_value(h + 6);
-			hash = v;
-		}
+		int rc = requirement_options(path, line, opt + 1, &hash);
+		if (rc)
+			return rc;
 		*opt = '\0';
 	}
 	size_t sl = strlen(s);
@@ -270,6 +400,11 @@ static int handle_line(req_ctx *c, const char *path, int line, char *s, int cons
 		                  kind == GRAPH_KIND_GIT ? "a VCS repository" : kind == GRAPH_KIND_TARBALL ?
 		                  "a URL" : "a local path");
 		free(name);
+		free(hash);
+		return 0;
+	}
+	if (unset && strstr(s, "${")) {
+		*last = unset_requirement(c, path, line, s, unset);
 		free(hash);
 		return 0;
 	}
@@ -431,7 +566,19 @@ static int read_one(req_ctx *c, const char *path, const char *data, size_t len, 
 			continue;
 		via_close(c, &via);
 		uint32_t last;
-		rc = handle_line(c, path, first_line, s, constraint, pip_compile, &last);
+		char *expanded = NULL, *unset = NULL;
+		int as_written = strstr(s, "://") ||
+		                 (s[0] == '-' && !option(s, "-r") && !option(s, "--requirement") &&
+		                  !option(s, "-c") && !option(s, "--constraint"));
+		if (!as_written)
+			rc = expand_env(c, path, first_line, s, &expanded, &unset);
+		if (!rc)
+			rc = handle_line(c, path, first_line, expanded ? expanded : s, constraint, pip_compile, &last,
+			                 unset);
+		free(expanded);
+		free(unset);
+		if (rc)
+			break;
 		via.node = last;
 	}
 	via_close(c, &via);
@@ -499,4 +646,5 @@ const lockfile_format lockfile_requirements = {
 	.match = is_lockfile,
 	.manifest = NULL,
 	.parse = parse,
+	.empty_valid = 1,
 };

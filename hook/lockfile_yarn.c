@@ -469,6 +469,31 @@ static void ws_dispose(ws_glob *w)
 	w->n = 0;
 }
 
+/* Required dependencies that have no entry. yarn 1 locks optional ones
+ * too, but leaves out what fails to install and the workspaces (which is
+ * why this runs only once the manifests have named them); anything else
+ * missing means the file was edited or merged by hand. */
+static void v1_missing(sigma_graph *g, const lockfile_input *in, const v1_lock *l, const strmap *descriptors,
+                       const strmap *workspace_names)
+{
+	for (uint32_t i = 0; i < l->n; i++) {
+		const v1_entry *e = &l->entries[i];
+		for (uint32_t d = 0; d < e->ndeps; d++) {
+			const v1_dep *dep = &e->deps[d];
+			if (dep->optional || strmap_get(workspace_names, dep->name) ||
+			    lookup(descriptors, dep->name, dep->range, 0) != NODE_NONE)
+				continue;
+			uint32_t to = graph_node_get(g, dep->name, "", lockfile_js_spec_kind(dep->range));
+			char *key = sigma_xconcat(dep->name, "@", dep->range);
+			char *from = sigma_xasprintf("%s@%s", g->nodes[e->node].name, g->nodes[e->node].version);
+			lockfile_js_inconsistent(g, to, in->path, key, from, "yarn install");
+			graph_edge_add(g, e->node, to);
+			free(key);
+			free(from);
+		}
+	}
+}
+
 static int v1_parse(sigma_graph *g, const lockfile_input *in)
 {
 	v1_lock l = { 0 };
@@ -533,7 +558,7 @@ static int v1_parse(sigma_graph *g, const lockfile_input *in)
 	rc_.in = in;
 	rc_.descriptors = &descriptors;
 	rc_.lockdir = treepath_dir(in->path);
-	int unexpanded = 0;
+	int unexpanded = 0, ws_unread = 0;
 	if (in->manifest) {
 		rc = lockfile_js_manifest_parse(&manifest, in->manifest_path ? in->manifest_path : "package.json",
 		                                in->manifest, in->manifest_len);
@@ -549,15 +574,17 @@ static int v1_parse(sigma_graph *g, const lockfile_input *in)
 			char *path = *dirs.found[d] ? sigma_xconcat(dirs.found[d], "/package.json", NULL)
 			                            : sigma_xstrdup("package.json");
 			cJSON *m = NULL;
-			if (lockfile_js_manifest_read(&m, in, path) == 0) {
+			if (lockfile_js_manifest_read(&m, in, path) != 0) {
+				ws_unread = 1; /* a workspace we cannot name */
+			} else {
 				const cJSON *nm = cJSON_GetObjectItemCaseSensitive(m, "name");
 				if (cJSON_IsString(nm))
 					strmap_put(&rc_.workspace_names, nm->valuestring, (void *)1);
 				wsman[nws] = m;
 				wspath[nws++] = path;
-			} else {
-				free(path);
+				path = NULL;
 			}
+			free(path);
 		}
 		ws_dispose(&dirs);
 		manifest_roots(&rc_, manifest, in->manifest_path ? in->manifest_path : "package.json");
@@ -570,6 +597,8 @@ static int v1_parse(sigma_graph *g, const lockfile_input *in)
 	}
 	if (!in->manifest || unexpanded)
 		graph_orphans_direct(g); /* whatever no entry requires was put there by some root */
+	else if (!ws_unread)
+		v1_missing(g, in, &l, &descriptors, &rc_.workspace_names);
 out:
 	cJSON_Delete(manifest);
 	free(rc_.lockdir);
@@ -819,6 +848,19 @@ static int berry_parse(sigma_graph *g, const lockfile_input *in)
 				}
 				if (v)
 					ti = (uint32_t)(v - 1);
+				if (ti == NODE_NONE && !e->workspace && e->node != NODE_NONE) {
+					/* berry locks every descriptor it resolved, optional
+					 * and foreign-platform ones too: a missing one means
+					 * the file was edited or merged by hand. */
+					uint32_t to = graph_node_get(g, dn, "", lockfile_js_spec_kind(dr));
+					char *ref = sigma_xconcat(dn, "@", dr);
+					char *from = sigma_xasprintf("%s@%s", g->nodes[e->node].name, g->nodes[e->node].version);
+					lockfile_js_inconsistent(g, to, in->path, ref, from, "yarn install");
+					graph_edge_add(g, e->node, to);
+					free(ref);
+					free(from);
+					continue;
+				}
 				if (ti == NODE_NONE || entries[ti].node == NODE_NONE)
 					continue; /* not installed (optional) or another workspace */
 				uint32_t targets[2] = { entries[ti].node, builtin_patch(&descriptors, &patched_names, entries, dn, dr) };

@@ -72,6 +72,16 @@ static void index_before(strmap *m, const scan_set *before)
 	}
 }
 
+/* The finding a resolver raises for a package the lockfile references
+ * but does not define (lockfile_pnpm.c, lockfile_yarn.c, lockfile_npm.c). */
+static const graph_finding *inconsistent_finding(const graph_node *n)
+{
+	for (uint32_t f = 0; f < n->nfindings; f++)
+		if (!strcmp(n->findings[f].code, "inconsistent"))
+			return &n->findings[f];
+	return NULL;
+}
+
 static int depth_slot(int depth)
 {
 	return depth < 0 ? -1 : depth > 3 ? 4 : depth;
@@ -117,6 +127,9 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 				p->code = sigma_xstrdup("integrity-mismatch");
 				p->why = sigma_xasprintf("integrity-mismatch: the lockfile's %s differs from the certified artefact's",
 				                         alg);
+			} else if (inconsistent_finding(n)) {
+				p->code = sigma_xstrdup("inconsistent");
+				p->why = sigma_xasprintf("inconsistent: %s", inconsistent_finding(n)->message);
 			} else if (n->nfindings) {
 				p->code = sigma_xstrdup(n->findings[0].code);
 				p->why = sigma_xasprintf("%s: %s", n->findings[0].code, n->findings[0].message);
@@ -159,7 +172,10 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 			free(key);
 		}
 		int shallow = n->depth >= 0 && n->depth <= cfg->reject_depth;
-		int blocked = !strcmp(p->status, "blocked");
+		/* A package the lockfile does not define has no integrity: what
+		 * gets installed is whatever the registry serves that day, which is
+		 * judged like a blocked artefact, not like a rule finding. */
+		int blocked = !strcmp(p->status, "blocked") || !strcmp(p->code, "inconsistent");
 		int finding = !blocked && n->nfindings;
 		if (blocked)
 			p->effect = shallow && p->introduced ? EFFECT_REJECT : EFFECT_WARN;

@@ -5,6 +5,8 @@
  *   - blocked (by the registry, or because the lockfile's integrity differs
  *     from the certified artefact's) at depth <= sigma.rejectDepth (default
  *     1: direct and L1) and introduced by this push: reject;
+ *   - a package the lockfile references but does not define (finding
+ *     "inconsistent": no integrity) is judged as blocked;
  *   - blocked deeper, or already present before the push: warn;
  *   - a dependency-rule finding introduced by this push: warn, or reject
  *     at depth <= rejectDepth when sigma.rules = reject;

@@ -79,6 +79,11 @@ static void print_fix(FILE *out, const judged *p)
 	if (p->code && !strcmp(p->code, "integrity-mismatch")) {
 		fprintf(out, "    fix:     regenerate %s from the registry (delete the entry, reinstall)\n"
 		             "             so it points at the certified artefact\n", g->lockfile);
+	} else if (p->code && !strcmp(p->code, "inconsistent")) {
+		/* The package itself may be fine: what is wrong is the lockfile
+		 * (a bad merge or a hand edit), so the fix is to rewrite it. */
+		fprintf(out, "    fix:     regenerate %s with its package manager (the why says which\n"
+		             "             command), commit it and push again\n", g->lockfile);
 	} else if (n->depth == 0) {
 		fprintf(out, "    fix:     remove %s from %s or move to an allowed version%s%s%s,\n"
 		             "             then update %s, commit and push again\n",
@@ -185,6 +190,8 @@ static void print_report(FILE *out, const judgement *j, const scan_set *s, const
 		        plural(s->nrefs, "lockfile", "lockfiles"), total, plural(total, "package", "packages"), warnings,
 		        plural(warnings, "warning", "warnings"));
 	}
+	for (size_t i = 0; i < s->nignored; i++)
+		fprintf(out, "  - %s: %s\n", s->ignored[i].path, s->ignored[i].message);
 	size_t shown = 0, more = 0;
 	for (size_t i = 0; i < j->n; i++) {
 		const judged *p = &j->pkgs[i];

@@ -14,7 +14,7 @@
 #include "hook/scan.h"
 #include "hook/treepath.h"
 
-#define CACHE_VERSION "2"  /* bump when the graph or list form changes */
+#define CACHE_VERSION "3"  /* bump when the graph or list form changes */
 #define LOCKFILE_MAX ((size_t)64 << 20)
 
 /* ---------------------------------------------------------------- errors */
@@ -41,7 +41,58 @@ void scan_set_dispose(scan_set *s)
 		free(s->errors[i].message);
 	}
 	free(s->errors);
+	for (size_t i = 0; i < s->nignored; i++) {
+		free(s->ignored[i].path);
+		free(s->ignored[i].message);
+	}
+	free(s->ignored);
 	memset(s, 0, sizeof *s);
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const lockfile_ref *)a)->path, ((const lockfile_ref *)b)->path);
+}
+
+/* Lockfiles a package manager does not read when another sits beside
+ * them: npm installs from npm-shrinkwrap.json when a directory has one and
+ * ignores package-lock.json there (npm docs, "npm-shrinkwrap.json"); Bun
+ * reads bun.lock before bun.lockb. Judging the ignored file would refuse
+ * or pass a push over bytes nobody installs from. */
+static const struct { const char *ignored, *read, *tool; } shadows[] = {
+	{ "package-lock.json", "npm-shrinkwrap.json", "npm" },
+	{ "bun.lockb", "bun.lock", "bun" },
+};
+
+/* Move the shadowed lockfiles out of `refs` (sorted by path) into
+ * `ignored`, each with one line saying why. */
+static void drop_shadowed(scan_set *s)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < s->nrefs; i++) {
+		lockfile_ref *ref = &s->refs[i];
+		const char *slash = strrchr(ref->path, '/');
+		const char *base = slash ? slash + 1 : ref->path;
+		int dropped = 0;
+		for (size_t k = 0; k < sizeof shadows / sizeof *shadows && !dropped; k++) {
+			if (strcmp(base, shadows[k].ignored) != 0)
+				continue;
+			lockfile_ref want = { .path = sigma_xasprintf("%.*s%s", (int)(base - ref->path), ref->path,
+			                                              shadows[k].read) };
+			if (bsearch(&want, s->refs, s->nrefs, sizeof *s->refs, ref_cmp)) {
+				s->ignored = sigma_xrealloc(s->ignored, (s->nignored + 1) * sizeof *s->ignored);
+				s->ignored[s->nignored].path = ref->path;
+				s->ignored[s->nignored].message = sigma_xasprintf(
+					"ignored by %s, which installs from %s beside it; not judged", shadows[k].tool, want.path);
+				s->nignored++;
+				dropped = 1;
+			}
+			free(want.path);
+		}
+		if (!dropped)
+			s->refs[kept++] = *ref;
+	}
+	s->nrefs = kept;
 }
 
 /* ---------------------------------------------------------------- lockfile lists */
@@ -250,6 +301,30 @@ static int list_other(void *ctx, const char *path, sigma_buf *out)
 	return rc;
 }
 
+/* An environment variable as a dependency: "@env:NAME\tHASH", HASH the
+ * SHA-256 of its value or "-" when unset, so a cached graph (and a reused
+ * judgement) that expanded ${NAME} is redone when the server's value
+ * changes, without the value itself being stored. */
+static void env_hash(char out[65], const char *value)
+{
+	if (!value)
+		snprintf(out, 65, "-");
+	else
+		sigma_sha256_hex(value, strlen(value), out);
+}
+
+static const char *env_other(void *ctx, const char *name)
+{
+	reader *rd = ctx;
+	const char *value = getenv(name);
+	if (rd->repo) {
+		char h[65];
+		env_hash(h, value);
+		sigma_buf_printf(&rd->deps, "@env:%s\t%s\n", name, h);
+	}
+	return value;
+}
+
 /* The recorded deps still hold for this tree? */
 static int deps_hold(sigma_repo *r, const char *tree, const char *deps, const char *dir)
 {
@@ -265,6 +340,10 @@ static int deps_hold(sigma_repo *r, const char *tree, const char *deps, const ch
 		int same;
 		if (strcmp(path, "@dir") == 0) {
 			same = !dir || strcmp(want, dir) == 0;
+		} else if (strncmp(path, "@env:", 5) == 0) {
+			char have[65];
+			env_hash(have, getenv(path + 5));
+			same = strcmp(have, want) == 0;
 		} else if (strncmp(path, "@ls:", 4) == 0) {
 			sigma_buf listing = SIGMA_BUF_INIT;
 			char have[65];
@@ -301,7 +380,7 @@ static int resolve_one(sigma_graph **out, const lockfile_ref *ref, const char *d
 	lockfile_input in = {
 		.path = ref->path, .data = data, .len = len,
 		.manifest_path = mpath, .manifest = manifest, .manifest_len = mlen,
-		.read_file = read_other, .list_dirs = list_other, .ctx = rd,
+		.read_file = read_other, .list_dirs = list_other, .getenv = env_other, .ctx = rd,
 	};
 	int rc = lockfile_resolve(out, ref->format, &in);
 	free(mpath);
@@ -369,6 +448,7 @@ int scan_tree_list(scan_set *out, sigma_repo *r, registry *reg, const char *tree
 	int rc = lockfile_list(&out->refs, &out->nrefs, r, reg, tree, base_tree);
 	if (rc)
 		return rc;
+	drop_shadowed(out);
 	out->graphs = sigma_xcalloc(out->nrefs, sizeof *out->graphs);
 	out->deps = sigma_xcalloc(out->nrefs, sizeof *out->deps);
 	return 0;
@@ -449,11 +529,6 @@ static int walk_dir(scan_set *s, int fd, const char *rel, int depth)
 	return rc;
 }
 
-static int ref_cmp(const void *a, const void *b)
-{
-	return strcmp(((const lockfile_ref *)a)->path, ((const lockfile_ref *)b)->path);
-}
-
 int scan_dir(scan_set *out, const char *root)
 {
 	memset(out, 0, sizeof *out);
@@ -473,6 +548,7 @@ int scan_dir(scan_set *out, const char *root)
 	}
 	if (out->nrefs)
 		qsort(out->refs, out->nrefs, sizeof *out->refs, ref_cmp);
+	drop_shadowed(out);
 	out->graphs = sigma_xcalloc(out->nrefs, sizeof *out->graphs);
 	out->deps = sigma_xcalloc(out->nrefs, sizeof *out->deps);
 	for (size_t i = 0; i < out->nrefs; i++) {

@@ -31,6 +31,10 @@ typedef struct scan_set {
 	int cache_hits;          /* lockfiles served from the parse cache */
 	char **deps;             /* deps[i]: other files refs[i]'s resolver read
 	                            ("path\toid\n" lines, "@dir\tDIR" last), or NULL */
+	scan_error *ignored;     /* lockfiles the package manager does not read, so
+	                            not judged (a package-lock.json beside an
+	                            npm-shrinkwrap.json), with why; not in refs */
+	size_t nignored;
 } scan_set;
 
 /* Resolve every lockfile of `tree`. `reg` (may be NULL) provides the

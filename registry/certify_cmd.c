@@ -178,6 +178,13 @@ static int certify_one(tally *t, certifier *c, const char *eco, const char *name
 
 /* ---------------------------------------------------------------- lockfiles */
 
+/* requirements' ${NAME}: the operator's environment, as pip would read it. */
+static const char *env_here(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
 static int read_beside(void *ctx, const char *path, sigma_buf *out)
 {
 	const char *root = ctx;
@@ -215,7 +222,7 @@ static int certify_lockfile(tally *t, certifier *c, const char *path, long cap)
 	int rc = 0;
 	if (!fmt) {
 		rc = sigma_error_set(SIGMA_EINVALID, "%s: not a lockfile sigma knows (package-lock.json, yarn.lock, "
-		                     "pnpm-lock.yaml, requirements*.txt, poetry.lock, uv.lock, Pipfile.lock)", path);
+		                     "pnpm-lock.yaml, bun.lock, requirements*.txt, poetry.lock, uv.lock, Pipfile.lock)", path);
 		goto out;
 	}
 	if ((rc = sigma_buf_read_file(&lock, path)))
@@ -227,7 +234,8 @@ static int certify_lockfile(tally *t, certifier *c, const char *path, long cap)
 	lockfile_input in = {
 		.path = base, .data = lock.ptr, .len = lock.len,
 		.manifest_path = fmt->manifest, .manifest = have_manifest ? man.ptr : NULL,
-		.manifest_len = have_manifest ? man.len : 0, .read_file = read_beside, .ctx = dir,
+		.manifest_len = have_manifest ? man.len : 0, .read_file = read_beside, .getenv = env_here,
+		.ctx = dir,
 	};
 	if ((rc = lockfile_resolve(&g, fmt, &in))) {
 		rc = sigma_error_wrap(rc, "%s: ", dir);

@@ -3,7 +3,8 @@
  * The input is the lockfile. A fixed manifest sits beside it, the tree
  * callback serves one more fixed file for any path, and every directory
  * lists the same few subdirectories (a workspace, node_modules, a dot
- * directory), so the workspace, glob and include paths run too. The bytes are copied into a
+ * directory), so the workspace, glob and include paths run too; the
+ * variables V, DIR and EMPTY are set (requirements' ${NAME}). The bytes are copied into a
  * NUL-terminated buffer because lockfile_input promises that. */
 #ifndef SIGMA_FUZZ_LOCKFILE_H
 #define SIGMA_FUZZ_LOCKFILE_H
@@ -32,6 +33,19 @@ static int fuzz_list_dirs(void *ctx, const char *path, sigma_buf *out)
 	return sigma_buf_puts(out, "a\nnode_modules\n.hidden\n");
 }
 
+/* A few variables are set (one to ""), every other one is unset. */
+static const char *fuzz_getenv(void *ctx, const char *name)
+{
+	(void)ctx;
+	if (!strcmp(name, "V"))
+		return "1.0.0";
+	if (!strcmp(name, "DIR"))
+		return "../sub dir";
+	if (!strcmp(name, "EMPTY"))
+		return "";
+	return NULL;
+}
+
 static int fuzz_lockfile_one(const char *basename, const char *path, const char *manifest_path,
                              const char *manifest, const char *tree_file, const uint8_t *data, size_t size)
 {
@@ -48,7 +62,7 @@ static int fuzz_lockfile_one(const char *basename, const char *path, const char 
 		.path = path, .data = copy, .len = size,
 		.manifest_path = manifest ? manifest_path : NULL, .manifest = manifest,
 		.manifest_len = manifest ? strlen(manifest) : 0,
-		.read_file = fuzz_read_file, .list_dirs = fuzz_list_dirs, .ctx = NULL,
+		.read_file = fuzz_read_file, .list_dirs = fuzz_list_dirs, .getenv = fuzz_getenv, .ctx = NULL,
 	};
 	sigma_graph *g = NULL;
 	int rc = lockfile_resolve(&g, fmt, &in);

@@ -1,4 +1,4 @@
-/* fuzz_pnpm.c: libFuzzer target for pnpm-lock.yaml (v6 and v9). */
+/* fuzz_pnpm.c: libFuzzer target for pnpm-lock.yaml (5.x, v6 and v9). */
 #include "tests/fuzz/fuzz_lockfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -317,6 +317,32 @@ static void test_kinds_and_aliases(void)
 	graph_free(g);
 }
 
+/* A link whose target folder has no entry: npm always writes both, so
+ * the lockfile is inconsistent, and the package is reported, not dropped. */
+static void test_inconsistent(void)
+{
+	const char *lock =
+		"{\"lockfileVersion\":3,\"packages\":{\n"
+		"\"\":{\"dependencies\":{\"local\":\"file:../local\",\"ok\":\"1.0.0\"}},\n"
+		"\"node_modules/local\":{\"resolved\":\"../local\",\"link\":true},\n"
+		"\"node_modules/ok\":{\"version\":\"1.0.0\",\"integrity\":\"sha512-OK\"}\n"
+		"}}\n";
+	sigma_graph *g = NULL;
+	int rc = resolve_text(&g, lock, NULL);
+	if (!ok(rc == 0, "a dangling link resolves (%s)", sigma_error_last()))
+		return;
+	uint32_t i = node_of(g, "local", ""), k = node_of(g, "ok", "1.0.0");
+	const graph_finding *f = NULL;
+	for (uint32_t x = 0; i != UINT32_MAX && x < g->nodes[i].nfindings; x++)
+		if (!strcmp(g->nodes[i].findings[x].code, "inconsistent"))
+			f = &g->nodes[i].findings[x];
+	ok(f && g->nodes[i].direct && strstr(f->message, "app/package-lock.json") && strstr(f->message, "\"../local\"") &&
+	   strstr(f->message, "node_modules/local") && strstr(f->message, "npm install"),
+	   "the dangling link is inconsistent, naming the lockfile and the key (%s)", f ? f->message : "none");
+	ok(k != UINT32_MAX && g->nodes[k].nfindings == 0, "its consistent sibling has no finding");
+	graph_free(g);
+}
+
 static void test_bad_input(void)
 {
 	static const struct { const char *text; int line; const char *what; } cases[] = {
@@ -378,6 +404,7 @@ int main(void)
 	test_chain_and_parents();
 	test_dev_flags();
 	test_kinds_and_aliases();
+	test_inconsistent();
 	test_bad_input();
 	test_cache_roundtrip();
 	return tap_done();

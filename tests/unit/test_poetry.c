@@ -91,7 +91,7 @@ static void check_bad_input(void)
 		graph_free(g);
 	}
 	sigma_graph *g = NULL;
-	int rc = lc_resolve_mem(&g, "poetry.lock", "p.lock", "", "pyproject.toml", "[project\n");
+	int rc = lc_resolve_mem(&g, "poetry.lock", "p.lock", "package = []\n", "pyproject.toml", "[project\n");
 	ok(rc == SIGMA_EINVALID && lc_error_has("pyproject.toml:1:"), "bad pyproject.toml: %s", sigma_error_last());
 	graph_free(g);
 	size_t len;

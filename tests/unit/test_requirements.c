@@ -100,8 +100,8 @@ static void check_includes(void)
 	if (!ok(rc == 0, "includes parse (%s)", sigma_error_last()))
 		return;
 	int six = lc_find(g, "six", "1.16.0"), idna = lc_find(g, "idna", "3.7"), at = lc_find(g, "attrs", "23.1.0");
-	ok(six >= 0 && g->nodes[six].direct && sigma_streq(g->nodes[six].integrity, "sha256:aaa"),
-	   "-r include followed; continuation lines joined; first --hash kept as integrity");
+	ok(six >= 0 && g->nodes[six].direct && sigma_streq(g->nodes[six].integrity, "sha256:aaa sha256:bbb"),
+	   "-r include followed; continuation lines joined; every --hash kept as the integrity");
 	ok(idna >= 0 && at >= 0, "nested ../ include inside the tree followed; extras and markers read");
 	ok(lc_find(g, "urllib3", "2.0.0") < 0, "-c constraints add no package");
 	int fl = lc_find(g, "flask-sqlalchemy", "3.1.1");
@@ -131,6 +131,69 @@ static void check_includes(void)
 	graph_free(g);
 }
 
+/* The test's environment: NAME=value pairs; everything else is unset. */
+static const char *const test_env[] = {
+	"REQ_VERSION", "2.32.3", "REQ_DIR", "inc", "REQ_EMPTY", "", "TOKEN", "s3cret", NULL,
+};
+
+static const char *env_get(void *ctx, const char *name)
+{
+	(void)ctx;
+	for (int i = 0; test_env[i]; i += 2)
+		if (strcmp(test_env[i], name) == 0)
+			return test_env[i + 1];
+	return NULL;
+}
+
+/* pip's own syntax: ${VAR} expansion, per-requirement options. */
+static void check_pip_syntax(void)
+{
+	static const char *const files[] = { "app/inc/more.txt", "six==1.16.0\n", NULL };
+	mem_tree t = { files, 0 };
+	static const char text[] =
+		"requests==${REQ_VERSION}\n"
+		"-r ${REQ_DIR}/more.txt\n"
+		"flask==${FLASK_VERSION}\n"
+		"idna==${REQ_EMPTY}\n"
+		"--extra-index-url https://user:${TOKEN}@extra.invalid/simple\n"
+		"attrs==23.1.0 --hash=sha256:aaa --hash sha256:bbb --config-settings=--build-option=--x "
+		"--global-option=--no-user-cfg\n"
+		"-e ./vendor/editable\n";
+	lockfile_input in = { .path = "app/requirements.txt", .data = text, .len = strlen(text),
+	                      .read_file = mem_read, .getenv = env_get, .ctx = &t };
+	sigma_graph *g = NULL;
+	int rc = lockfile_resolve(&g, lockfile_detect("requirements.txt"), &in);
+	if (!ok(rc == 0, "pip syntax parses (%s)", sigma_error_last()))
+		return;
+	int rq = lc_find(g, "requests", "2.32.3"), six = lc_find(g, "six", "1.16.0"), fl = lc_find(g, "flask", "");
+	int idna = lc_find(g, "idna", ""), at = lc_find(g, "attrs", "23.1.0");
+	ok(rq >= 0 && g->nodes[rq].direct && !lc_finding(g, rq, "unpinned"), "${REQ_VERSION} set: requests==2.32.3");
+	ok(six >= 0 && g->nodes[six].direct, "-r ${REQ_DIR}/more.txt follows the expanded path");
+	const graph_finding *f = lc_finding(g, fl, "unpinned");
+	ok(f && strstr(f->message, "app/requirements.txt:3:") && strstr(f->message, "${FLASK_VERSION} is not set") &&
+	   strstr(f->message, "git server"), "an unset variable leaves flask unpinned and says so (%s)",
+	   f ? f->message : "none");
+	ok(idna >= 0 && lc_finding(g, idna, "unpinned"), "a variable set to \"\" is left as written, as pip does");
+	int leaked = 0;
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		leaked += g->nodes[i].name && strstr(g->nodes[i].name, "s3cret") != NULL;
+		leaked += g->nodes[i].resolved && strstr(g->nodes[i].resolved, "s3cret") != NULL;
+		for (uint32_t k = 0; k < g->nodes[i].nfindings; k++)
+			leaked += strstr(g->nodes[i].findings[k].message, "s3cret") != NULL;
+	}
+	ok(leaked == 0, "a variable inside an index URL is not expanded into the report");
+	ok(at >= 0 && sigma_streq(g->nodes[at].integrity, "sha256:aaa sha256:bbb") && !g->nodes[at].nfindings,
+	   "--hash (both forms) kept; --config-settings and --global-option read and ignored");
+	int ed = lc_find(g, "./vendor/editable", "");
+	ok(ed >= 0 && lc_finding(g, ed, "local-path"), "-e ./path is a local-path package");
+	graph_free(g);
+
+	/* Without a getenv callback every variable is unset. */
+	rc = lc_resolve_mem(&g, "requirements.txt", "requirements.txt", "requests==${REQ_VERSION}\n", NULL, NULL);
+	ok(rc == 0 && lc_finding(g, lc_find(g, "requests", ""), "unpinned"), "no environment: unpinned, not refused");
+	graph_free(g);
+}
+
 static void check_bad_input(void)
 {
 	static const struct { const char *data, *where; } bad[] = {
@@ -141,6 +204,11 @@ static void check_bad_input(void)
 		{ "a==1\nb==1 \\\n  c\n", "r/requirements.txt:2:" },
 		{ "x[unclosed==1\n", "r/requirements.txt:1:" },
 		{ "ok==1\n\n\n-i\n", "r/requirements.txt:4:" },
+		{ "ok==1\nsix==1.0 --no-such-option\n", "r/requirements.txt:2:" },
+		{ "ok==1\nsix==1.0 --hash\n", "r/requirements.txt:2:" },
+		{ "ok==1\n--platform linux_x86_64\n", "r/requirements.txt:2:" },
+		/* Lower case is no variable for pip: the line is an invalid version. */
+		{ "ok==1\nsix==${six_version}\n", "r/requirements.txt:2:" },
 	};
 	for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
 		sigma_graph *g = NULL;
@@ -163,6 +231,7 @@ int main(void)
 {
 	check_fixtures();
 	check_includes();
+	check_pip_syntax();
 	check_bad_input();
 	lc_unused();
 	return tap_done();

@@ -239,6 +239,51 @@ static void check_findings(void)
 	}
 }
 
+/* A required dependency with no entry is an inconsistent lockfile; an
+ * optional one (yarn 1 leaves out what failed to install) and a workspace
+ * are not. */
+static void check_inconsistent(void)
+{
+	static const char v1[] =
+		"# yarn lockfile v1\n\n"
+		"a@^1.0.0:\n  version \"1.0.0\"\n  resolved \"https://r.invalid/a/-/a-1.0.0.tgz\"\n"
+		"  integrity sha512-A\n  dependencies:\n    b \"^2.0.0\"\n"
+		"  optionalDependencies:\n    fsevents \"^2\"\n";
+	static const char man[] = "{\"name\":\"app\",\"dependencies\":{\"a\":\"^1.0.0\"}}";
+	static const char wsman[] = "{\"name\":\"app\",\"workspaces\":[\"core\"],\"dependencies\":{\"a\":\"^1.0.0\"}}";
+	static const char berry[] =
+		"__metadata:\n  version: 8\n  cacheKey: 10c0\n\n"
+		"\"app@workspace:.\":\n  version: 0.0.0-use.local\n  resolution: \"app@workspace:.\"\n"
+		"  dependencies:\n    a: \"npm:^1.0.0\"\n  languageName: unknown\n  linkType: soft\n\n"
+		"\"a@npm:^1.0.0\":\n  version: 1.0.0\n  resolution: \"a@npm:1.0.0\"\n"
+		"  dependencies:\n    b: \"npm:^2.0.0\"\n  checksum: 10c0/aa\n  languageName: node\n  linkType: hard\n";
+	for (int k = 0; k < 2; k++) {
+		sigma_graph *g;
+		int rc = k == 0 ? lc_resolve_mem(&g, "yarn.lock", "app/yarn.lock", v1, "app/package.json", man)
+		                : lc_resolve_mem(&g, "yarn.lock", "app/yarn.lock", berry, NULL, NULL);
+		if (!ok(rc == 0, "inconsistent %s parses (%s)", k ? "berry" : "v1", sigma_error_last()))
+			continue;
+		int a = lc_find(g, "a", "1.0.0"), b = lc_find(g, "b", "");
+		const graph_finding *f = lc_finding(g, b, "inconsistent");
+		ok(f && a >= 0 && lc_has_edge(g, (uint32_t)a, (uint32_t)b) && g->nodes[b].depth == 1 &&
+		   strstr(f->message, "app/yarn.lock") && strstr(f->message, k ? "\"b@npm:^2.0.0\"" : "\"b@^2.0.0\"") &&
+		   strstr(f->message, "a@1.0.0") && strstr(f->message, "yarn install"),
+		   "%s: the missing b is an L1 package with a finding naming the lockfile and the key (%s)",
+		   k ? "berry" : "v1", f ? f->message : "none");
+		int others = 0;
+		for (uint32_t i = 0; i < g->nnodes; i++)
+			others += (int)i != b && lc_finding(g, (int)i, "inconsistent") != NULL;
+		ok(others == 0, "%s: a missing optional dependency is no finding", k ? "berry" : "v1");
+		graph_free(g);
+	}
+	/* A workspace whose manifest cannot be read may be what b names: no
+	 * guess (the real-tree monorepo fixtures cover named workspaces). */
+	sigma_graph *g;
+	int rc = lc_resolve_mem(&g, "yarn.lock", "app/yarn.lock", v1, "app/package.json", wsman);
+	ok(rc == 0 && lc_find(g, "b", "") < 0, "v1 with an unreadable workspace manifest: no inconsistency guessed");
+	graph_free(g);
+}
+
 static void check_bad_input(void)
 {
 	static const struct { const char *data, *where; } bad[] = {
@@ -397,6 +442,7 @@ int main(void)
 	check_monorepos();
 	check_workspace_globs();
 	check_findings();
+	check_inconsistent();
 	check_bad_input();
 	lc_unused();
 	return tap_done();
