@@ -59,6 +59,25 @@ static int get_choice(int *out, git_config *cfg, const char *key, const char *a,
 	return rc;
 }
 
+/* sigma.failOnSeverity: none | low | moderate | high | critical -> 0..4. */
+static int get_severity(int *out, git_config *cfg, const char *key)
+{
+	static const char *const words[] = { "none", "low", "moderate", "high", "critical" };
+	char *v = get_string(cfg, key);
+	if (!v)
+		return 0;
+	int rc = SIGMA_EINVALID;
+	for (int k = 0; k < 5; k++)
+		if (!strcasecmp(v, words[k])) {
+			*out = k;
+			rc = 0;
+		}
+	if (rc)
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: expected none, low, moderate, high or critical, got '%s'", key, v);
+	free(v);
+	return rc;
+}
+
 static int get_int(int *out, git_config *cfg, const char *key, int lo, int hi)
 {
 	char *v = get_string(cfg, key);
@@ -162,7 +181,8 @@ int config_load(sigma_config *out, const char *gitdir)
 	    (rc = get_choice(&out->rules_reject, cfg, "sigma.rules", "warn", "reject")) ||
 	    (rc = get_timeout(&out->timeout_ms, cfg, "sigma.timeout")) ||
 	    (rc = get_int(&out->reject_depth, cfg, "sigma.rejectDepth", -1, 100)) ||
-	    (rc = get_int(&out->audit_cap, cfg, "sigma.auditCap", 0, 1000000)))
+	    (rc = get_int(&out->audit_cap, cfg, "sigma.auditCap", 0, 1000000)) ||
+	    (rc = get_severity(&out->fail_on_severity, cfg, "sigma.failOnSeverity")))
 		goto out;
 out:
 	git_config_free(cfg);

@@ -33,6 +33,7 @@ typedef struct sigma_config {
 	int rules_reject;      /* sigma.rules: "warn" (0, default) or "reject" (1) */
 	int reject_depth;      /* sigma.rejectDepth: blocked at depth <= this rejects (default 1) */
 	int audit_cap;         /* sigma.auditCap: transitive certifications per submission (200) */
+	int fail_on_severity;  /* sigma.failOnSeverity: 0 none (default), 1 low .. 4 critical */
 	char *npm_registry;    /* sigma.npmRegistry, or NULL */
 	char *pypi_index;      /* sigma.pypiIndex, or NULL */
 	char *allowed_hosts;   /* sigma.allowedHosts: hosts certification may download from besides

@@ -94,6 +94,81 @@ static void put_warning(sigma_buf *b, const char *code, const char *message, int
 	sigma_buf_putc(b, '}');
 }
 
+/* The package URL (purl spec): pkg:npm/%40scope/name@version, or
+ * pkg:pypi/name@version with the name in its PEP 503 form. */
+void certificate_purl(sigma_buf *b, const char *ecosystem, const char *name, const char *version)
+{
+	int pypi = !strcmp(ecosystem, "pypi");
+	sigma_buf_puts(b, pypi ? "pkg:pypi/" : "pkg:npm/");
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+		unsigned char ch = *c;
+		if (pypi && (ch == '_' || ch == '.'))
+			ch = '-';
+		else if (pypi && ch >= 'A' && ch <= 'Z')
+			ch = (unsigned char)(ch - 'A' + 'a');
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    strchr("-._~", ch) || (ch == '/' && !pypi))
+			sigma_buf_putc(b, (char)ch);
+		else
+			sigma_buf_printf(b, "%%%02X", ch);
+	}
+	if (version && *version) {
+		sigma_buf_putc(b, '@');
+		for (const unsigned char *c = (const unsigned char *)version; *c; c++) {
+			if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+			    strchr("-._~+", *c))
+				sigma_buf_putc(b, (char)*c);
+			else
+				sigma_buf_printf(b, "%%%02X", *c);
+		}
+	}
+}
+
+/* The advisories that affect a package, in the certificate: each with its
+ * severity, score, aliases, the fix above the version in use, and whether
+ * it fails the push or is waived. */
+static void put_advisories(sigma_buf *b, const judged *p)
+{
+	sigma_buf_putc(b, '[');
+	for (size_t a = 0; a < p->nadvisories; a++) {
+		const osv_hit *h = &p->advisories[a];
+		if (a)
+			sigma_buf_putc(b, ',');
+		sigma_buf_puts(b, "{\"aliases\":[");
+		if (h->aliases) {
+			const char *s = h->aliases;
+			for (int k = 0; *s; k++) {
+				size_t len = strcspn(s, ",");
+				char *one = sigma_xstrndup(s, len);
+				if (k)
+					sigma_buf_putc(b, ',');
+				json_put_string(b, one);
+				free(one);
+				s += len + (s[len] == ',');
+			}
+		}
+		sigma_buf_puts(b, "],\"fails\":");
+		sigma_buf_puts(b, h->fails && !h->waived ? "true" : "false");
+		sigma_buf_puts(b, ",\"fixed\":");
+		put_str_or_null(b, h->fixed);
+		sigma_buf_puts(b, ",\"id\":");
+		json_put_string(b, h->id);
+		sigma_buf_puts(b, ",\"score\":");
+		if (h->score >= 0)
+			sigma_buf_printf(b, "%.1f", h->score);
+		else
+			sigma_buf_puts(b, "null");
+		sigma_buf_puts(b, ",\"severity\":");
+		json_put_string(b, h->severity);
+		sigma_buf_puts(b, ",\"summary\":");
+		put_str_or_null(b, h->summary);
+		sigma_buf_puts(b, ",\"waived\":");
+		put_str_or_null(b, h->waived);
+		sigma_buf_putc(b, '}');
+	}
+	sigma_buf_putc(b, ']');
+}
+
 /* `first_of_graph` is the position in the packages array of node 0 of
  * p's graph: policy_judge lists every node of a graph, in node order, so
  * node k sits at first_of_graph + k. */
@@ -103,6 +178,10 @@ static void put_package(sigma_buf *b, const judged *p, size_t first_of_graph)
 	const graph_node *n = &g->nodes[p->node];
 	int first = 1;
 	sigma_buf_putc(b, '{');
+	if (p->nadvisories) {
+		put_key(b, "advisories", &first);
+		put_advisories(b, p);
+	}
 	if (n->alias) {
 		put_key(b, "alias", &first);
 		json_put_string(b, n->alias);
@@ -147,6 +226,10 @@ static void put_package(sigma_buf *b, const judged *p, size_t first_of_graph)
 		put_key(b, "peer", &first);
 		sigma_buf_puts(b, "true");
 	}
+	put_key(b, "purl", &first);
+	sigma_buf_putc(b, '"');
+	certificate_purl(b, g->ecosystem, n->name, n->version);
+	sigma_buf_putc(b, '"');
 	put_key(b, "security_level", &first);
 	json_put_string(b, p->st.security_level);
 	put_key(b, "spec", &first);
@@ -163,6 +246,10 @@ static void put_package(sigma_buf *b, const judged *p, size_t first_of_graph)
 		sigma_buf_put_uint(b, first_of_graph + (uint32_t)n->via);
 	else
 		sigma_buf_puts(b, "null");
+	if (p->waiver) {
+		put_key(b, "waiver", &first);
+		json_put_string(b, p->waiver);
+	}
 	put_key(b, "warnings", &first);
 	sigma_buf_putc(b, '[');
 	int wfirst = 1;

@@ -9,6 +9,7 @@
  * Ed25519 over the same bytes (common/seal.h). */
 #ifndef SIGMA_CERTIFICATE_H
 #define SIGMA_CERTIFICATE_H
+#include "common/buf.h"
 #include "common/sign.h"
 #include "hook/policy.h"
 #include "hook/scan.h"
@@ -76,5 +77,9 @@ void cert_chains_dispose(cert_chains *c);
  * longer than `cap`, out holds its first cap/2 and last cap - cap/2
  * entries and the return is cap; the full length is depth + 1. */
 size_t certificate_chain(const cert_chains *c, size_t i, size_t *out, size_t cap);
+
+/* Append the package URL of (ecosystem, name, version) to `b`, with no
+ * quotes: pkg:npm/%40scope/name@1.0.0, pkg:pypi/name@1.0 (PEP 503 name). */
+void certificate_purl(sigma_buf *b, const char *ecosystem, const char *name, const char *version);
 
 #endif

@@ -6,6 +6,8 @@
 #include "common/strmap.h"
 #include "common/util.h"
 #include "hook/policy.h"
+#include "registry/cvss.h"
+#include "registry/version.h"
 
 static const char *const statuses[4] = { "certified", "flagged", "blocked", "uncertified" };
 
@@ -82,6 +84,166 @@ static const graph_finding *inconsistent_finding(const graph_node *n)
 	return NULL;
 }
 
+/* ---------------------------------------------------------------- waivers */
+
+typedef struct waiver_list {
+	registry_waiver *items; /* strings owned */
+	size_t n;
+	strmap by_version;      /* "eco\nname\nversion" -> 1 + index of its first item */
+	char today[11];         /* YYYY-MM-DD, UTC */
+} waiver_list;
+
+static char *dup_or_null(const char *s) { return s ? sigma_xstrdup(s) : NULL; }
+
+static int keep_waiver(void *ctx, const registry_waiver *w)
+{
+	waiver_list *l = ctx;
+	l->items = sigma_xrealloc(l->items, (l->n + 1) * sizeof *l->items);
+	registry_waiver *c = &l->items[l->n++];
+	c->ecosystem = dup_or_null(w->ecosystem);
+	c->name = dup_or_null(w->name);
+	c->version = dup_or_null(w->version);
+	c->advisory = dup_or_null(w->advisory ? w->advisory : "");
+	c->reason = dup_or_null(w->reason);
+	c->created_by = dup_or_null(w->created_by);
+	c->created_at = dup_or_null(w->created_at);
+	c->expires = dup_or_null(w->expires);
+	c->override_block = w->override_block;
+	return 0;
+}
+
+/* Every waiver, read once per judgement: there are few, and a lookup per
+ * package would cost a statement per package. Sorted by key, so each
+ * version's waivers are adjacent. */
+static int waivers_load(waiver_list *l, registry *reg)
+{
+	memset(l, 0, sizeof *l);
+	strmap_init(&l->by_version);
+	char now[32];
+	sigma_utc_now(now);
+	snprintf(l->today, sizeof l->today, "%.10s", now);
+	int rc = registry_waivers(reg, keep_waiver, l);
+	for (size_t i = 0; !rc && i < l->n; i++) {
+		char *key = sigma_xasprintf("%s\n%s\n%s", l->items[i].ecosystem, l->items[i].name, l->items[i].version);
+		if (!strmap_get(&l->by_version, key))
+			strmap_put(&l->by_version, key, (void *)(uintptr_t)(i + 1));
+		free(key);
+	}
+	return rc;
+}
+
+static void waivers_dispose(waiver_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		registry_waiver *w = &l->items[i];
+		free((char *)w->ecosystem);
+		free((char *)w->name);
+		free((char *)w->version);
+		free((char *)w->advisory);
+		free((char *)w->reason);
+		free((char *)w->created_by);
+		free((char *)w->created_at);
+		free((char *)w->expires);
+	}
+	free(l->items);
+	strmap_dispose(&l->by_version);
+}
+
+static int waiver_expired(const waiver_list *l, const registry_waiver *w)
+{
+	/* `expires` is the last day it holds. */
+	return w->expires && *w->expires && strcmp(l->today, w->expires) > 0;
+}
+
+/* The waiver for (package, advisory) — advisory "" for the version as a
+ * whole — or NULL. *expired gets one that matched but expired. */
+static const registry_waiver *waiver_for(const waiver_list *l, const char *eco, const char *name,
+                                         const char *version, const char *advisory,
+                                         const registry_waiver **expired)
+{
+	if (!l->n)
+		return NULL;
+	char *key = sigma_xasprintf("%s\n%s\n%s", eco, name, version);
+	uintptr_t first = (uintptr_t)strmap_get(&l->by_version, key);
+	free(key);
+	for (size_t i = first ? first - 1 : l->n; i < l->n; i++) {
+		const registry_waiver *w = &l->items[i];
+		if (strcmp(w->ecosystem, eco) || strcmp(w->name, name) || strcmp(w->version, version))
+			break;
+		if (strcmp(w->advisory, advisory))
+			continue;
+		if (!waiver_expired(l, w))
+			return w;
+		if (expired)
+			*expired = w;
+	}
+	return NULL;
+}
+
+static char *waiver_text(const registry_waiver *w)
+{
+	return sigma_xasprintf("%s (by %s on %.10s%s%s)", w->reason, w->created_by, w->created_at,
+	                       w->expires ? ", until " : "", w->expires ? w->expires : "");
+}
+
+/* ---------------------------------------------------------------- advisories */
+
+/* Mark each advisory failing or not and waived or not; return the first
+ * failing one that no waiver covers (or NULL) and count them. */
+static const osv_hit *judge_advisories(judged *p, const sigma_config *cfg, const waiver_list *waivers,
+                                       const graph_node *n, size_t *nfail)
+{
+	const osv_hit *first = NULL;
+	*nfail = 0;
+	for (size_t a = 0; a < p->nadvisories; a++) {
+		osv_hit *h = &p->advisories[a];
+		/* An unknown severity is not a low one: when advisories refuse at
+		 * all, one whose severity nobody stated refuses too. */
+		int rank = cvss_rank(h->severity);
+		h->fails = cfg->fail_on_severity > 0 && (rank <= 0 || rank >= cfg->fail_on_severity);
+		const registry_waiver *w = waiver_for(waivers, p->g->ecosystem, n->name, n->version, h->id, NULL);
+		if (!w)
+			w = waiver_for(waivers, p->g->ecosystem, n->name, n->version, "", NULL);
+		if (w) {
+			h->waived = waiver_text(w);
+			continue;
+		}
+		if (h->fails && !(*nfail)++)
+			first = h;
+	}
+	return first;
+}
+
+/* The lowest version fixing every advisory that fails (else every one), or
+ * NULL when one of them has no fix: then no version number is advice. */
+static const char *fix_for(const judged *p, const char *eco)
+{
+	const char *best = NULL;
+	int any_failing = 0;
+	for (size_t a = 0; a < p->nadvisories; a++)
+		any_failing |= p->advisories[a].fails && !p->advisories[a].waived;
+	for (size_t a = 0; a < p->nadvisories; a++) {
+		const osv_hit *h = &p->advisories[a];
+		if (h->waived || (any_failing && !h->fails))
+			continue;
+		if (!h->fixed)
+			return NULL;
+		if (!best || version_cmp(eco, h->fixed, best) > 0)
+			best = h->fixed;
+	}
+	return best;
+}
+
+static char *advisory_why(const osv_hit *h, size_t more)
+{
+	char score[16] = "";
+	if (h->score >= 0)
+		snprintf(score, sizeof score, " %.1f", h->score);
+	return sigma_xasprintf("advisory %s (%s%s%s%s)%s%s%s", h->id, h->severity, score, h->aliases ? "; " : "",
+	                       h->aliases ? h->aliases : "", h->summary ? ": " : "", h->summary ? h->summary : "",
+	                       more ? " (and more, see the certificate)" : "");
+}
+
 static int depth_slot(int depth)
 {
 	return depth < 0 ? -1 : depth > 3 ? 4 : depth;
@@ -101,6 +263,12 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 	int rc = registry_snapshot_begin(reg);
 	if (rc)
 		return rc;
+	waiver_list waivers;
+	if ((rc = waivers_load(&waivers, reg))) {
+		waivers_dispose(&waivers);
+		registry_snapshot_end(reg);
+		return rc;
+	}
 	for (size_t i = 0; i < now->nrefs; i++) {
 		const sigma_graph *g = now->graphs[i];
 		for (uint32_t k = 0; g && k < g->nnodes; k++) {
@@ -109,17 +277,32 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 			p->g = g;
 			p->node = k;
 			rc = registry_lookup(&p->st, reg, g->ecosystem, n->name, n->version);
+			if (!rc && n->version[0])
+				rc = osv_hits(&p->advisories, &p->nadvisories, reg, g->ecosystem, n->name, n->version);
 			if (rc) {
+				waivers_dispose(&waivers);
 				registry_snapshot_end(reg);
 				return rc;
 			}
 			p->status = p->st.status;
+			size_t nfail = 0;
+			const osv_hit *failing = judge_advisories(p, cfg, &waivers, n, &nfail);
+			const registry_waiver *expired = NULL;
+			const registry_waiver *whole = waiver_for(&waivers, g->ecosystem, n->name, n->version, "", &expired);
 			char alg[16] = "";
-			if (!strcmp(p->status, "blocked")) {
+			if (!strcmp(p->status, "blocked") && whole && whole->override_block) {
+				p->code = sigma_xstrdup("waived");
+				p->waiver = waiver_text(whole);
+				p->why = sigma_xasprintf("waived, block overridden: %s (was: %s%s%s)", p->waiver,
+				                         p->st.reason_code ? p->st.reason_code : "blocked",
+				                         p->st.reason ? ": " : "", p->st.reason ? p->st.reason : "");
+			} else if (!strcmp(p->status, "blocked")) {
 				p->code = sigma_xstrdup(p->st.reason_code ? p->st.reason_code : "blocked");
-				p->why = sigma_xasprintf("blocked: %s%s%s", p->st.reason_code ? p->st.reason_code : "registry",
+				p->why = sigma_xasprintf("blocked: %s%s%s%s", p->st.reason_code ? p->st.reason_code : "registry",
 				                         p->st.reason && *p->st.reason ? ": " : "",
-				                         p->st.reason ? p->st.reason : "");
+				                         p->st.reason ? p->st.reason : "",
+				                         whole ? " (a waiver exists for this version, but it does not override blocks)"
+				                               : "");
 			} else if (integrity_mismatch(n->integrity, p->st.integrity, alg, sizeof alg)) {
 				/* The lockfile points at a different artefact than the one
 				 * that was certified: treat it as blocked. */
@@ -130,6 +313,14 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 			} else if (inconsistent_finding(n)) {
 				p->code = sigma_xstrdup("inconsistent");
 				p->why = sigma_xasprintf("inconsistent: %s", inconsistent_finding(n)->message);
+			} else if (failing) {
+				p->code = sigma_xstrdup("advisory");
+				p->advisory_fails = 1;
+				p->why = advisory_why(failing, nfail - 1);
+			} else if (whole && (n->nfindings || !strcmp(p->status, "flagged"))) {
+				p->code = sigma_xstrdup("waived");
+				p->waiver = waiver_text(whole);
+				p->why = sigma_xasprintf("waived: %s", p->waiver);
 			} else if (n->nfindings) {
 				p->code = sigma_xstrdup(n->findings[0].code);
 				p->why = sigma_xasprintf("%s: %s", n->findings[0].code, n->findings[0].message);
@@ -138,7 +329,24 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 				p->why = sigma_xasprintf("flagged by the council (%s)%s%s",
 				                         p->st.security_level[0] ? p->st.security_level : "warnings",
 				                         p->st.reason ? ": " : "", p->st.reason ? p->st.reason : "");
+			} else if (p->nadvisories) {
+				size_t live = 0;
+				const osv_hit *first = NULL;
+				for (size_t a = 0; a < p->nadvisories; a++)
+					if (!p->advisories[a].waived && !live++)
+						first = &p->advisories[a];
+				if (first) {
+					p->code = sigma_xstrdup("advisory");
+					p->why = advisory_why(first, live - 1);
+				} else {
+					p->code = sigma_xstrdup("waived");
+					p->why = sigma_xasprintf("waived: %s", p->advisories[0].waived);
+				}
 			}
+			if (expired && !p->waiver)
+				p->waiver_expired = sigma_xstrdup(expired->expires);
+			if (p->nadvisories)
+				p->fixed = fix_for(p, g->ecosystem);
 			if (p->why)
 				candidates++;
 			int slot = depth_slot(n->depth);
@@ -152,6 +360,7 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 		}
 	}
 
+	waivers_dispose(&waivers);
 	registry_snapshot_end(reg);
 	out->candidates = candidates;
 
@@ -175,15 +384,24 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 		/* A package the lockfile does not define has no integrity: what
 		 * gets installed is whatever the registry serves that day, which is
 		 * judged like a blocked artefact, not like a rule finding. */
-		int blocked = !strcmp(p->status, "blocked") || !strcmp(p->code, "inconsistent");
-		int finding = !blocked && n->nfindings;
-		if (blocked)
+		int waived = !strcmp(p->code, "waived");
+		int blocked = !waived && (!strcmp(p->status, "blocked") || !strcmp(p->code, "inconsistent") ||
+		                          p->advisory_fails);
+		int finding = !blocked && !waived && n->nfindings;
+		if (waived)
+			p->effect = EFFECT_NONE;
+		else if (blocked)
 			p->effect = shallow && p->introduced ? EFFECT_REJECT : EFFECT_WARN;
 		else if (finding)
 			p->effect = !p->introduced ? EFFECT_NONE
 			          : cfg->rules_reject && shallow ? EFFECT_REJECT : EFFECT_WARN;
 		else
 			p->effect = p->introduced ? EFFECT_WARN : EFFECT_NONE;
+		if (p->effect != EFFECT_NONE && p->waiver_expired && !strstr(p->why, "waiver expired")) {
+			char *why = sigma_xasprintf("%s (its waiver expired on %s)", p->why, p->waiver_expired);
+			free(p->why);
+			p->why = why;
+		}
 		if (p->effect == EFFECT_REJECT)
 			out->n_reject++;
 		else if (p->effect == EFFECT_WARN)
@@ -203,6 +421,9 @@ void judgement_dispose(judgement *j)
 		registry_status_dispose(&j->pkgs[i].st);
 		free(j->pkgs[i].code);
 		free(j->pkgs[i].why);
+		osv_hits_free(j->pkgs[i].advisories, j->pkgs[i].nadvisories);
+		free(j->pkgs[i].waiver);
+		free(j->pkgs[i].waiver_expired);
 	}
 	free(j->pkgs);
 	memset(j, 0, sizeof *j);

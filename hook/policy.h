@@ -11,6 +11,13 @@
  *   - a dependency-rule finding introduced by this push: warn, or reject
  *     at depth <= rejectDepth when sigma.rules = reject;
  *   - flagged and introduced: warn;
+ *   - an advisory at or above sigma.failOnSeverity (unknown severities
+ *     count as at it), introduced: like a block; other advisories
+ *     introduced: warn; advisories already there: recorded only;
+ *   - a waiver (sigma registry allow) that has not expired takes away what
+ *     it covers: one advisory, or the whole version but a block (unless it
+ *     overrides blocks); never an integrity mismatch or an inconsistent
+ *     lockfile, which say the lockfile is wrong, not the package;
  *   - a lockfile that cannot be read: sigma.onError decides.
  * "Introduced" means absent from the same lockfile path in the old tip;
  * sigma.policy = all treats everything as introduced. */
@@ -20,6 +27,7 @@
 #include "common/config.h"
 #include "hook/scan.h"
 #include "registry/db.h"
+#include "registry/osv.h"
 
 typedef enum effect { EFFECT_NONE = 0, EFFECT_WARN, EFFECT_REJECT } effect;
 
@@ -30,8 +38,14 @@ typedef struct judged {
 	const char *status;   /* effective: st.status, or "blocked" on an integrity mismatch */
 	int introduced;
 	effect effect;
-	char *code;           /* why it matters: "blocked", "integrity-mismatch", a rule code... */
+	char *code;           /* why it matters: "blocked", "integrity-mismatch", "advisory", "waived", a rule code... */
 	char *why;            /* a sentence for the pusher */
+	osv_hit *advisories;  /* the advisories that affect this version */
+	size_t nadvisories;
+	int advisory_fails;   /* one of them is at or above sigma.failOnSeverity, not waived: judged like a block */
+	const char *fixed;    /* the lowest version that fixes every failing (else every) advisory, or NULL */
+	char *waiver;         /* the waiver that applies: "REASON (by WHO on DATE[, until DAY])", or NULL */
+	char *waiver_expired; /* a waiver that would apply but expired: its day, or NULL */
 } judged;
 
 typedef struct judgement {

@@ -84,6 +84,20 @@ static void print_fix(FILE *out, const judged *p)
 		 * (a bad merge or a hand edit), so the fix is to rewrite it. */
 		fprintf(out, "    fix:     regenerate %s with its package manager (the why says which\n"
 		             "             command), commit it and push again\n", g->lockfile);
+	} else if (p->advisory_fails && p->fixed && n->depth == 0) {
+		fprintf(out, "    fix:     upgrade %s to %s or later in %s%s%s%s,\n"
+		             "             then update %s, commit and push again\n",
+		        n->name, p->fixed, manifest_of(g), n->spec ? " (declared \"" : "", n->spec ? n->spec : "",
+		        n->spec ? "\")" : "", g->lockfile);
+	} else if (p->advisory_fails && p->fixed) {
+		uint32_t top[64], len = 0;
+		if (n->depth < 64)
+			graph_chain(g, p->node, top, &len);
+		const graph_node *d = len ? &g->nodes[top[0]] : n;
+		fprintf(out, "    fix:     %s %s is fixed in %s: upgrade ", n->name, n->version, p->fixed);
+		print_pkg(out, d);
+		fprintf(out, " to a release that depends on it,\n             %s;\n"
+		             "             then update %s, commit and push again\n", pin_advice(g), g->lockfile);
 	} else if (n->depth == 0) {
 		fprintf(out, "    fix:     remove %s from %s or move to an allowed version%s%s%s,\n"
 		             "             then update %s, commit and push again\n",
@@ -233,6 +247,8 @@ static void print_report(FILE *out, const judgement *j, const scan_set *s, const
 			fputc('\n', out);
 		}
 		fprintf(out, "    why:     %s\n", p->why ? p->why : p->status);
+		if (p->fixed && p->code && !strcmp(p->code, "advisory"))
+			fprintf(out, "    fix:     %s is fixed in %s\n", n->name, p->fixed);
 	}
 	if (more)
 		fprintf(out, "  ... and %zu more %s (see the certificate)\n", more, plural(more, "warning", "warnings"));

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
@@ -37,8 +38,12 @@ typedef struct registry_opts {
 	const char *status;
 	const char *reason;
 	const char *group;
+	const char *expires;
+	const char *advisory;
 	int json;
 	int system;
+	int waivers;
+	int override_block;
 } registry_opts;
 
 /* ---------------------------------------------------------------- output */
@@ -74,6 +79,90 @@ static int print_record(void *ctx, const char *json)
 		       scope ? " (" : "", scope ? scope : "", scope ? ")" : "");
 	}
 	cJSON_Delete(j);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- waivers */
+
+/* YYYY-MM-DD with a month and day that exist (leap years included). */
+static int valid_day(const char *s)
+{
+	int y, m, d;
+	char rest;
+	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &rest) != 3 || s[4] != '-' || s[7] != '-')
+		return 0;
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] + (m == 2 && leap);
+}
+
+/* Who records a waiver: the login name (sudo's caller when run via sudo). */
+static char *who_am_i(void)
+{
+	const char *sudo = getenv("SUDO_USER");
+	if (sudo && *sudo)
+		return sigma_xstrdup(sudo);
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_name ? sigma_xstrdup(pw->pw_name) : sigma_xasprintf("uid %u", (unsigned)getuid());
+}
+
+static int print_waiver(void *ctx, const registry_waiver *w)
+{
+	printer *p = ctx;
+	p->count++;
+	char now[32];
+	sigma_utc_now(now);
+	int expired = w->expires && strncmp(now, w->expires, 10) > 0;
+	if (p->json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "ecosystem", w->ecosystem);
+		cJSON_AddStringToObject(o, "name", w->name);
+		cJSON_AddStringToObject(o, "version", w->version);
+		if (w->advisory && *w->advisory)
+			cJSON_AddStringToObject(o, "advisory", w->advisory);
+		cJSON_AddStringToObject(o, "reason", w->reason);
+		cJSON_AddStringToObject(o, "by", w->created_by);
+		cJSON_AddStringToObject(o, "at", w->created_at);
+		if (w->expires)
+			cJSON_AddStringToObject(o, "expires", w->expires);
+		cJSON_AddBoolToObject(o, "expired", expired);
+		cJSON_AddBoolToObject(o, "override_block", w->override_block);
+		char *text = cJSON_PrintUnformatted(o);
+		puts(text);
+		free(text);
+		cJSON_Delete(o);
+		return 0;
+	}
+	printf("%-5s %-40s %-14s %s%s%s\n      %s (by %s on %.10s%s%s)%s\n", w->ecosystem, w->name, w->version,
+	       *w->advisory ? "advisory " : "all", w->advisory, w->override_block ? ", blocks too" : "", w->reason,
+	       w->created_by, w->created_at, w->expires ? ", until " : "", w->expires ? w->expires : "",
+	       expired ? " EXPIRED" : "");
+	return 0;
+}
+
+static int count_waiver(void *ctx, const registry_waiver *w)
+{
+	(void)w;
+	(*(long *)ctx)++;
+	return 0;
+}
+
+/* `sigma registry status`: what the registry holds, and how fresh its OSV
+ * data is (the same numbers as sigma serve's /metrics). */
+static int print_status(registry *r)
+{
+	long mal = 0, other = 0, osv_blocks = 0, waivers = 0;
+	char last[32];
+	int rc = registry_advisories_counts(r, &mal, &other, &osv_blocks, last);
+	if (!rc)
+		rc = registry_waivers(r, count_waiver, &waivers);
+	if (rc)
+		return rc;
+	printf("registry:   %s (schema %d%s)\n", registry_path(r), registry_schema(r),
+	       registry_is_readonly(r) ? ", read-only" : "");
+	printf("osv:        %ld malicious-package records (%ld blocks), %ld advisories\n", mal, osv_blocks, other);
+	printf("imported:   %s\n", last[0] ? last : "never (sigma registry import OSV-EXPORT.zip)");
+	printf("waivers:    %ld\n", waivers);
 	return 0;
 }
 
@@ -184,6 +273,10 @@ static int parse_opts(registry_opts *o, int argc, char **argv, const char *sub)
 		{ "reason", required_argument, NULL, 'r' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "system", no_argument, NULL, 'S' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "advisory", required_argument, NULL, 'a' },
+		{ "waivers", no_argument, NULL, 'w' },
+		{ "override-block", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -198,6 +291,10 @@ static int parse_opts(registry_opts *o, int argc, char **argv, const char *sub)
 		case 'r': o->reason = optarg; break;
 		case 'g': o->group = optarg; break;
 		case 'S': o->system = 1; break;
+		case 'e': o->expires = optarg; break;
+		case 'a': o->advisory = optarg; break;
+		case 'w': o->waivers = 1; break;
+		case 'O': o->override_block = 1; break;
 		case 'h': return -1;
 		default:
 			return cli_usage_error("registry", "registry %s: unknown option '%s'", sub, argv[optind - 1]);
@@ -290,7 +387,7 @@ int registry_cmd_main(int argc, char **argv)
 		return rc;
 	char **args = argv + 1 + optind;
 	int nargs = argc - 1 - optind;
-	int readonly = !strcmp(sub, "show") || !strcmp(sub, "list") || !strcmp(sub, "export");
+	int readonly = !strcmp(sub, "show") || !strcmp(sub, "list") || !strcmp(sub, "export") || !strcmp(sub, "status");
 
 #define NEED(n, usage) \
 	do { if (nargs != (n)) return cli_usage_error("registry", "usage: sigma registry %s", usage); } while (0)
@@ -298,7 +395,11 @@ int registry_cmd_main(int argc, char **argv)
 	if (!strcmp(sub, "init")) NEED(0, "init [--db PATH | --system] [--group GROUP]");
 	else if (!strcmp(sub, "migrate")) NEED(0, "migrate [--db PATH | --system]");
 	else if (!strcmp(sub, "show")) NEED(3, "show ECOSYSTEM NAME VERSION [--json]");
-	else if (!strcmp(sub, "list")) NEED(0, "list [--status S] [--json]");
+	else if (!strcmp(sub, "list")) NEED(0, "list [--status S | --waivers] [--json]");
+	else if (!strcmp(sub, "status")) NEED(0, "status");
+	else if (!strcmp(sub, "allow"))
+		NEED(3, "allow ECOSYSTEM NAME VERSION --reason TEXT [--expires YYYY-MM-DD] [--advisory ID] [--override-block]");
+	else if (!strcmp(sub, "disallow")) NEED(3, "disallow ECOSYSTEM NAME VERSION [--advisory ID]");
 	else if (!strcmp(sub, "block")) NEED(3, "block ECOSYSTEM NAME VERSION|'*' --reason TEXT");
 	else if (!strcmp(sub, "unblock")) NEED(3, "unblock ECOSYSTEM NAME VERSION|'*'");
 	else if (!strcmp(sub, "import")) NEED(1, "import FILE|DIR");
@@ -308,8 +409,14 @@ int registry_cmd_main(int argc, char **argv)
 #undef NEED
 	if (nargs == 3 && (rc = check_eco(args[0])))
 		return rc;
-	if (!strcmp(sub, "block") && (!o.reason || !*o.reason))
-		return cli_usage_error("registry", "block needs --reason TEXT: the pusher will read it");
+	if ((!strcmp(sub, "block") || !strcmp(sub, "allow")) && (!o.reason || !*o.reason))
+		return cli_usage_error("registry", "%s needs --reason TEXT: the pusher and the certificate will show it", sub);
+	if ((o.expires || o.override_block) && strcmp(sub, "allow"))
+		return cli_usage_error("registry", "--expires and --override-block go with allow");
+	if (o.advisory && strcmp(sub, "allow") && strcmp(sub, "disallow"))
+		return cli_usage_error("registry", "--advisory goes with allow or disallow");
+	if (o.expires && !valid_day(o.expires))
+		return cli_usage_error("registry", "--expires: expected a day as YYYY-MM-DD, got '%s'", o.expires);
 	if (o.status && strcmp(o.status, "certified") && strcmp(o.status, "flagged") &&
 	    strcmp(o.status, "blocked") && strcmp(o.status, "uncertified"))
 		return cli_usage_error("registry", "unknown status '%s' (certified, flagged, blocked, uncertified)", o.status);
@@ -332,6 +439,32 @@ int registry_cmd_main(int argc, char **argv)
 		if (!rc)
 			print_record(&pr, rec);
 		free(rec);
+	} else if (!strcmp(sub, "list") && o.waivers) {
+		rc = registry_waivers(r, print_waiver, &pr);
+		if (!rc && !o.json && !pr.count)
+			printf("no waivers\n");
+	} else if (!strcmp(sub, "status")) {
+		rc = print_status(r);
+	} else if (!strcmp(sub, "allow")) {
+		char now[32];
+		sigma_utc_now(now);
+		char *who = who_am_i();
+		registry_waiver w = { .ecosystem = args[0], .name = args[1], .version = args[2],
+		                      .advisory = o.advisory ? o.advisory : "", .reason = o.reason, .created_by = who,
+		                      .created_at = now, .expires = o.expires, .override_block = o.override_block };
+		rc = registry_waiver_put(r, &w);
+		if (!rc)
+			printf("allowed %s %s %s%s%s%s%s: %s\n", args[0], args[1], args[2],
+			       o.advisory ? " for advisory " : "", o.advisory ? o.advisory : "",
+			       o.expires ? " until " : "", o.expires ? o.expires : "", o.reason);
+		free(who);
+	} else if (!strcmp(sub, "disallow")) {
+		rc = registry_waiver_remove(r, args[0], args[1], args[2], o.advisory);
+		if (!rc)
+			printf("disallowed %s %s %s%s%s\n", args[0], args[1], args[2], o.advisory ? " for advisory " : "",
+			       o.advisory ? o.advisory : "");
+		else if (rc == SIGMA_ENOTFOUND)
+			status = 1;
 	} else if (!strcmp(sub, "list")) {
 		rc = registry_records(r, o.status, NULL, NULL, NULL, print_record, &pr);
 		if (!rc && !o.json && !pr.count)
@@ -368,6 +501,8 @@ int registry_cmd_main(int argc, char **argv)
 				       os.records, args[0], os.malicious, os.blocks, os.advisories, os.skipped);
 			if (!rc && os.withdrawn)
 				printf(", %d withdrawn (%d blocks lifted)", os.withdrawn, os.lifted);
+			if (!rc && os.unchanged)
+				printf(", %d unchanged (already stored at that version)", os.unchanged);
 			if (!rc)
 				putchar('\n');
 		} else if (!rc) {
@@ -405,6 +540,13 @@ void registry_cmd_help(FILE *out)
 	      "                                        or OSV records (a .json file, a directory, a zip):\n"
 	      "                                        MAL- records block, others are kept as advisories\n"
 	      "  export                                every record as JSON lines\n"
+	      "  status                                what the registry holds, when OSV data was imported\n"
+	      "  allow ECOSYSTEM NAME VERSION --reason TEXT [--expires YYYY-MM-DD] [--advisory ID]\n"
+	      "        [--override-block]              a reviewed exception: the hook accepts this version\n"
+	      "                                        (or only this advisory on it); blocks stay unless\n"
+	      "                                        --override-block; expired waivers are ignored\n"
+	      "  disallow ECOSYSTEM NAME VERSION [--advisory ID]   end a waiver\n"
+	      "  list --waivers                        every waiver, expired ones marked\n"
 	      "\n"
 	      "ECOSYSTEM is npm or pypi. The database is --db, else $SIGMA_DB, else the\n"
 	      "sigma.database setting, else " SIGMA_STATE_DIR "/registry.db with --system or when\n"

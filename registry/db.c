@@ -69,11 +69,28 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER certs_ins AFTER INSERT ON certificates BEGIN UPDATE generation SET n = n + 1; END;"
 	"CREATE TRIGGER certs_upd AFTER UPDATE ON certificates BEGIN UPDATE generation SET n = n + 1; END;"
 	"CREATE TRIGGER certs_del AFTER DELETE ON certificates BEGIN UPDATE generation SET n = n + 1; END;",
+	/* 5: advisories carry their aliases and CVSS score, and judge pushes
+	 * (so they bump the generation too); waivers: an admin's reviewed
+	 * exception for one package version, or one advisory on it. */
+	"ALTER TABLE advisories ADD COLUMN aliases TEXT;"
+	"ALTER TABLE advisories ADD COLUMN score REAL;"
+	"CREATE TABLE waivers("
+	"  ecosystem TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,"
+	"  advisory TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL, created_by TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL, expires TEXT, override_block INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (ecosystem, name, version, advisory));"
+	"CREATE TRIGGER advisories_ins AFTER INSERT ON advisories BEGIN UPDATE generation SET n = n + 1; END;"
+	"CREATE TRIGGER advisories_upd AFTER UPDATE ON advisories BEGIN UPDATE generation SET n = n + 1; END;"
+	"CREATE TRIGGER advisories_del AFTER DELETE ON advisories BEGIN UPDATE generation SET n = n + 1; END;"
+	"CREATE TRIGGER waivers_ins AFTER INSERT ON waivers BEGIN UPDATE generation SET n = n + 1; END;"
+	"CREATE TRIGGER waivers_upd AFTER UPDATE ON waivers BEGIN UPDATE generation SET n = n + 1; END;"
+	"CREATE TRIGGER waivers_del AFTER DELETE ON waivers BEGIN UPDATE generation SET n = n + 1; END;",
 };
 
 enum {
 	ST_LOOKUP, ST_LOOKUP_CERT, ST_BLOCK, ST_UNBLOCK, ST_CERT_PUT, ST_CACHE_GET, ST_CACHE_PUT,
-	ST_SUB_PUT, ST_SUB_GET, ST_PART_HAS, ST_PART_PUT, ST_PART_GET, ST_GENERATION, ST_KEYS, ST_CERT_BODY, ST_BLOCKS_OF, ST__COUNT
+	ST_SUB_PUT, ST_SUB_GET, ST_PART_HAS, ST_PART_PUT, ST_PART_GET, ST_GENERATION, ST_KEYS, ST_CERT_BODY, ST_BLOCKS_OF,
+	ST_ADVISORIES, ST__COUNT
 };
 
 static const char *const statements[ST__COUNT] = {
@@ -117,6 +134,9 @@ static const char *const statements[ST__COUNT] = {
 	[ST_CERT_BODY] =
 		"SELECT body FROM certificates WHERE ecosystem=?1 AND name=?2 AND version=?3"
 		" ORDER BY status = 'blocked' DESC, status = 'flagged' DESC, certified_at DESC LIMIT 1",
+	[ST_ADVISORIES] =
+		"SELECT id, malicious, severity, summary, affected, modified, aliases, score FROM advisories"
+		" WHERE ecosystem=?1 AND name=?2 ORDER BY id",
 	[ST_BLOCKS_OF] =
 		"SELECT source, reason, version FROM blocks WHERE ecosystem=?1 AND name=?2"
 		" AND version IN (?3, '*') ORDER BY version = '*', source",
@@ -895,28 +915,165 @@ int registry_advisories_summary(registry *r, long *count, char last[32])
 	return rc;
 }
 
-int registry_advisory_put(registry *r, const char *id, const char *ecosystem, const char *name, int malicious,
-                          const char *severity, const char *summary, const char *affected_json,
-                          const char *modified)
+int registry_advisory_put(registry *r, const registry_advisory *a, int *changed)
 {
 	char now[32];
 	sigma_utc_now(now);
 	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(r->db,
 	                       "INSERT OR REPLACE INTO advisories(id, ecosystem, name, malicious, severity, summary,"
-	                       " affected, modified, imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	                       " affected, modified, imported_at, aliases, score)"
+	                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	                       -1, &s, NULL) != SQLITE_OK)
 		return db_fail(r, "store advisory");
-	bind_text(s, 1, id);
-	bind_text(s, 2, ecosystem);
-	bind_text(s, 3, name);
-	sqlite3_bind_int(s, 4, malicious ? 1 : 0);
-	bind_text(s, 5, severity ? severity : "");
-	bind_text(s, 6, summary);
-	bind_text(s, 7, affected_json);
-	bind_text(s, 8, modified);
+	bind_text(s, 1, a->id);
+	bind_text(s, 2, a->ecosystem);
+	bind_text(s, 3, a->name);
+	sqlite3_bind_int(s, 4, a->malicious ? 1 : 0);
+	bind_text(s, 5, a->severity ? a->severity : "");
+	bind_text(s, 6, a->summary);
+	bind_text(s, 7, a->affected_json);
+	bind_text(s, 8, a->modified);
 	bind_text(s, 9, now);
+	bind_text(s, 10, a->aliases_json);
+	if (a->score >= 0)
+		sqlite3_bind_double(s, 11, a->score);
+	else
+		sqlite3_bind_null(s, 11);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(r, "store advisory");
+	if (changed)
+		*changed = !rc && sqlite3_changes(r->db) > 0;
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int registry_advisory_modified(registry *r, const char *id, char out[64])
+{
+	sqlite3_stmt *s = NULL;
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(r->db, "SELECT max(modified) FROM advisories WHERE id=?1", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(r, "read advisory");
+	bind_text(s, 1, id);
+	int rc = 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		copy_field(out, 64, col_text(s, 0));
+	else
+		rc = db_fail(r, "read advisory");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int registry_advisory_rows(registry *r, const char *ecosystem, const char *name, registry_advisory_row_fn fn,
+                           void *ctx)
+{
+	sqlite3_stmt *s = stmt(r, ST_ADVISORIES);
+	if (!s)
+		return db_fail(r, "read advisories");
+	bind_text(s, 1, ecosystem);
+	bind_text(s, 2, name);
+	int rc = 0, step;
+	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		registry_advisory a = {
+			.id = col_text(s, 0), .ecosystem = ecosystem, .name = name, .malicious = sqlite3_column_int(s, 1),
+			.severity = col_text(s, 2), .summary = col_text(s, 3), .affected_json = col_text(s, 4),
+			.modified = col_text(s, 5), .aliases_json = col_text(s, 6),
+			.score = sqlite3_column_type(s, 7) == SQLITE_NULL ? -1 : sqlite3_column_double(s, 7),
+		};
+		rc = fn(ctx, &a);
+	}
+	if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = db_fail(r, "read advisories");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int registry_advisories_counts(registry *r, long *malicious, long *other, long *blocks, char last[32])
+{
+	sqlite3_stmt *s = NULL;
+	*malicious = *other = *blocks = 0;
+	last[0] = '\0';
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT (SELECT count(DISTINCT id) FROM advisories WHERE malicious=1),"
+	                       " (SELECT count(DISTINCT id) FROM advisories WHERE malicious=0),"
+	                       " (SELECT count(*) FROM blocks WHERE source LIKE 'osv:%'),"
+	                       " (SELECT max(imported_at) FROM advisories)", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(r, "advisories");
+	int rc = 0;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*malicious = (long)sqlite3_column_int64(s, 0);
+		*other = (long)sqlite3_column_int64(s, 1);
+		*blocks = (long)sqlite3_column_int64(s, 2);
+		copy_field(last, 32, col_text(s, 3));
+	} else {
+		rc = db_fail(r, "advisories");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- waivers */
+
+int registry_waiver_put(registry *r, const registry_waiver *w)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(r->db,
+	                       "INSERT OR REPLACE INTO waivers(ecosystem, name, version, advisory, reason, created_by,"
+	                       " created_at, expires, override_block) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(r, "store waiver");
+	bind_text(s, 1, w->ecosystem);
+	bind_text(s, 2, w->name);
+	bind_text(s, 3, w->version);
+	bind_text(s, 4, w->advisory ? w->advisory : "");
+	bind_text(s, 5, w->reason);
+	bind_text(s, 6, w->created_by);
+	bind_text(s, 7, w->created_at);
+	bind_text(s, 8, w->expires && *w->expires ? w->expires : NULL);
+	sqlite3_bind_int(s, 9, w->override_block ? 1 : 0);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(r, "store waiver");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int registry_waiver_remove(registry *r, const char *ecosystem, const char *name, const char *version,
+                           const char *advisory)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(r->db,
+	                       "DELETE FROM waivers WHERE ecosystem=?1 AND name=?2 AND version=?3 AND advisory=?4",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(r, "remove waiver");
+	bind_text(s, 1, ecosystem);
+	bind_text(s, 2, name);
+	bind_text(s, 3, version);
+	bind_text(s, 4, advisory ? advisory : "");
+	int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(r, "remove waiver");
+	if (!rc && sqlite3_changes(r->db) == 0)
+		rc = sigma_error_set(SIGMA_ENOTFOUND, "no waiver for %s %s %s%s%s", ecosystem, name, version,
+		                     advisory && *advisory ? " and advisory " : "", advisory ? advisory : "");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int registry_waivers(registry *r, registry_waiver_fn fn, void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT ecosystem, name, version, advisory, reason, created_by, created_at, expires,"
+	                       " override_block FROM waivers ORDER BY ecosystem, name, version, advisory",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(r, "read waivers");
+	int rc = 0, step;
+	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		registry_waiver w = {
+			.ecosystem = col_text(s, 0), .name = col_text(s, 1), .version = col_text(s, 2),
+			.advisory = col_text(s, 3), .reason = col_text(s, 4), .created_by = col_text(s, 5),
+			.created_at = col_text(s, 6), .expires = col_text(s, 7), .override_block = sqlite3_column_int(s, 8),
+		};
+		rc = fn(ctx, &w);
+	}
+	if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = db_fail(r, "read waivers");
 	sqlite3_finalize(s);
 	return rc;
 }

@@ -32,7 +32,7 @@ enum {
 };
 
 /* The schema version this build writes. */
-#define REGISTRY_SCHEMA_VERSION 4
+#define REGISTRY_SCHEMA_VERSION 5
 
 /* Why a registry could not be opened: each has its own fix, which the hook
  * and `sigma doctor` name. */
@@ -150,15 +150,51 @@ int registry_part_get(char **out, registry *r, const char *hash);
  * fast); rolls back when fn returns non-zero. */
 int registry_transaction(registry *r, int (*fn)(registry *r, void *ctx), void *ctx);
 
-/* OSV records (schema 2), one row per (ecosystem, name, record id):
- * `affected_json` is the JSON array of the record's `affected` entries for
- * that package. Replaces a row with the same key. */
 /* How many OSV records are stored and when the latest was imported
  * (UTC, "" when never). */
 int registry_advisories_summary(registry *r, long *count, char last[32]);
-int registry_advisory_put(registry *r, const char *id, const char *ecosystem, const char *name, int malicious,
-                          const char *severity, const char *summary, const char *affected_json,
-                          const char *modified);
+/* Distinct MAL- records, other records, blocks they wrote, last import. */
+int registry_advisories_counts(registry *r, long *malicious, long *other, long *blocks, char last[32]);
+
+/* OSV records (schema 2, aliases and score since 5), one row per
+ * (ecosystem, name, record id): `affected_json` is the JSON array of the
+ * record's `affected` entries for that package. */
+typedef struct registry_advisory {
+	const char *id, *ecosystem, *name;
+	int malicious;
+	const char *severity;     /* low | moderate | high | critical, or "" (unknown) */
+	double score;             /* CVSS base score, or -1 */
+	const char *summary;
+	const char *affected_json;
+	const char *aliases_json; /* JSON array of strings, or NULL */
+	const char *modified;     /* RFC 3339, or NULL */
+} registry_advisory;
+/* Store a record's row for one package, replacing one with the same key.
+ * *changed (when not NULL) says whether a row was written. */
+int registry_advisory_put(registry *r, const registry_advisory *a, int *changed);
+/* The newest `modified` stored for record `id`, or "" when none. */
+int registry_advisory_modified(registry *r, const char *id, char out[64]);
+/* Visit one package's records (strings borrowed for the call). */
+typedef int (*registry_advisory_row_fn)(void *ctx, const registry_advisory *a);
+int registry_advisory_rows(registry *r, const char *ecosystem, const char *name, registry_advisory_row_fn fn,
+                           void *ctx);
+
+/* Waivers (schema 5): an admin's reviewed exception for one package version,
+ * for one advisory on it (`advisory` non-empty) or for everything that
+ * would refuse it but a block, unless `override_block`. */
+typedef struct registry_waiver {
+	const char *ecosystem, *name, *version;
+	const char *advisory;   /* "" for the whole version */
+	const char *reason, *created_by, *created_at;
+	const char *expires;    /* YYYY-MM-DD (the last day it holds), or NULL */
+	int override_block;
+} registry_waiver;
+int registry_waiver_put(registry *r, const registry_waiver *w);
+/* SIGMA_ENOTFOUND when there is no such waiver. */
+int registry_waiver_remove(registry *r, const char *ecosystem, const char *name, const char *version,
+                           const char *advisory);
+typedef int (*registry_waiver_fn)(void *ctx, const registry_waiver *w);
+int registry_waivers(registry *r, registry_waiver_fn fn, void *ctx);
 
 /* Forget the OSV record `id` (every package's row): a withdrawn record
  * says nothing any more. 0 or a database error. */

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "common/util.h"
+#include "registry/cvss.h"
 #include "registry/osv.h"
 #include "registry/review.h"
 #include "registry/unpack.h"
@@ -40,15 +41,41 @@ static const char *our_ecosystem(const char *osv)
 	return NULL;
 }
 
-static const char *severity_of(const cJSON *record, const cJSON *affected)
+/* The CVSS v3 base score of the first v3 vector in a `severity` array
+ * (the record's, or an affected entry's), or -1. */
+static double cvss_score_of(const cJSON *severity)
 {
+	const cJSON *sv;
+	cJSON_ArrayForEach(sv, severity) {
+		const char *type = json_str(sv, "type"), *vector = json_str(sv, "score");
+		if (type && !strcmp(type, "CVSS_V3")) {
+			double score = cvss_v3_base_score(vector);
+			if (score >= 0)
+				return score;
+		}
+	}
+	return -1;
+}
+
+/* An advisory's severity: from its CVSS v3 vector when it has one (the
+ * score decides, as GitHub's and OSV's tools do), else the record's own
+ * word (GHSA's database_specific.severity; "MODERATE" and "MEDIUM" alike),
+ * else unknown (""). *score gets the CVSS score or -1. */
+static const char *severity_of(const cJSON *record, const cJSON *affected, double *score)
+{
+	*score = cvss_score_of(cJSON_GetObjectItemCaseSensitive(record, "severity"));
+	if (*score < 0)
+		*score = cvss_score_of(cJSON_GetObjectItemCaseSensitive(affected, "severity"));
+	if (*score >= 0)
+		return cvss_rating(*score);
 	const char *s = json_str(cJSON_GetObjectItemCaseSensitive(record, "database_specific"), "severity");
 	if (!s)
 		s = json_str(cJSON_GetObjectItemCaseSensitive(affected, "ecosystem_specific"), "severity");
 	if (!s)
 		s = json_str(cJSON_GetObjectItemCaseSensitive(affected, "database_specific"), "severity");
-	int sev = review_severity_parse(s);
-	return sev > 0 ? review_severity_name((review_severity)sev) : "";
+	static const char *const words[] = { "", "low", "moderate", "high", "critical" };
+	int rank = cvss_rank(s);
+	return rank > 0 ? words[rank] : "";
 }
 
 /* A range that starts at 0 and never ends: every version. */
@@ -110,6 +137,16 @@ int osv_import_json(registry *r, const char *text, size_t len, const char *origi
 	}
 	st->records++;
 	int malicious = !strncmp(id, "MAL-", 4);
+	const char *modified = json_str(rec, "modified");
+	/* Incremental: a record already stored at this `modified` time or a
+	 * newer one is left as it is (RFC 3339 UTC times sort as text). */
+	char stored[64] = "";
+	if ((rc = registry_advisory_modified(r, id, stored)))
+		goto wrap;
+	if (stored[0] && modified && strcmp(stored, modified) >= 0) {
+		st->unchanged++;
+		goto out;
+	}
 	/* Whatever an earlier version of this record blocked is lifted here:
 	 * a withdrawn record blocks nothing, and a re-imported one blocks what
 	 * it says now, not the union of everything it ever said. */
@@ -128,8 +165,13 @@ int osv_import_json(registry *r, const char *text, size_t len, const char *origi
 		}
 		goto wrap;
 	}
+	/* A newer version replaces the old one whole: rows for packages it no
+	 * longer names must not linger. */
+	if ((rc = registry_advisory_drop(r, id)))
+		goto wrap;
 	const char *summary = json_str(rec, "summary");
-	const char *modified = json_str(rec, "modified");
+	const cJSON *aliases = cJSON_GetObjectItemCaseSensitive(rec, "aliases");
+	char *aliases_json = cJSON_IsArray(aliases) && cJSON_GetArraySize(aliases) ? cJSON_PrintUnformatted(aliases) : NULL;
 	/* Group the affected entries by package: one record may list the same
 	 * package twice (GHSA-xvch-5gv4-984h does, one range each). */
 	int any = 0;
@@ -146,6 +188,7 @@ int osv_import_json(registry *r, const char *text, size_t len, const char *origi
 		char *name = version_name_normalize(eco, raw);
 		cJSON *group = cJSON_CreateArray();
 		const char *sev = "";
+		double score = -1;
 		for (int j = i; j < n; j++) {
 			const cJSON *b = cJSON_GetArrayItem(affected, j), *pb = cJSON_GetObjectItemCaseSensitive(b, "package");
 			const char *eb = our_ecosystem(json_str(pb, "ecosystem"));
@@ -153,16 +196,23 @@ int osv_import_json(registry *r, const char *text, size_t len, const char *origi
 			if (eb && nb && !strcmp(eb, eco) && !strcmp(nb, name)) {
 				done[j] = 1;
 				cJSON_AddItemToArray(group, cJSON_Duplicate(b, 1));
-				const char *s = severity_of(rec, b);
-				if (review_severity_parse(s) > review_severity_parse(sev))
+				double bs;
+				const char *s = severity_of(rec, b, &bs);
+				if (cvss_rank(s) > cvss_rank(sev))
 					sev = s;
+				if (bs > score)
+					score = bs;
 			}
 			free(nb);
 		}
 		if (malicious)
-			sev = "CRITICAL";
+			sev = "critical";
 		char *text_group = cJSON_PrintUnformatted(group);
-		rc = registry_advisory_put(r, id, eco, name, malicious, sev, summary, text_group, modified);
+		registry_advisory adv = { .id = id, .ecosystem = eco, .name = name, .malicious = malicious,
+		                          .severity = sev, .score = score, .summary = summary,
+		                          .affected_json = text_group, .aliases_json = aliases_json,
+		                          .modified = modified };
+		rc = registry_advisory_put(r, &adv, NULL);
 		if (!rc && malicious)
 			rc = block_malware(r, id, eco, name, summary, group, st);
 		any = 1;
@@ -171,6 +221,7 @@ int osv_import_json(registry *r, const char *text, size_t len, const char *origi
 		free(name);
 	}
 	free(done);
+	free(aliases_json);
 	if (!rc) {
 		if (!any)
 			st->skipped++;
@@ -326,8 +377,11 @@ static int match_one(void *ctx, const char *id, int malicious, const char *sever
 		return 0;
 	}
 	m->out->advisories++;
-	if (review_severity_parse(severity) > review_severity_parse(m->out->highest))
-		snprintf(m->out->highest, sizeof m->out->highest, "%s", severity);
+	/* Package certificates rank advisories in the council's words
+	 * (MODERATE reads as MEDIUM). */
+	int sev = review_severity_parse(severity);
+	if (sev > review_severity_parse(m->out->highest))
+		snprintf(m->out->highest, sizeof m->out->highest, "%s", review_severity_name((review_severity)sev));
 	sigma_buf_printf(&m->ids, "%s%s", m->ids.len ? "," : "", id);
 	return 0;
 }
@@ -346,6 +400,96 @@ int osv_match_version(osv_match *out, registry *r, const char *ecosystem, const 
 	if (rc)
 		osv_match_dispose(out);
 	return rc;
+}
+
+/* The lowest `fixed` event above `version` in the ranges of an affected
+ * entry, or NULL (not fixed, or only `last_affected` known). */
+static const char *lowest_fix(const char *eco, const cJSON *a, const char *version, const char *best)
+{
+	const cJSON *range, *ev;
+	cJSON_ArrayForEach(range, cJSON_GetObjectItemCaseSensitive(a, "ranges")) {
+		const char *type = json_str(range, "type");
+		if (type && !strcmp(type, "GIT"))
+			continue;
+		cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(range, "events")) {
+			const char *fixed = json_str(ev, "fixed");
+			if (fixed && version_cmp(eco, fixed, version) > 0 && (!best || version_cmp(eco, fixed, best) < 0))
+				best = fixed;
+		}
+	}
+	return best;
+}
+
+typedef struct hits_ctx {
+	const char *eco, *version;
+	osv_hit *items;
+	size_t n;
+} hits_ctx;
+
+static int collect_hit(void *ctx, const registry_advisory *adv)
+{
+	hits_ctx *h = ctx;
+	if (adv->malicious)
+		return 0; /* malware blocks through `blocks`, and its reviewer */
+	cJSON *entries = cJSON_Parse(adv->affected_json);
+	const cJSON *a;
+	int hit = 0;
+	const char *fix = NULL;
+	cJSON_ArrayForEach(a, entries) {
+		if (entry_affects(h->eco, a, h->version)) {
+			hit = 1;
+			fix = lowest_fix(h->eco, a, h->version, fix);
+		}
+	}
+	if (hit) {
+		h->items = sigma_xrealloc(h->items, (h->n + 1) * sizeof *h->items);
+		osv_hit *o = &h->items[h->n++];
+		memset(o, 0, sizeof *o);
+		o->id = sigma_xstrdup(adv->id);
+		o->summary = adv->summary ? sigma_xstrdup(adv->summary) : NULL;
+		snprintf(o->severity, sizeof o->severity, "%s", adv->severity && *adv->severity ? adv->severity : "unknown");
+		o->score = adv->score;
+		o->fixed = fix ? sigma_xstrdup(fix) : NULL;
+		cJSON *aliases = adv->aliases_json ? cJSON_Parse(adv->aliases_json) : NULL;
+		const cJSON *al;
+		sigma_buf b = SIGMA_BUF_INIT;
+		cJSON_ArrayForEach(al, aliases)
+			if (cJSON_IsString(al))
+				sigma_buf_printf(&b, "%s%s", b.len ? "," : "", al->valuestring);
+		o->aliases = b.len ? sigma_buf_steal(&b) : NULL;
+		sigma_buf_dispose(&b);
+		cJSON_Delete(aliases);
+	}
+	cJSON_Delete(entries);
+	return 0;
+}
+
+int osv_hits(osv_hit **out, size_t *n, registry *r, const char *ecosystem, const char *name, const char *version)
+{
+	char *norm = version_name_normalize(ecosystem, name);
+	hits_ctx h = { .eco = ecosystem, .version = version };
+	int rc = registry_advisory_rows(r, ecosystem, norm, collect_hit, &h);
+	free(norm);
+	if (rc) {
+		osv_hits_free(h.items, h.n);
+		h.items = NULL;
+		h.n = 0;
+	}
+	*out = h.items;
+	*n = h.n;
+	return rc;
+}
+
+void osv_hits_free(osv_hit *hits, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(hits[i].id);
+		free(hits[i].aliases);
+		free(hits[i].summary);
+		free(hits[i].fixed);
+		free(hits[i].waived);
+	}
+	free(hits);
 }
 
 void osv_match_dispose(osv_match *m)

@@ -38,6 +38,7 @@ typedef struct osv_stats {
 	int skipped;       /* records with no npm/PyPI package */
 	int withdrawn;     /* withdrawn records (stored nothing, blocked nothing) */
 	int lifted;        /* blocks the withdrawn records lifted */
+	int unchanged;     /* records already stored at this `modified` or newer: skipped */
 } osv_stats;
 
 /* Non-zero when the text looks like one OSV record (an object with "id"
@@ -65,5 +66,23 @@ typedef struct osv_match {
 /* 0 or a database error; *out is the caller's (osv_match_dispose). */
 int osv_match_version(osv_match *out, registry *r, const char *ecosystem, const char *name, const char *version);
 void osv_match_dispose(osv_match *m);
+
+/* The advisories (not MAL- records) that affect one version, for the hook
+ * and the certificate: each with its severity ("unknown" when the record
+ * gives none), CVSS score (-1 when none) and the lowest fixed version above
+ * this one (NULL when no fix is known). *out is the caller's
+ * (osv_hits_free); 0 or a database error. */
+typedef struct osv_hit {
+	char *id;
+	char *aliases;      /* comma-separated, or NULL */
+	char *summary;      /* or NULL */
+	char severity[16];  /* low | moderate | high | critical | unknown */
+	double score;
+	char *fixed;        /* or NULL */
+	int fails;          /* at or above sigma.failOnSeverity (set by the policy) */
+	char *waived;       /* the waiver's reason when one covers it (set by the policy), or NULL */
+} osv_hit;
+int osv_hits(osv_hit **out, size_t *n, registry *r, const char *ecosystem, const char *name, const char *version);
+void osv_hits_free(osv_hit *hits, size_t n);
 
 #endif

@@ -55,14 +55,17 @@ broken "a SQLite file without the schema" "not an initialised registry" "sigma r
 export SIGMA_DB=$T/newer.db && sqlite3 "$good_db" ".backup '$SIGMA_DB'" && sqlite3 "$SIGMA_DB" "PRAGMA user_version = 99"
 broken "a newer schema" "schema 99 is newer" "install that version"
 
-# Schema 3 as an older sigma left it: without migration 4's generation table.
+# Schema 4 as an older sigma left it: without migration 5's waivers and
+# advisory columns (a new migration adds its own undoing here).
+now=$(sqlite3 "$good_db" "PRAGMA user_version")
 export SIGMA_DB=$T/older.db && sqlite3 "$good_db" ".backup '$SIGMA_DB'" && sqlite3 "$SIGMA_DB" \
-	"$(for t in blocks_ins blocks_upd blocks_del certs_ins certs_upd certs_del; do echo "DROP TRIGGER $t;"; done)
-	 DROP TABLE generation; PRAGMA user_version = 3"
-broken "an older schema" "schema 3 is older than this sigma (4)" "sigma registry migrate --db"
-check "... which the hook did not migrate" test "$(sqlite3 "$SIGMA_DB" "PRAGMA user_version")" -eq 3
+	"$(for t in advisories_ins advisories_upd advisories_del waivers_ins waivers_upd waivers_del; do echo "DROP TRIGGER $t;"; done)
+	 DROP TABLE waivers; ALTER TABLE advisories DROP COLUMN aliases; ALTER TABLE advisories DROP COLUMN score;
+	 PRAGMA user_version = 4"
+broken "an older schema" "schema 4 is older than this sigma ($now)" "sigma registry migrate --db"
+check "... which the hook did not migrate" test "$(sqlite3 "$SIGMA_DB" "PRAGMA user_version")" -eq 4
 "$SIGMA_BIN" registry migrate > "$out" 2>&1
-check "sigma registry migrate brings it up to date" test "$(sqlite3 "$SIGMA_DB" "PRAGMA user_version")" -eq 4
+check "sigma registry migrate brings it up to date" test "$(sqlite3 "$SIGMA_DB" "PRAGMA user_version")" -eq "$now"
 check "... and the push then goes through" git push -q origin HEAD:main 2> /dev/null
 
 # A typo in sigma.database, in the repository's config: the file is named.
