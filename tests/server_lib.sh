@@ -15,6 +15,12 @@
 #                              (group sigma), npm event-stream 3.3.6 blocked
 #   free_port                  a free TCP port on 127.0.0.1
 #   wait_port PORT [SECONDS]   until something listens on 127.0.0.1:PORT
+#   server_push_checks CLONE OWNER GITDIR
+#                              from a clone of the served repository: a push
+#                              without lockfiles and a clean one accepted, one
+#                              of a blocked direct dependency refused with the
+#                              package and the block reason on the client's
+#                              stderr; GITDIR's objects all owned by OWNER
 #
 # The hook runs as the server's user with the server's environment: the
 # test's SIGMA_DB and SIGMA_CONFIG never reach it, so it uses the server
@@ -28,6 +34,8 @@ server_ns_enter() {
 	fi
 	local ov=$T/overlay dir n
 	mkdir -p "$ov" && mount -t tmpfs tmpfs "$ov" || server_skip "cannot mount a tmpfs here"
+	# Detached before lib.sh's cleanup removes $T (the overlays keep it).
+	trap 'cd /; umount -l "$T/overlay" 2> /dev/null; cleanup' EXIT
 	for dir in "$@"; do
 		n=$(echo "$dir" | tr / _)
 		mkdir -p "$ov/$n.up" "$ov/$n.work" "$dir"
@@ -69,4 +77,31 @@ wait_port() {
 		tries=$((tries - 1))
 	done
 	return 1
+}
+
+server_push_checks() {
+	local clone=$1 owner=$2 gitdir=$3
+	cd "$clone" || { nok "cd $clone"; return; }
+	echo "# app" > README.md && git add -A && git commit -qm start
+	check "a push without lockfiles is accepted" git push -q origin HEAD:main 2> /dev/null
+	npm_project . '{"event-stream":"3.3.6"}' "$(lock_entry event-stream 3.3.6)"
+	git add -A && git commit -qm blocked
+	if git push origin HEAD:main > "$T/push" 2>&1; then
+		nok "a push of a blocked direct dependency is refused"
+	else
+		ok "a push of a blocked direct dependency is refused"
+	fi
+	check "... the client reads the package on its stderr" grep -q '^remote: .*event-stream' "$T/push"
+	check "... and the admin's reason" grep -q '^remote: .*flatmap-stream compromise' "$T/push"
+	check "... and git says the hook declined" grep -q 'pre-receive hook declined' "$T/push"
+	check "... no ref was updated" test "$(git ls-remote origin refs/heads/main | cut -f1)" = "$(git rev-parse HEAD~1)"
+	git reset -q --hard HEAD~1
+	npm_project . '{"left-pad":"1.3.0"}' "$(lock_entry left-pad 1.3.0)"
+	git add -A && git commit -qm clean
+	check "a clean push is accepted" git push -q origin HEAD:main 2> /dev/null
+	check "... and its certificate stored in the system registry" \
+		test "$(sqlite3 -readonly /var/lib/sigma/registry.db 'SELECT count(*) FROM submissions')" -ge 2
+	check "... and the pushed objects are owned by $owner (the hook ran as it)" \
+		test -z "$(find "$gitdir/objects" -type f ! -user "$owner" | head -1)"
+	cd /
 }
