@@ -11,7 +11,7 @@
 #   make bench-formats  cold and cache-hit pushes per format, bench/formats-results.md
 #   make bench-certify  certification per package, lookups for 10,000 packages
 #   make bench-chain    sigma scan of one chain of 10,000 to 100,000 packages, bench/chain-results.md
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   [DESTDIR=... UNITDIR=...]; make uninstall the same way
 
 PREFIX   ?= /usr/local
 BUILD    ?= build
@@ -58,7 +58,7 @@ EXE_OBJ  := $(BUILD)/main.o $(filter $(BUILD)/sandbox/%,$(LIB_OBJ)) \
 CORE_OBJ := $(BUILD)/core.o $(filter-out $(EXE_OBJ),$(LIB_OBJ))
 EXE_LIBS := -ldl -lpthread -lm
 
-.PHONY: all check asan fuzz demo bench bench-sandbox bench-formats bench-parsers bench-certify bench-chain install clean
+.PHONY: all check asan fuzz demo bench bench-sandbox bench-formats bench-parsers bench-certify bench-chain install uninstall clean
 all: $(SIGMA_OUT) $(SIGMA_CORE)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
@@ -140,10 +140,56 @@ bench-certify: sigma sigma-core.so
 bench-chain: sigma sigma-core.so
 	bash bench/chain.sh
 
+# What `make install` puts under $(DESTDIR)$(PREFIX), and `make uninstall`
+# removes, file by file: the two binaries, the manual pages, the example
+# configuration, the contrib scripts and the systemd units (their ExecStart
+# rewritten to this prefix's bin/sigma). UNITDIR=/etc/systemd/system (or
+# $(pkg-config --variable=systemdsystemunitdir systemd)) puts the units
+# where a distribution expects them.
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/sigma
+DATADIR  ?= $(PREFIX)/share/sigma
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+MAN_PAGES := $(wildcard man/*.1 man/*.5 man/*.8)
+CONTRIB_FILES := contrib/install-hook.sh contrib/ghes/build-env.sh contrib/ghes/pre-receive.sh contrib/ghes/README.md \
+                 $(wildcard contrib/gitea/* contrib/gitlab/*)
+UNITS    := $(wildcard contrib/systemd/*.service contrib/systemd/*.timer)
+INSTALLED := $(PREFIX)/bin/sigma $(PREFIX)/lib/sigma/sigma-core.so \
+             $(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+             $(DOCDIR)/sigma.config.example \
+             $(CONTRIB_FILES:contrib/%=$(DATADIR)/contrib/%) \
+             $(addprefix $(UNITDIR)/,$(notdir $(UNITS)))
+
 install: sigma sigma-core.so
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/sigma
 	install -m 0755 sigma $(DESTDIR)$(PREFIX)/bin/sigma
 	install -m 0644 sigma-core.so $(DESTDIR)$(PREFIX)/lib/sigma/sigma-core.so
+	for m in $(MAN_PAGES); do \
+	  s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s && \
+	  install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
+	done
+	install -d $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/contrib/ghes $(DESTDIR)$(UNITDIR)
+	install -m 0644 contrib/sigma.config.example $(DESTDIR)$(DOCDIR)/sigma.config.example
+	install -m 0755 contrib/install-hook.sh $(DESTDIR)$(DATADIR)/contrib/install-hook.sh
+	install -m 0755 contrib/ghes/build-env.sh contrib/ghes/pre-receive.sh $(DESTDIR)$(DATADIR)/contrib/ghes/
+	install -m 0644 contrib/ghes/README.md $(DESTDIR)$(DATADIR)/contrib/ghes/README.md
+	install -d $(DESTDIR)$(DATADIR)/contrib/gitea $(DESTDIR)$(DATADIR)/contrib/gitlab
+	install -m 0644 contrib/gitea/* $(DESTDIR)$(DATADIR)/contrib/gitea/
+	install -m 0644 contrib/gitlab/README.md $(DESTDIR)$(DATADIR)/contrib/gitlab/
+	install -m 0755 contrib/gitlab/make-hooks-tarball.sh contrib/gitlab/pre-receive.d-sigma $(DESTDIR)$(DATADIR)/contrib/gitlab/
+	for u in $(UNITS); do \
+	  sed 's|/usr/local/bin/sigma|$(PREFIX)/bin/sigma|g' $$u > $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp && \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp && \
+	  mv $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
+
+# Only sigma's own directories are removed; bin/, share/man/man1/ and the
+# like may hold other programs' files.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(PREFIX)/lib/sigma $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/contrib/ghes \
+	  $(DESTDIR)$(DATADIR)/contrib/gitea $(DESTDIR)$(DATADIR)/contrib/gitlab \
+	  $(DESTDIR)$(DATADIR)/contrib $(DESTDIR)$(DATADIR) 2> /dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz sigma sigma-core.so tests/fuzz/bin

@@ -6,7 +6,9 @@
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 #include "common/cli.h"
 #include "core.h"
@@ -34,17 +36,30 @@ static const command commands[] = {
 	{ "serve", "the webhook service: forge events in, commit statuses and certificate pages out", NULL, NULL },
 };
 
+/* The executable's own path into exe (PATH_MAX bytes): /proc/self/exe, or,
+ * where no /proc is mounted (a GitHub Enterprise hook environment is a bare
+ * chroot), the path the kernel was asked to execute (AT_EXECFN), resolved.
+ * Returns 0, or -1 when neither gives a path. */
+static int own_path(char *exe)
+{
+	ssize_t n = readlink("/proc/self/exe", exe, PATH_MAX - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		return 0;
+	}
+	const char *execfn = (const char *)getauxval(AT_EXECFN);
+	return execfn && realpath(execfn, exe) ? 0 : -1;
+}
+
 /* sigma-core.so, next to the executable (a build) or in ../lib/sigma (an
  * installation). NULL with a message on stderr when it cannot be loaded. */
 static sigma_core_fn load_core(void)
 {
 	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0) {
-		fprintf(stderr, "sigma: cannot find its own executable (/proc/self/exe)\n");
+	if (own_path(exe) < 0) {
+		fprintf(stderr, "sigma: cannot find its own executable (/proc/self/exe, AT_EXECFN)\n");
 		return NULL;
 	}
-	exe[n] = '\0';
 	char *slash = strrchr(exe, '/');
 	*slash = '\0';
 	const char *places[] = { "%s/" SIGMA_CORE_NAME, "%s/../lib/sigma/" SIGMA_CORE_NAME };

@@ -10,6 +10,8 @@
  * the git server's environment (contrib/install-hook.sh does).
  *
  * Exit status: 0 when nothing failed, 1 otherwise, 2 for a usage error. */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -194,13 +196,43 @@ static int runs_sigma(const char *file, char *target, size_t n)
 	return yes;
 }
 
+/* Where the servers sigma knows put a pre-receive hook, relative to the
+ * repository: plain git, Gitea (pre-receive.d), GitLab (custom_hooks), and
+ * gitolite's repo-specific hooks (hooks/pre-receive.hNN-NAME, run by its
+ * own pre-receive). */
+static size_t hook_places(char ***out, const char *gitdir)
+{
+	static const char *const fixed[] = { "hooks/pre-receive", "hooks/pre-receive.d/sigma",
+	                                     "custom_hooks/pre-receive.d/sigma" };
+	size_t n = 0;
+	char **v = sigma_xcalloc(sizeof fixed / sizeof *fixed, sizeof *v);
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		v[n++] = sigma_xasprintf("%s/%s", gitdir, fixed[i]);
+	char *hooks = sigma_xasprintf("%s/hooks", gitdir);
+	DIR *dir = opendir(hooks);
+	struct dirent *e;
+	while (dir && (e = readdir(dir))) {
+		const char *name = e->d_name;
+		if (strncmp(name, "pre-receive.h", 13) != 0 || !isdigit((unsigned char)name[13]) ||
+		    !isdigit((unsigned char)name[14]) || name[15] != '-')
+			continue;
+		v = sigma_xrealloc(v, (n + 1) * sizeof *v);
+		v[n++] = sigma_xasprintf("%s/%s", hooks, name);
+	}
+	if (dir)
+		closedir(dir);
+	free(hooks);
+	*out = v;
+	return n;
+}
+
 static void check_hook(doctor *d, const char *gitdir)
 {
-	static const char *const places[] = { "hooks/pre-receive", "hooks/pre-receive.d/sigma",
-	                                      "custom_hooks/pre-receive.d/sigma" };
+	char **places = NULL;
+	size_t nplaces = hook_places(&places, gitdir);
 	int found = 0;
-	for (size_t i = 0; i < sizeof places / sizeof *places; i++) {
-		char *file = sigma_xasprintf("%s/%s", gitdir, places[i]), target[PATH_MAX];
+	for (size_t i = 0; i < nplaces; i++) {
+		char *file = places[i], target[PATH_MAX];
 		if (access(file, F_OK) == 0) {
 			int sigma = runs_sigma(file, target, sizeof target);
 			if (sigma && access(file, X_OK) != 0) {
@@ -218,6 +250,7 @@ static void check_hook(doctor *d, const char *gitdir)
 		}
 		free(file);
 	}
+	free(places);
 	if (!found)
 		say(d, DOC_FAIL, "hook", "sigma is not the pre-receive hook of %s: pushes there are not judged "
 		    "(contrib/install-hook.sh %s)", gitdir, gitdir);
