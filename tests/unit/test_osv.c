@@ -110,6 +110,55 @@ int main(void)
 	   !strcmp(status(r, "npm", "wd-narrow", "1.0.0", code, sizeof code), "uncertified") &&
 	   !strcmp(status(r, "npm", "wd-narrow", "2.0.0", code, sizeof code), "blocked"),
 	   "a re-imported record blocks what it lists now, not what it once listed");
+	/* Matching for the hook (osv_hits): ranges, versions lists, the lowest
+	 * fix above the version, PEP 440 ordering and PyPI name forms. */
+	const char *ranged =
+		"{\"id\":\"GHSA-test-rang-es00\",\"modified\":\"2026-01-01T00:00:00Z\","
+		"\"severity\":[{\"type\":\"CVSS_V3\",\"score\":\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H\"}],"
+		"\"affected\":[{\"package\":{\"ecosystem\":\"npm\",\"name\":\"ranged\"},\"ranges\":["
+		"{\"type\":\"SEMVER\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"0.2.4\"}]},"
+		"{\"type\":\"SEMVER\",\"events\":[{\"introduced\":\"1.0.0\"},{\"fixed\":\"1.2.6\"}]},"
+		"{\"type\":\"SEMVER\",\"events\":[{\"introduced\":\"2.0.0\"},{\"last_affected\":\"2.3.0\"}]}]},"
+		"{\"package\":{\"ecosystem\":\"npm\",\"name\":\"listed\"},\"versions\":[\"1.0.0\"]},"
+		"{\"package\":{\"ecosystem\":\"PyPI\",\"name\":\"Some_Pkg\"},\"ranges\":[{\"type\":\"ECOSYSTEM\","
+		"\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"2.0.0rc1\"}]}]}]}";
+	memset(&st, 0, sizeof st);
+	ok(osv_import_json(r, ranged, strlen(ranged), "inline", &st) == 0 && st.advisories == 1, "a record with several ranges imports");
+	static const struct { const char *eco, *name, *version, *fixed; int hit; } cases[] = {
+		{ "npm", "ranged", "0.2.3", "0.2.4", 1 },    /* introduced 0 */
+		{ "npm", "ranged", "0.2.4", NULL, 0 },       /* fixed is not affected */
+		{ "npm", "ranged", "0.5.0", NULL, 0 },       /* between two ranges */
+		{ "npm", "ranged", "1.1.0", "1.2.6", 1 },    /* the second range */
+		{ "npm", "ranged", "2.3.0", NULL, 1 },       /* last_affected: affected, no fix known */
+		{ "npm", "ranged", "2.3.1", NULL, 0 },
+		{ "npm", "listed", "1.0.0", NULL, 1 },       /* a versions list */
+		{ "npm", "listed", "1.0.1", NULL, 0 },
+		{ "pypi", "some-pkg", "1.9", "2.0.0rc1", 1 },
+		{ "pypi", "Some.Pkg", "2.0.0b2", "2.0.0rc1", 1 }, /* PEP 440: b2 < rc1; PEP 503 names */
+		{ "pypi", "some_pkg", "2.0.0rc1", NULL, 0 },
+		{ "pypi", "some-pkg", "2.0", NULL, 0 },      /* 2.0 == 2.0.0 */
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		osv_hit *h = NULL;
+		size_t n = 0;
+		int rc = osv_hits(&h, &n, r, cases[k].eco, cases[k].name, cases[k].version);
+		int good = rc == 0 && (size_t)cases[k].hit == n &&
+		           (!n || (!strcmp(h[0].id, "GHSA-test-rang-es00") && !strcmp(h[0].severity, "high") &&
+		                   h[0].score > 7.49 && h[0].score < 7.51 &&
+		                   (cases[k].fixed ? h[0].fixed && !strcmp(h[0].fixed, cases[k].fixed) : !h[0].fixed)));
+		ok(good, "%s %s %s: %s%s%s", cases[k].eco, cases[k].name, cases[k].version,
+		   cases[k].hit ? "affected" : "not affected", cases[k].fixed ? ", fixed in " : "",
+		   cases[k].fixed ? cases[k].fixed : "");
+		osv_hits_free(h, n);
+	}
+	osv_hit *h = NULL;
+	size_t nh = 0;
+	ok(osv_hits(&h, &nh, r, "npm", "minimist", "1.2.5") == 0 && nh == 1 && !strcmp(h[0].severity, "critical") &&
+	   h[0].aliases && !strcmp(h[0].aliases, "CVE-2021-44906") && h[0].fixed && !strcmp(h[0].fixed, "1.2.6"),
+	   "minimist 1.2.5: the real GHSA record, critical from its CVSS vector, alias and fix");
+	osv_hits_free(h, nh);
+	ok(osv_hits(&h, &nh, r, "npm", "chalk", "5.6.1") == 0 && nh == 0, "a MAL- record is not an advisory hit (it blocks)");
+	osv_hits_free(h, nh);
 	registry_close(r);
 	char *cmd = sigma_xasprintf("rm -rf %s", dir);
 	if (system(cmd) != 0)
