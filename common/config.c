@@ -59,6 +59,25 @@ static int get_choice(int *out, git_config *cfg, const char *key, const char *a,
 	return rc;
 }
 
+/* sigma.enforce: block | testing | off. */
+static int get_enforce(int *out, git_config *cfg, const char *key)
+{
+	char *v = get_string(cfg, key);
+	if (!v)
+		return 0;
+	int rc = 0;
+	if (!strcasecmp(v, "block"))
+		*out = CONFIG_ENFORCE_BLOCK;
+	else if (!strcasecmp(v, "testing"))
+		*out = CONFIG_ENFORCE_TESTING;
+	else if (!strcasecmp(v, "off"))
+		*out = CONFIG_ENFORCE_OFF;
+	else
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: expected block, testing or off, got '%s'", key, v);
+	free(v);
+	return rc;
+}
+
 /* sigma.failOnSeverity: none | low | moderate | high | critical -> 0..4. */
 static int get_severity(int *out, git_config *cfg, const char *key)
 {
@@ -182,7 +201,8 @@ int config_load(sigma_config *out, const char *gitdir)
 	    (rc = get_timeout(&out->timeout_ms, cfg, "sigma.timeout")) ||
 	    (rc = get_int(&out->reject_depth, cfg, "sigma.rejectDepth", -1, 100)) ||
 	    (rc = get_int(&out->audit_cap, cfg, "sigma.auditCap", 0, 1000000)) ||
-	    (rc = get_severity(&out->fail_on_severity, cfg, "sigma.failOnSeverity")))
+	    (rc = get_severity(&out->fail_on_severity, cfg, "sigma.failOnSeverity")) ||
+	    (rc = get_enforce(&out->enforce, cfg, "sigma.enforce")))
 		goto out;
 out:
 	git_config_free(cfg);

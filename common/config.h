@@ -17,6 +17,8 @@
 #define SIGMA_SYSCONF_DIR "/etc/sigma"
 #endif
 
+enum { CONFIG_ENFORCE_BLOCK = 0, CONFIG_ENFORCE_TESTING = 1, CONFIG_ENFORCE_OFF = 2 };
+
 /* Which defaults the database and key paths take when no setting names them
  * (see config_db_locate). */
 enum {
@@ -34,6 +36,7 @@ typedef struct sigma_config {
 	int reject_depth;      /* sigma.rejectDepth: blocked at depth <= this rejects (default 1) */
 	int audit_cap;         /* sigma.auditCap: transitive certifications per submission (200) */
 	int fail_on_severity;  /* sigma.failOnSeverity: 0 none (default), 1 low .. 4 critical */
+	int enforce;           /* sigma.enforce: CONFIG_ENFORCE_BLOCK (default), _TESTING or _OFF */
 	char *npm_registry;    /* sigma.npmRegistry, or NULL */
 	char *pypi_index;      /* sigma.pypiIndex, or NULL */
 	char *allowed_hosts;   /* sigma.allowedHosts: hosts certification may download from besides

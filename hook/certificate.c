@@ -276,6 +276,9 @@ static cJSON *certificate_frame(const cert_subject *subject)
 	add_opt_string(subj, "ref", subject->ref);
 	add_opt_string(subj, "commit", subject->commit);
 	add_opt_string(subj, "tree", subject->tree);
+	add_opt_string(subj, "pusher", subject->pusher);
+	if (subject->testing)
+		cJSON_AddStringToObject(c, "enforcement", "testing");
 	return c;
 }
 
@@ -330,7 +333,11 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 {
 	cJSON *c = certificate_frame(subject);
 
-	cJSON_AddStringToObject(c, "decision", j->rejected ? "rejected" : "accepted");
+	/* In testing mode nothing is refused: the decision is what happened to
+	 * the push, and what enforcement would have done is kept beside it. */
+	cJSON_AddStringToObject(c, "decision", j->rejected && !subject->testing ? "rejected" : "accepted");
+	if (subject->testing)
+		cJSON_AddStringToObject(c, "would_decision", j->rejected ? "rejected" : "accepted");
 	cJSON *reasons = cJSON_AddArrayToObject(c, "reasons");
 	for (size_t i = 0; i < j->n; i++) {
 		const judged *p = &j->pkgs[i];

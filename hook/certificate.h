@@ -21,6 +21,8 @@ typedef struct cert_subject {
 	const char *ref;
 	const char *commit;   /* may be NULL for a directory scan */
 	const char *tree;     /* may be NULL */
+	const char *pusher;   /* who pushed, as the server's hook environment says, or NULL */
+	int testing;          /* sigma.enforce = testing: the decision is "accepted", what would have been is kept */
 } cert_subject;
 
 /* The members of a certificate that depend only on the lockfiles and the

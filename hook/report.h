@@ -18,6 +18,7 @@ typedef struct report_ctx {
 	int gitlab;             /* prefix every line with GL-HOOK-ERR: */
 	const char *public_url; /* serve.publicUrl: the certificate's page is linked, or NULL */
 	const char *contact;    /* sigma.contact: whom to ask for an exception, or NULL */
+	int testing;            /* sigma.enforce = testing: a refusal is printed as what would happen */
 	int verbose;            /* also print the accepted case's summary line */
 	int scan;               /* `sigma scan`, not a push: word the headline so */
 	size_t npackages;       /* the package count when the graphs were not loaded */

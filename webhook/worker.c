@@ -168,6 +168,12 @@ int webhook_worker_describe(webhook_state *state, char *description, size_t size
 		else
 			snprintf(description, size, "sigma: rejected%s%s; %d package%s checked", *first_text ? ": " : "",
 			         first_text, npkgs, npkgs == 1 ? "" : "s");
+	} else if (json_str(c, "would_decision") && !strcmp(json_str(c, "would_decision"), "rejected")) {
+		/* sigma.enforce = testing: nothing fails, but the status says what
+		 * enforcement would have done. */
+		*state = STATE_SUCCESS;
+		snprintf(description, size, "sigma (testing): would fail: %d blocked%s%s; %d package%s checked",
+		         rejecting, *first_text ? ", first " : "", first_text, npkgs, npkgs == 1 ? "" : "s");
 	} else {
 		*state = STATE_SUCCESS;
 		snprintf(description, size, "sigma: accepted; %d package%s checked%s%.0d%s%s%.0d%s", npkgs,
@@ -496,13 +502,14 @@ static int run_event_job(worker *w, const webhook_job *job)
 
 	/* 5. The certificate, stored as the hook stores it. */
 	ref = subject_ref(f, &ev);
-	cert_subject subj = { ev.repository, ref, commit, tree };
+	cert_subject subj = { ev.repository, ref, commit, tree, NULL, cfg.enforce == CONFIG_ENFORCE_TESTING };
 	size_t pat[2];
 	registry_part_at at = { 0, 0, "" };
 	if ((rc = certificate_build(&cert, id, &j, &now, &subj, key, NULL, pat)) ||
 	    (at.start = pat[0], at.end = pat[1],
 	     rc = registry_submission_put(w->reg, ev.repository, ref, commit, id,
-	                                  j.rejected ? "rejected" : "accepted", cert, &at))) {
+	                                  j.rejected && cfg.enforce != CONFIG_ENFORCE_TESTING ? "rejected" : "accepted",
+	                                  cert, &at))) {
 		rc = finish_error(w, job, f, &ev, sigma_error_last());
 		goto out;
 	}
@@ -512,7 +519,8 @@ static int run_event_job(worker *w, const webhook_job *job)
 	webhook_worker_describe(&state, desc, sizeof desc, cert);
 	url = target_url(svc, id);
 	fill_row(&row, job->id, f, ev.status_repo, ev.sha, state, desc, url);
-	webhook_job_result r = { &row, id, ev.repository, ref, commit, j.rejected ? "rejected" : "accepted", NULL };
+	int refuses = j.rejected && cfg.enforce != CONFIG_ENFORCE_TESTING;
+	webhook_job_result r = { &row, id, ev.repository, ref, commit, refuses ? "rejected" : "accepted", NULL };
 	if ((rc = webhook_queue_finish(w->q, job->id, &r)))
 		goto out;
 	webhook_metrics_job(&svc->metrics, job->kind, job_metric(state), webhook_wall_ms() - job->created_ms);

@@ -87,7 +87,7 @@ static void test_via_positions(void)
 	deep->code = "blocked";
 	deep->why = "blocked: test";
 	f.j.rejected = 1;
-	cert_subject subj = { "repo", "refs/heads/main", NULL, NULL };
+	cert_subject subj = { "repo", "refs/heads/main", NULL, NULL, NULL, 0 };
 	char *text = NULL, id[65];
 	int rc = certificate_build(&text, id, &f.j, &f.s, &subj, NULL, NULL, NULL);
 	ok(rc == 0 && text, "a two-lockfile certificate builds");
@@ -134,7 +134,7 @@ static void test_cap_fails_closed(void)
 {
 	fixture f;
 	fixture_init(&f, 50, 50);
-	cert_subject subj = { "repo", "refs/heads/main", NULL, NULL };
+	cert_subject subj = { "repo", "refs/heads/main", NULL, NULL, NULL, 0 };
 	char *text = NULL, id[65];
 	setenv("SIGMA_CERT_MAX_BYTES", "2000", 1);
 	int rc = certificate_build(&text, id, &f.j, &f.s, &subj, NULL, NULL, NULL);
@@ -173,7 +173,7 @@ static void test_utf8(void)
 	fixture f;
 	fixture_init(&f, 3, 3);
 	graph_set(&f.g[1]->nodes[2].name, "c\xff");
-	cert_subject subj = { "repo", "refs/heads/main", NULL, NULL };
+	cert_subject subj = { "repo", "refs/heads/main", NULL, NULL, NULL, 0 };
 	char *text = NULL, id[65];
 	int rc = certificate_build(&text, id, &f.j, &f.s, &subj, NULL, NULL, NULL);
 	ok(rc == 0 && text && strstr(text, "\"name\":\"c\xef\xbf\xbd\"") && !strchr(text, '\xff'),

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/util.h"
 #include "tap.h"
 #include "webhook/forge.h"
 #include "webhook/mirror.h"
@@ -199,6 +200,12 @@ int main(void)
 	ok(webhook_worker_describe(&state, desc, sizeof desc, "{\"decision\":\"accepted\",\"packages\":[{}]}") == 0 &&
 	       state == STATE_SUCCESS && !strcmp(desc, "sigma: accepted; 1 package checked"), "accepted: success: %s", desc);
 	ok(webhook_worker_describe(&state, desc, sizeof desc, "{}") == SIGMA_EINVALID, "not a certificate: error");
+	const char *testing = "{\"decision\":\"accepted\",\"would_decision\":\"rejected\",\"enforcement\":\"testing\","
+	                      "\"packages\":[{},{}],\"summary\":{\"rejecting\":1},"
+	                      "\"reasons\":[{\"package\":\"left-pad@1.3.0\",\"depth\":0,\"code\":\"admin\"}]}";
+	ok(webhook_worker_describe(&state, desc, sizeof desc, testing) == 0 && state == STATE_SUCCESS &&
+	       sigma_startswith(desc, "sigma (testing): would fail: 1 blocked, first left-pad@1.3.0"),
+	   "testing mode: success, saying it would fail: %s", desc);
 
 	/* --- escaping for the page */
 	sigma_buf out = SIGMA_BUF_INIT;
