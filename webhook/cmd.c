@@ -28,6 +28,7 @@
 #include "common/error.h"
 #include "common/util.h"
 #include "registry/db.h"
+#include "registry/open.h"
 #include "webhook/cmd.h"
 #include "webhook/serve.h"
 #include "webhook/service.h"
@@ -135,7 +136,10 @@ int webhook_cmd_main(int argc, char **argv)
 	sigma_config dbcfg;
 	memset(&dbcfg, 0, sizeof dbcfg);
 	dbcfg.database = settings.database;
-	if ((rc = config_db_path(&dbpath, db, &dbcfg)) || (lock_fd = lock_database(dbpath)) < 0) {
+	/* The registry must exist before anything is made beside it (the lock
+	 * file): a wrong path is said with its origin and fix, as everywhere. */
+	if ((rc = registry_open_configured(&svc.registry_reader, &dbpath, db, &dbcfg, REGISTRY_READWRITE)) ||
+	    (lock_fd = lock_database(dbpath)) < 0) {
 		cli_fail(1);
 		goto out;
 	}
@@ -155,8 +159,7 @@ int webhook_cmd_main(int argc, char **argv)
 	webhook_metrics_init(&svc.metrics, names, settings.nforges);
 
 	/* The registry's schema first (it owns the file), then ours. */
-	if ((rc = registry_open(&svc.registry_reader, dbpath, REGISTRY_READWRITE)) ||
-	    (rc = webhook_queue_open(&svc.reader, dbpath, settings.sync_full, 10000))) {
+	if ((rc = webhook_queue_open(&svc.reader, dbpath, settings.sync_full, 10000))) {
 		cli_fail(1);
 		goto out;
 	}

@@ -83,6 +83,9 @@ git push -q origin HEAD:refs/heads/tmp 2> /dev/null
 SIGMA_DB=$T/missing.db git push -q origin :refs/heads/tmp 2> /dev/null
 check "a push that only deletes a ref needs no registry" \
 	bash -c "! git --git-dir='$server' rev-parse -q --verify refs/heads/tmp > /dev/null"
+"$SIGMA_BIN" serve --listen 127.0.0.1:0 --db "$T/nothing.db" > "$out" 2>&1
+check "sigma serve refuses a missing registry with the same words, creating nothing" \
+	bash -c "grep -q 'registry: $T/nothing.db (--db)' '$out' && ! ls '$T'/nothing.db* > /dev/null 2>&1"
 check "sigma registry list does not create a registry either" \
 	bash -c "! SIGMA_DB='$T/nothing.db' '$SIGMA_BIN' registry list > /dev/null 2>&1 && test ! -e '$T/nothing.db'"
 
