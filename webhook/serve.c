@@ -539,6 +539,29 @@ static enum MHD_Result handle_metrics(struct MHD_Connection *conn, webhook_servi
 	sigma_buf out;
 	sigma_buf_init(&out, (size_t)8 << 20);
 	webhook_metrics_render(&out, &svc->metrics, rc ? NULL : &stats);
+	/* How fresh the registry's OSV data is: a gate whose malware list
+	 * stopped updating should page someone, so it is a metric. */
+	long mal = 0, adv = 0, blocks = 0;
+	char last[32] = "";
+	pthread_mutex_lock(&svc->read_lock);
+	int orc = svc->registry_reader ? registry_advisories_counts(svc->registry_reader, &mal, &adv, &blocks, last) : -1;
+	pthread_mutex_unlock(&svc->read_lock);
+	if (orc == 0) {
+		struct tm tm;
+		memset(&tm, 0, sizeof tm);
+		long long when = last[0] && strptime(last, "%Y-%m-%dT%H:%M:%SZ", &tm) ? (long long)timegm(&tm) : 0;
+		sigma_buf_printf(&out,
+		                 "# HELP sigma_osv_records OSV records held in the registry, by kind.\n"
+		                 "# TYPE sigma_osv_records gauge\n"
+		                 "sigma_osv_records{kind=\"malicious\"} %ld\n"
+		                 "sigma_osv_records{kind=\"advisory\"} %ld\n"
+		                 "# HELP sigma_osv_blocks Blocks written by OSV malicious-package records.\n"
+		                 "# TYPE sigma_osv_blocks gauge\n"
+		                 "sigma_osv_blocks %ld\n"
+		                 "# HELP sigma_osv_last_import_timestamp_seconds When OSV data was last imported (0: never).\n"
+		                 "# TYPE sigma_osv_last_import_timestamp_seconds gauge\n"
+		                 "sigma_osv_last_import_timestamp_seconds %lld\n", mal, adv, blocks, when);
+	}
 	enum MHD_Result ret = respond(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
 	                              out.ptr ? out.ptr : "", out.len);
 	sigma_buf_dispose(&out);

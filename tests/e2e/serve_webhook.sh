@@ -149,6 +149,16 @@ check "the server is still up after all that" kill -0 "$SERVE_PID"
 check "queued jobs match the 202s" test "$(jobs_count)" = 15
 curl -s "$SERVE/metrics" > "$T/metrics"
 check "metrics count the refusals" grep -q 'forge="gh",event="pull_request",outcome="unauthorized"} 4' "$T/metrics"
+check "metrics say no OSV data was imported yet" grep -q '^sigma_osv_last_import_timestamp_seconds 0$' "$T/metrics"
+sigma registry import "$FIXTURES/osv" > /dev/null
+curl -s "$SERVE/metrics" > "$T/metrics"
+check "... and after an import, what is held and when (within the last minute)" python3 -c '
+import re, sys, time
+t = open(sys.argv[1]).read()
+mal = int(re.search(r"^sigma_osv_records\{kind=\"malicious\"\} (\d+)$", t, re.M).group(1))
+adv = int(re.search(r"^sigma_osv_records\{kind=\"advisory\"\} (\d+)$", t, re.M).group(1))
+when = int(re.search(r"^sigma_osv_last_import_timestamp_seconds (\d+)$", t, re.M).group(1))
+sys.exit(0 if mal == 10 and adv == 2 and abs(time.time() - when) < 60 else 1)' "$T/metrics"
 check "no secret in the log" sh -c "! grep -q -e 'Secret to' -e WishesWere -e 'token with' '$T/serve.err'"
 
 # A second service on the same database is refused.
