@@ -415,6 +415,10 @@ int registry_cmd_main(int argc, char **argv)
 		return cli_usage_error("registry", "--expires and --override-block go with allow");
 	if (o.advisory && strcmp(sub, "allow") && strcmp(sub, "disallow"))
 		return cli_usage_error("registry", "--advisory goes with allow or disallow");
+	/* A waiver is for a version someone reviewed; '*' would waive versions
+	 * nobody has seen yet. */
+	if (!strcmp(sub, "allow") && nargs == 3 && !strcmp(args[2], "*"))
+		return cli_usage_error("registry", "allow takes one version, not '*': a waiver is for what was reviewed");
 	if (o.expires && !valid_day(o.expires))
 		return cli_usage_error("registry", "--expires: expected a day as YYYY-MM-DD, got '%s'", o.expires);
 	if (o.status && strcmp(o.status, "certified") && strcmp(o.status, "flagged") &&

@@ -97,6 +97,10 @@ if push expired; then nok "an expired waiver is ignored"; else ok "an expired wa
 check "... and named as expired in the refusal" grep -q "its waiver expired on 2020-01-31" "$out"
 undo
 sigma registry disallow npm minimist 1.2.5 > /dev/null
+check "registry allow refuses '*' (a waiver is for a reviewed version), exit 2" \
+	bash -c "'$SIGMA_BIN' registry allow npm minimist '*' --reason x 2> /dev/null; [ \$? -eq 2 ]"
+check "... and a day that does not exist" \
+	bash -c "'$SIGMA_BIN' registry allow npm minimist 1.2.5 --reason x --expires 2026-02-30 2> /dev/null; [ \$? -eq 2 ]"
 check "registry disallow ends it (and a second time says there was none, exit 1)" \
 	bash -c "! '$SIGMA_BIN' registry disallow npm minimist 1.2.5 2> /dev/null"
 
