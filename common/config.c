@@ -59,6 +59,26 @@ static int get_choice(int *out, git_config *cfg, const char *key, const char *a,
 	return rc;
 }
 
+/* A duration such as "3d", "36h", "90m", "2w" or plain seconds. */
+static int get_duration(long *out, git_config *cfg, const char *key)
+{
+	char *v = get_string(cfg, key);
+	if (!v)
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	long unit = !end || !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60 : !strcmp(end, "h") ? 3600
+	          : !strcmp(end, "d") ? 86400 : !strcmp(end, "w") ? 7 * 86400 : 0;
+	int rc = 0;
+	if (errno || end == v || n < 0 || !unit || n > 3650L * 86400 / unit)
+		rc = sigma_error_set(SIGMA_EINVALID, "%s: expected a duration such as '3d', '36h' or '90m', got '%s'", key, v);
+	else
+		*out = n * unit;
+	free(v);
+	return rc;
+}
+
 /* sigma.enforce: block | testing | off. */
 static int get_enforce(int *out, git_config *cfg, const char *key)
 {
@@ -186,6 +206,7 @@ int config_load(sigma_config *out, const char *gitdir)
 		out->database_file = level_file(level, out->system_path, repo_cfg);
 	out->npm_registry = get_string(cfg, "sigma.npmRegistry");
 	out->contact = get_string(cfg, "sigma.contact");
+	out->release_age_exclude = get_string(cfg, "sigma.minimumReleaseAgeExclude");
 	if ((out->public_url = get_string(cfg, "serve.publicUrl"))) {
 		size_t n = strlen(out->public_url);
 		while (n > 0 && out->public_url[n - 1] == '/')
@@ -202,7 +223,9 @@ int config_load(sigma_config *out, const char *gitdir)
 	    (rc = get_int(&out->reject_depth, cfg, "sigma.rejectDepth", -1, 100)) ||
 	    (rc = get_int(&out->audit_cap, cfg, "sigma.auditCap", 0, 1000000)) ||
 	    (rc = get_severity(&out->fail_on_severity, cfg, "sigma.failOnSeverity")) ||
-	    (rc = get_enforce(&out->enforce, cfg, "sigma.enforce")))
+	    (rc = get_enforce(&out->enforce, cfg, "sigma.enforce")) ||
+	    (rc = get_duration(&out->min_release_age, cfg, "sigma.minimumReleaseAge")) ||
+	    (rc = get_choice(&out->unknown_release_age_refuse, cfg, "sigma.unknownReleaseAge", "warn", "refuse")))
 		goto out;
 out:
 	git_config_free(cfg);
@@ -220,6 +243,7 @@ void config_dispose(sigma_config *c)
 	free(c->system_path);
 	free(c->database_file);
 	free(c->contact);
+	free(c->release_age_exclude);
 	free(c->public_url);
 	free(c->signing_key_file);
 	memset(c, 0, sizeof *c);

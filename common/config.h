@@ -37,6 +37,9 @@ typedef struct sigma_config {
 	int audit_cap;         /* sigma.auditCap: transitive certifications per submission (200) */
 	int fail_on_severity;  /* sigma.failOnSeverity: 0 none (default), 1 low .. 4 critical */
 	int enforce;           /* sigma.enforce: CONFIG_ENFORCE_BLOCK (default), _TESTING or _OFF */
+	long min_release_age;  /* sigma.minimumReleaseAge in seconds, 0 (default): off */
+	char *release_age_exclude; /* sigma.minimumReleaseAgeExclude: name patterns, or NULL */
+	int unknown_release_age_refuse; /* sigma.unknownReleaseAge: warn (0, default) | refuse (1) */
 	char *npm_registry;    /* sigma.npmRegistry, or NULL */
 	char *pypi_index;      /* sigma.pypiIndex, or NULL */
 	char *allowed_hosts;   /* sigma.allowedHosts: hosts certification may download from besides

@@ -1,7 +1,9 @@
 /* policy.c: see policy.h. */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "common/error.h"
 #include "common/strmap.h"
 #include "common/util.h"
@@ -244,6 +246,112 @@ static char *advisory_why(const osv_hit *h, size_t more)
 	                       more ? " (and more, see the certificate)" : "");
 }
 
+/* ---------------------------------------------------------------- release age */
+
+typedef struct release_seen {
+	const char *eco, *version;
+	time_t cutoff;        /* now - minimum age */
+	time_t published;     /* this version's, or -1 */
+	char *old_enough;     /* newest older version published by the cutoff */
+} release_seen;
+
+/* RFC 3339 UTC ("2026-12-05T10:00:00.000Z") to seconds, or -1. */
+static time_t parse_utc(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	return end ? timegm(&tm) : (time_t)-1;
+}
+
+static int see_release(void *ctx, const char *version, const char *published_at, const char *publisher)
+{
+	(void)publisher;
+	release_seen *r = ctx;
+	time_t t = parse_utc(published_at);
+	if (!strcmp(version, r->version)) {
+		r->published = t;
+		return 0;
+	}
+	if (t < 0 || t > r->cutoff || version_cmp(r->eco, version, r->version) >= 0)
+		return 0;
+	if (!r->old_enough || version_cmp(r->eco, version, r->old_enough) > 0) {
+		free(r->old_enough);
+		r->old_enough = sigma_xstrdup(version);
+	}
+	return 0;
+}
+
+static int release_age_excluded(const sigma_config *cfg, const char *name)
+{
+	const char *p = cfg->release_age_exclude;
+	while (p && *p) {
+		size_t len = strcspn(p, ", \t");
+		if (len) {
+			char *pattern = sigma_xstrndup(p, len);
+			int hit = fnmatch(pattern, name, 0) == 0;
+			free(pattern);
+			if (hit)
+				return 1;
+		}
+		p += len + (p[len] != '\0');
+	}
+	return 0;
+}
+
+static void say_age(char *out, size_t n, long seconds)
+{
+	if (seconds < 3600)
+		snprintf(out, n, "%ld min", seconds / 60);
+	else if (seconds < 2 * 86400)
+		snprintf(out, n, "%ld h", seconds / 3600);
+	else
+		snprintf(out, n, "%ld days", seconds / 86400);
+}
+
+/* The release-age check of one package: 0, or a reason it counts (code and
+ * why set on p). Only called when sigma.minimumReleaseAge is set. */
+static int check_release_age(judged *p, const sigma_config *cfg, registry *reg, const graph_node *n, time_t now)
+{
+	if (!n->version[0] || release_age_excluded(cfg, n->name))
+		return 0;
+	char *norm = version_name_normalize(p->g->ecosystem, n->name);
+	release_seen r = { p->g->ecosystem, n->version, now - cfg->min_release_age, -1, NULL };
+	int rc = registry_releases_of(reg, p->g->ecosystem, norm, see_release, &r);
+	free(norm);
+	char limit[32];
+	say_age(limit, sizeof limit, cfg->min_release_age);
+	if (rc) {
+		free(r.old_enough);
+		return rc;
+	}
+	if (r.published < 0) {
+		p->code = sigma_xstrdup("release-age-unknown");
+		p->why = sigma_xasprintf("release-age-unknown: when %s@%s was published is not known to the registry "
+		                         "(certify it, or sigma.unknownReleaseAge decides: %s)", n->name, n->version,
+		                         cfg->unknown_release_age_refuse ? "refuse" : "warn");
+		p->release_refuses = cfg->unknown_release_age_refuse;
+		free(r.old_enough);
+		return 1;
+	}
+	if (r.published <= r.cutoff) {
+		free(r.old_enough);
+		return 0;
+	}
+	char ago[32], when[32], from[32];
+	say_age(ago, sizeof ago, (long)(now - r.published));
+	time_t ok_at = r.published + cfg->min_release_age;
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&r.published));
+	strftime(from, sizeof from, "%Y-%m-%d %H:%M UTC", gmtime(&ok_at));
+	p->code = sigma_xstrdup("release-age");
+	p->why = sigma_xasprintf("release-age: published %s ago (%s); acceptable from %s "
+	                         "(sigma.minimumReleaseAge = %s)", ago, when, from, limit);
+	p->release_refuses = 1;
+	p->acceptable_from = sigma_xstrdup(from);
+	p->old_enough = r.old_enough;
+	return 1;
+}
+
 static int depth_slot(int depth)
 {
 	return depth < 0 ? -1 : depth > 3 ? 4 : depth;
@@ -263,6 +371,7 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 	int rc = registry_snapshot_begin(reg);
 	if (rc)
 		return rc;
+	time_t now_s = time(NULL);
 	waiver_list waivers;
 	if ((rc = waivers_load(&waivers, reg))) {
 		waivers_dispose(&waivers);
@@ -290,6 +399,30 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 			const registry_waiver *expired = NULL;
 			const registry_waiver *whole = waiver_for(&waivers, g->ecosystem, n->name, n->version, "", &expired);
 			char alg[16] = "";
+			/* Release age first, so that a version too new is said as such;
+			 * an unknown age that only warns waits until nothing else counts. */
+			int age_result = cfg->min_release_age > 0 ? check_release_age(p, cfg, reg, n, now_s) : 0;
+			if (age_result < 0) {
+				waivers_dispose(&waivers);
+				registry_snapshot_end(reg);
+				return age_result;
+			}
+			char *age_code = NULL, *age_why = NULL;
+			if (age_result > 0 && !p->release_refuses) {
+				age_code = p->code;
+				age_why = p->why;
+				p->code = p->why = NULL;
+			}
+			if (age_result > 0 && p->release_refuses &&
+			    (!strcmp(p->status, "blocked") || inconsistent_finding(n) ||
+			     integrity_mismatch(n->integrity, p->st.integrity, alg, sizeof alg))) {
+				/* A block says more than an age: let the chain below say it. */
+				free(p->code);
+				free(p->why);
+				p->code = p->why = NULL;
+				p->release_refuses = 0;
+				age_result = 0;
+			}
 			if (!strcmp(p->status, "blocked") && whole && whole->override_block) {
 				p->code = sigma_xstrdup("waived");
 				p->waiver = waiver_text(whole);
@@ -313,6 +446,17 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 			} else if (inconsistent_finding(n)) {
 				p->code = sigma_xstrdup("inconsistent");
 				p->why = sigma_xasprintf("inconsistent: %s", inconsistent_finding(n)->message);
+			} else if (age_result > 0 && p->release_refuses) {
+				if (whole) {
+					/* A reviewed exception for an urgent release. */
+					char *was = p->why;
+					p->waiver = waiver_text(whole);
+					p->why = sigma_xasprintf("waived: %s (was: %s)", p->waiver, was);
+					free(was);
+					free(p->code);
+					p->code = sigma_xstrdup("waived");
+					p->release_refuses = 0;
+				}
 			} else if (failing) {
 				p->code = sigma_xstrdup("advisory");
 				p->advisory_fails = 1;
@@ -342,6 +486,13 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 					p->code = sigma_xstrdup("waived");
 					p->why = sigma_xasprintf("waived: %s", p->advisories[0].waived);
 				}
+			}
+			if (!p->why && age_why) {
+				p->code = age_code;
+				p->why = age_why;
+			} else {
+				free(age_code);
+				free(age_why);
 			}
 			if (expired && !p->waiver)
 				p->waiver_expired = sigma_xstrdup(expired->expires);
@@ -387,9 +538,14 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 		int waived = !strcmp(p->code, "waived");
 		int blocked = !waived && (!strcmp(p->status, "blocked") || !strcmp(p->code, "inconsistent") ||
 		                          p->advisory_fails);
+		/* A version too new is refused at any depth: a cooldown that let
+		 * transitive bumps through would not be one. */
+		int too_new = !waived && p->release_refuses;
 		int finding = !blocked && !waived && n->nfindings;
 		if (waived)
 			p->effect = EFFECT_NONE;
+		else if (too_new)
+			p->effect = p->introduced ? EFFECT_REJECT : EFFECT_NONE;
 		else if (blocked)
 			p->effect = shallow && p->introduced ? EFFECT_REJECT : EFFECT_WARN;
 		else if (finding)
@@ -424,6 +580,8 @@ void judgement_dispose(judgement *j)
 		osv_hits_free(j->pkgs[i].advisories, j->pkgs[i].nadvisories);
 		free(j->pkgs[i].waiver);
 		free(j->pkgs[i].waiver_expired);
+		free(j->pkgs[i].acceptable_from);
+		free(j->pkgs[i].old_enough);
 	}
 	free(j->pkgs);
 	memset(j, 0, sizeof *j);

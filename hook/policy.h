@@ -14,6 +14,11 @@
  *   - an advisory at or above sigma.failOnSeverity (unknown severities
  *     count as at it), introduced: like a block; other advisories
  *     introduced: warn; advisories already there: recorded only;
+ *   - with sigma.minimumReleaseAge: a version published more recently,
+ *     introduced at any depth, refuses (a cooldown: most malicious versions
+ *     are found and pulled within days); one whose publish time is unknown
+ *     warns or refuses by sigma.unknownReleaseAge; names matching
+ *     sigma.minimumReleaseAgeExclude are not checked;
  *   - a waiver (sigma registry allow) that has not expired takes away what
  *     it covers: one advisory, or the whole version but a block (unless it
  *     overrides blocks); never an integrity mismatch or an inconsistent
@@ -46,6 +51,9 @@ typedef struct judged {
 	const char *fixed;    /* the lowest version that fixes every failing (else every) advisory, or NULL */
 	char *waiver;         /* the waiver that applies: "REASON (by WHO on DATE[, until DAY])", or NULL */
 	char *waiver_expired; /* a waiver that would apply but expired: its day, or NULL */
+	int release_refuses;  /* younger than sigma.minimumReleaseAge (or of unknown age, under refuse) */
+	char *acceptable_from;/* when it is old enough: "YYYY-MM-DD HH:MM UTC", or NULL */
+	char *old_enough;     /* the newest older version that is old enough, or NULL */
 } judged;
 
 typedef struct judgement {

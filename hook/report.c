@@ -84,6 +84,14 @@ static void print_fix(FILE *out, const judged *p)
 		 * (a bad merge or a hand edit), so the fix is to rewrite it. */
 		fprintf(out, "    fix:     regenerate %s with its package manager (the why says which\n"
 		             "             command), commit it and push again\n", g->lockfile);
+	} else if (p->release_refuses && p->acceptable_from) {
+		fprintf(out, "    fix:     wait until %s, or use %s%s%s%s, or ask for a reviewed exception\n"
+		             "             (see exceptions below), then push again\n",
+		        p->acceptable_from, p->old_enough ? "" : "an older version of ", p->old_enough ? n->name : n->name,
+		        p->old_enough ? "@" : "", p->old_enough ? p->old_enough : " that is old enough");
+	} else if (p->release_refuses) {
+		fprintf(out, "    fix:     the admin certifies %s@%s (sigma certify), which records when it was\n"
+		             "             published, or grants an exception; then push again\n", n->name, n->version);
 	} else if (p->advisory_fails && p->fixed && n->depth == 0) {
 		fprintf(out, "    fix:     upgrade %s to %s or later in %s%s%s%s,\n"
 		             "             then update %s, commit and push again\n",

@@ -288,6 +288,79 @@ static int fetch_artefact(artefact *a, certifier *c, const certify_request *req,
 	return rc;
 }
 
+/* ---------------------------------------------------------------- releases */
+
+typedef struct release_batch {
+	const char *name, *version, *publisher;
+	const cJSON *times;
+} release_batch;
+
+static int put_release_times(registry *r, void *ctx)
+{
+	const release_batch *b = ctx;
+	const cJSON *t;
+	cJSON_ArrayForEach(t, b->times) {
+		/* "created" and "modified" are the package's, not a version's. */
+		if (!cJSON_IsString(t) || !t->string || !strcmp(t->string, "created") || !strcmp(t->string, "modified"))
+			continue;
+		int self = !strcmp(t->string, b->version);
+		int rc = registry_release_put(r, "npm", b->name, t->string, t->valuestring, self ? b->publisher : NULL);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* When each version was published, as the registry says, for the hook's
+ * release-age gate (sigma.minimumReleaseAge). npm: the packument's `time`
+ * map (every version at once; the version document has none) and the
+ * version document's `_npmUser`; PyPI: the earliest upload_time of the
+ * release's files. Best effort: a registry that does not say leaves the
+ * age unknown, which the hook judges by sigma.unknownReleaseAge. */
+static void record_releases(certifier *c, const certify_request *req, const char *name, const artefact *a)
+{
+	if (!strcmp(req->ecosystem, "pypi")) {
+		const cJSON *u;
+		const char *first = NULL;
+		cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(a->doc, "urls")) {
+			const char *t = json_str(u, "upload_time_iso_8601");
+			if (t && (!first || strcmp(t, first) < 0))
+				first = t;
+		}
+		if (first && registry_release_put(c->reg, "pypi", name, req->version, first, NULL))
+			sigma_error_clear();
+		return;
+	}
+	const char *publisher = json_str(cJSON_GetObjectItemCaseSensitive(a->doc, "_npmUser"), "name");
+	const char *base = NULL;
+	int owned = base_url(&base, c, req->ecosystem, name);
+	if (owned < 0) {
+		sigma_error_clear();
+		return;
+	}
+	sigma_buf url = SIGMA_BUF_INIT, body;
+	sigma_buf_puts(&url, base);
+	sigma_buf_putc(&url, '/');
+	put_segment(&url, name);
+	if (owned)
+		free((char *)base);
+	sigma_buf_init(&body, METADATA_MAX);
+	fetch_allow allow = allowed_hosts(c, a->registry_host);
+	cJSON *doc = NULL;
+	if (fetch_get_allowed(c->http, url.ptr, METADATA_MAX, &body, &allow) == 0)
+		doc = cJSON_ParseWithLength(body.ptr, body.len);
+	else
+		sigma_error_clear();
+	free((void *)allow.hosts);
+	/* One transaction: a packument can list thousands of versions. */
+	release_batch batch = { name, req->version, publisher, cJSON_GetObjectItemCaseSensitive(doc, "time") };
+	if (batch.times && registry_transaction(c->reg, put_release_times, &batch))
+		sigma_error_clear();
+	cJSON_Delete(doc);
+	sigma_buf_dispose(&url);
+	sigma_buf_dispose(&body);
+}
+
 /* ---------------------------------------------------------------- reuse */
 
 typedef struct prior {
@@ -550,6 +623,7 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	int64_t t0 = sigma_now_ms();
 	if ((rc = fetch_artefact(&a, c, req, name)))
 		goto out;
+	record_releases(c, req, name, &a);
 	cJSON_Delete(pr.match);
 	cJSON_Delete(pr.other);
 	pr = (prior){ .a = &a, .pypi = pypi };

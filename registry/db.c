@@ -85,12 +85,21 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER waivers_ins AFTER INSERT ON waivers BEGIN UPDATE generation SET n = n + 1; END;"
 	"CREATE TRIGGER waivers_upd AFTER UPDATE ON waivers BEGIN UPDATE generation SET n = n + 1; END;"
 	"CREATE TRIGGER waivers_del AFTER DELETE ON waivers BEGIN UPDATE generation SET n = n + 1; END;",
+	/* 6: when each version was published, and by whom, as its registry
+	 * says (filled by certification): the release-age gate's data. */
+	"CREATE TABLE releases("
+	"  ecosystem TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,"
+	"  published_at TEXT NOT NULL, publisher TEXT,"
+	"  PRIMARY KEY (ecosystem, name, version));"
+	"CREATE TRIGGER releases_ins AFTER INSERT ON releases BEGIN UPDATE generation SET n = n + 1; END;"
+	"CREATE TRIGGER releases_upd AFTER UPDATE ON releases BEGIN UPDATE generation SET n = n + 1; END;"
+	"CREATE TRIGGER releases_del AFTER DELETE ON releases BEGIN UPDATE generation SET n = n + 1; END;",
 };
 
 enum {
 	ST_LOOKUP, ST_LOOKUP_CERT, ST_BLOCK, ST_UNBLOCK, ST_CERT_PUT, ST_CACHE_GET, ST_CACHE_PUT,
 	ST_SUB_PUT, ST_SUB_GET, ST_PART_HAS, ST_PART_PUT, ST_PART_GET, ST_GENERATION, ST_KEYS, ST_CERT_BODY, ST_BLOCKS_OF,
-	ST_ADVISORIES, ST__COUNT
+	ST_ADVISORIES, ST_RELEASES, ST__COUNT
 };
 
 static const char *const statements[ST__COUNT] = {
@@ -137,6 +146,7 @@ static const char *const statements[ST__COUNT] = {
 	[ST_ADVISORIES] =
 		"SELECT id, malicious, severity, summary, affected, modified, aliases, score FROM advisories"
 		" WHERE ecosystem=?1 AND name=?2 ORDER BY id",
+	[ST_RELEASES] = "SELECT version, published_at, publisher FROM releases WHERE ecosystem=?1 AND name=?2",
 	[ST_BLOCKS_OF] =
 		"SELECT source, reason, version FROM blocks WHERE ecosystem=?1 AND name=?2"
 		" AND version IN (?3, '*') ORDER BY version = '*', source",
@@ -1008,6 +1018,49 @@ int registry_advisories_counts(registry *r, long *malicious, long *other, long *
 		rc = db_fail(r, "advisories");
 	}
 	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- releases */
+
+int registry_release_put(registry *r, const char *ecosystem, const char *name, const char *version,
+                         const char *published_at, const char *publisher)
+{
+	sqlite3_stmt *s = NULL;
+	/* A publisher once known is kept when a later write (from a document
+	 * that does not name it) has none. */
+	if (sqlite3_prepare_v2(r->db,
+	                       "INSERT INTO releases(ecosystem, name, version, published_at, publisher)"
+	                       " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(ecosystem, name, version) DO UPDATE SET"
+	                       " published_at=excluded.published_at,"
+	                       " publisher=coalesce(excluded.publisher, releases.publisher)"
+	                       " WHERE releases.published_at IS NOT excluded.published_at"
+	                       "    OR (excluded.publisher IS NOT NULL AND releases.publisher IS NOT excluded.publisher)",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(r, "store release");
+	bind_text(s, 1, ecosystem);
+	bind_text(s, 2, name);
+	bind_text(s, 3, version);
+	bind_text(s, 4, published_at);
+	bind_text(s, 5, publisher);
+	int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(r, "store release");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int registry_releases_of(registry *r, const char *ecosystem, const char *name, registry_release_fn fn, void *ctx)
+{
+	sqlite3_stmt *s = stmt(r, ST_RELEASES);
+	if (!s)
+		return db_fail(r, "read releases");
+	bind_text(s, 1, ecosystem);
+	bind_text(s, 2, name);
+	int rc = 0, step;
+	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW)
+		rc = fn(ctx, col_text(s, 0), col_text(s, 1), col_text(s, 2));
+	if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = db_fail(r, "read releases");
+	sqlite3_reset(s);
 	return rc;
 }
 

@@ -32,7 +32,7 @@ enum {
 };
 
 /* The schema version this build writes. */
-#define REGISTRY_SCHEMA_VERSION 5
+#define REGISTRY_SCHEMA_VERSION 6
 
 /* Why a registry could not be opened: each has its own fix, which the hook
  * and `sigma doctor` name. */
@@ -178,6 +178,16 @@ int registry_advisory_modified(registry *r, const char *id, char out[64]);
 typedef int (*registry_advisory_row_fn)(void *ctx, const registry_advisory *a);
 int registry_advisory_rows(registry *r, const char *ecosystem, const char *name, registry_advisory_row_fn fn,
                            void *ctx);
+
+/* Releases (schema 6): when a version was published (RFC 3339, UTC) and
+ * by whom (NULL when the registry does not say), as certification read it
+ * from the registry. */
+int registry_release_put(registry *r, const char *ecosystem, const char *name, const char *version,
+                         const char *published_at, const char *publisher);
+/* Every known release of one package (strings borrowed for the call). */
+typedef int (*registry_release_fn)(void *ctx, const char *version, const char *published_at,
+                                   const char *publisher);
+int registry_releases_of(registry *r, const char *ecosystem, const char *name, registry_release_fn fn, void *ctx);
 
 /* Waivers (schema 5): an admin's reviewed exception for one package version,
  * for one advisory on it (`advisory` non-empty) or for everything that

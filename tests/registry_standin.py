@@ -21,6 +21,8 @@ Test controls (POST /_control with a JSON object; every key optional):
                                         (no Content-Length: the client must cap the stream)
   {"redirect": {"/x/-/x-1.0.0.tgz": "http://127.0.0.1:9/y.tgz"}}  answer 302 with that
                                         Location (a request with a query string is served)
+  {"published": {"left-pad@1.3.0": "2026-12-05T10:00:00.000Z"}}  the packument's time
+                                        for that version (others: 2020-01-01T00:00:00.000Z)
   {"reset": true}                       forget all of the above and the counters
 GET /_stats gives {"total": N, "paths": {path: count}, "clients": [addresses]}
 (control and stats requests are not counted).
@@ -41,8 +43,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "fixtures", "registry")
 LOCK = threading.Lock()
-STATE = {"corrupt": set(), "fail": {}, "delay": {}, "oversize": {}, "redirect": {}, "total": 0, "paths": {},
-         "clients": set()}
+STATE = {"corrupt": set(), "fail": {}, "delay": {}, "oversize": {}, "redirect": {}, "published": {}, "total": 0,
+         "paths": {}, "clients": set()}
 
 
 def file_key(name):
@@ -74,12 +76,14 @@ class Handler(BaseHTTPRequestHandler):
         ctl = json.loads(self.rfile.read(n) or b"{}")
         with LOCK:
             if ctl.get("reset"):
-                STATE.update(corrupt=set(), fail={}, delay={}, oversize={}, redirect={}, total=0, paths={})
+                STATE.update(corrupt=set(), fail={}, delay={}, oversize={}, redirect={}, published={}, total=0,
+                             paths={})
             STATE["corrupt"].update(ctl.get("corrupt", []))
             STATE["fail"].update(ctl.get("fail", {}))
             STATE["delay"].update(ctl.get("delay", {}))
             STATE["oversize"].update(ctl.get("oversize", {}))
             STATE["redirect"].update(ctl.get("redirect", {}))
+            STATE["published"].update(ctl.get("published", {}))
         self.send(200, "{}")
 
     def do_GET(self):
@@ -190,7 +194,11 @@ class Handler(BaseHTTPRequestHandler):
             if not versions:
                 raise FileNotFoundError(name)
             latest = sorted(versions)[-1]
-            return self.send(200, json.dumps({"name": name, "dist-tags": {"latest": latest}, "versions": versions}))
+            with LOCK:
+                times = {v: STATE["published"].get("%s@%s" % (name, v), "2020-01-01T00:00:00.000Z") for v in versions}
+            times.update(created="2019-01-01T00:00:00.000Z", modified=max(times.values()))
+            return self.send(200, json.dumps({"name": name, "dist-tags": {"latest": latest}, "versions": versions,
+                                              "time": times}))
         raise FileNotFoundError(path)
 
     # ---------------------------------------------------------------- PyPI
