@@ -82,6 +82,58 @@ static int print_record(void *ctx, const char *json)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- affected */
+
+typedef struct affected_ctx {
+	registry *r;
+	const char *eco, *name, *version; /* version NULL: any */
+	int json, quiet, count;
+} affected_ctx;
+
+/* One branch head: does its certificate carry the package? A certificate
+ * lists every package of every lockfile, with its depth and lockfile. */
+static int affected_head(void *ctx, const char *repository, const char *ref, const char *commit)
+{
+	affected_ctx *a = ctx;
+	char *text = NULL;
+	if (registry_submission_get(&text, a->r, commit)) {
+		sigma_error_clear();
+		return 0;
+	}
+	cJSON *c = cJSON_Parse(text);
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c, "packages")) {
+		const char *eco = jstr(p, "ecosystem"), *name = jstr(p, "name"), *version = jstr(p, "version");
+		if (!eco || !name || !version || strcmp(eco, a->eco) || strcmp(name, a->name) ||
+		    (a->version && strcmp(a->version, "*") && strcmp(version, a->version)))
+			continue;
+		const cJSON *depth = cJSON_GetObjectItemCaseSensitive(p, "depth");
+		int d = cJSON_IsNumber(depth) ? depth->valueint : -1;
+		a->count++;
+		if (a->quiet)
+			continue;
+		if (a->json) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "repository", repository);
+			cJSON_AddStringToObject(o, "ref", ref ? ref : "");
+			cJSON_AddStringToObject(o, "commit", commit);
+			cJSON_AddStringToObject(o, "version", version);
+			cJSON_AddNumberToObject(o, "depth", d);
+			cJSON_AddStringToObject(o, "lockfile", jstr(p, "lockfile") ? jstr(p, "lockfile") : "");
+			char *line = cJSON_PrintUnformatted(o);
+			puts(line);
+			free(line);
+			cJSON_Delete(o);
+		} else {
+			printf("%s %s %.12s  %s@%s  depth %d  %s\n", repository, ref ? ref : "-", commit, name, version, d,
+			       jstr(p, "lockfile") ? jstr(p, "lockfile") : "");
+		}
+	}
+	cJSON_Delete(c);
+	free(text);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- waivers */
 
 /* YYYY-MM-DD with a month and day that exist (leap years included). */
@@ -387,7 +439,8 @@ int registry_cmd_main(int argc, char **argv)
 		return rc;
 	char **args = argv + 1 + optind;
 	int nargs = argc - 1 - optind;
-	int readonly = !strcmp(sub, "show") || !strcmp(sub, "list") || !strcmp(sub, "export") || !strcmp(sub, "status");
+	int readonly = !strcmp(sub, "show") || !strcmp(sub, "list") || !strcmp(sub, "export") || !strcmp(sub, "status") ||
+	               !strcmp(sub, "affected");
 
 #define NEED(n, usage) \
 	do { if (nargs != (n)) return cli_usage_error("registry", "usage: sigma registry %s", usage); } while (0)
@@ -397,6 +450,10 @@ int registry_cmd_main(int argc, char **argv)
 	else if (!strcmp(sub, "show")) NEED(3, "show ECOSYSTEM NAME VERSION [--json]");
 	else if (!strcmp(sub, "list")) NEED(0, "list [--status S | --waivers] [--json]");
 	else if (!strcmp(sub, "status")) NEED(0, "status");
+	else if (!strcmp(sub, "affected")) {
+		if (nargs != 2 && nargs != 3)
+			return cli_usage_error("registry", "usage: sigma registry affected ECOSYSTEM NAME [VERSION]");
+	}
 	else if (!strcmp(sub, "allow"))
 		NEED(3, "allow ECOSYSTEM NAME VERSION --reason TEXT [--expires YYYY-MM-DD] [--advisory ID] [--override-block]");
 	else if (!strcmp(sub, "disallow")) NEED(3, "disallow ECOSYSTEM NAME VERSION [--advisory ID]");
@@ -407,7 +464,7 @@ int registry_cmd_main(int argc, char **argv)
 	else
 		return cli_usage_error("registry", "unknown registry subcommand '%s'", sub);
 #undef NEED
-	if (nargs == 3 && (rc = check_eco(args[0])))
+	if ((nargs == 3 || !strcmp(sub, "affected")) && (rc = check_eco(args[0])))
 		return rc;
 	if ((!strcmp(sub, "block") || !strcmp(sub, "allow")) && (!o.reason || !*o.reason))
 		return cli_usage_error("registry", "%s needs --reason TEXT: the pusher and the certificate will show it", sub);
@@ -449,6 +506,13 @@ int registry_cmd_main(int argc, char **argv)
 			printf("no waivers\n");
 	} else if (!strcmp(sub, "status")) {
 		rc = print_status(r);
+	} else if (!strcmp(sub, "affected")) {
+		affected_ctx a = { r, args[0], args[1], nargs == 3 ? args[2] : NULL, o.json, 0, 0 };
+		rc = registry_heads(r, affected_head, &a);
+		if (!rc && !o.json)
+			printf("%d branch head%s carr%s %s%s%s\n", a.count, a.count == 1 ? "" : "s",
+			       a.count == 1 ? "ies" : "y", args[1], nargs == 3 ? "@" : " (any version)",
+			       nargs == 3 ? args[2] : "");
 	} else if (!strcmp(sub, "allow")) {
 		char now[32];
 		sigma_utc_now(now);
@@ -475,8 +539,15 @@ int registry_cmd_main(int argc, char **argv)
 			printf("no records%s%s\n", o.status ? " with status " : "", o.status ? o.status : "");
 	} else if (!strcmp(sub, "block")) {
 		rc = registry_block(r, args[0], args[1], args[2], o.reason, "admin");
-		if (!rc)
+		if (!rc) {
 			printf("blocked %s %s %s: %s\n", args[0], args[1], strcmp(args[2], "*") ? args[2] : "(every version)", o.reason);
+			/* Already merged somewhere? Say so now: the next push of those
+			 * branches only warns about it (it is not introduced). */
+			affected_ctx a = { r, args[0], args[1], args[2], 0, 1, 0 };
+			if (!registry_heads(r, affected_head, &a) && a.count)
+				printf("%d branch head%s already carr%s it: sigma registry affected %s %s %s\n", a.count,
+				       a.count == 1 ? "" : "s", a.count == 1 ? "ies" : "y", args[0], args[1], args[2]);
+		}
 	} else if (!strcmp(sub, "unblock")) {
 		rc = registry_unblock(r, args[0], args[1], args[2], "admin");
 		if (!rc)
@@ -551,6 +622,8 @@ void registry_cmd_help(FILE *out)
 	      "                                        --override-block; expired waivers are ignored\n"
 	      "  disallow ECOSYSTEM NAME VERSION [--advisory ID]   end a waiver\n"
 	      "  list --waivers                        every waiver, expired ones marked\n"
+	      "  affected ECOSYSTEM NAME [VERSION]     the repositories and branches whose latest judged\n"
+	      "                                        commit carries it (after a block: who to tell)\n"
 	      "\n"
 	      "ECOSYSTEM is npm or pypi. The database is --db, else $SIGMA_DB, else the\n"
 	      "sigma.database setting, else " SIGMA_STATE_DIR "/registry.db with --system or when\n"

@@ -905,6 +905,26 @@ int registry_submission_get(char **out, registry *r, const char *commit)
 	return rc;
 }
 
+int registry_heads(registry *r, registry_head_fn fn, void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	/* The latest judged commit of every (repository, ref): what each
+	 * branch carries now, as far as sigma saw it. */
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT repository, ref, commit_oid FROM submissions s"
+	                       " WHERE issued_at = (SELECT max(issued_at) FROM submissions t"
+	                       "                    WHERE t.repository = s.repository AND t.ref = s.ref)"
+	                       " GROUP BY repository, ref ORDER BY repository, ref", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(r, "read submissions");
+	int rc = 0, step;
+	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW)
+		rc = fn(ctx, col_text(s, 0), col_text(s, 1), col_text(s, 2));
+	if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = db_fail(r, "read submissions");
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- advisories */
 
 int registry_advisories_summary(registry *r, long *count, char last[32])

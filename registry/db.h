@@ -131,6 +131,10 @@ int registry_submission_put(registry *r, const char *repository, const char *ref
  * SIGMA_ENOTFOUND when none. */
 int registry_submission_get(char **out, registry *r, const char *commit);
 
+/* The latest judged commit of every (repository, ref), in order. */
+typedef int (*registry_head_fn)(void *ctx, const char *repository, const char *ref, const char *commit);
+int registry_heads(registry *r, registry_head_fn fn, void *ctx);
+
 /* A read snapshot: every lookup between begin and end sees one consistent
  * state of the registry, and SQLite takes its locks once instead of once
  * per statement (the difference is most of a lookup's cost). */
