@@ -317,7 +317,7 @@ static int put_release_times(registry *r, void *ctx)
  * version document's `_npmUser`; PyPI: the earliest upload_time of the
  * release's files. Best effort: a registry that does not say leaves the
  * age unknown, which the hook judges by sigma.unknownReleaseAge. */
-static void record_releases(certifier *c, const certify_request *req, const char *name, const artefact *a)
+static cJSON *record_releases(certifier *c, const certify_request *req, const char *name, const artefact *a)
 {
 	if (!strcmp(req->ecosystem, "pypi")) {
 		const cJSON *u;
@@ -329,14 +329,14 @@ static void record_releases(certifier *c, const certify_request *req, const char
 		}
 		if (first && registry_release_put(c->reg, "pypi", name, req->version, first, NULL))
 			sigma_error_clear();
-		return;
+		return NULL;
 	}
 	const char *publisher = json_str(cJSON_GetObjectItemCaseSensitive(a->doc, "_npmUser"), "name");
 	const char *base = NULL;
 	int owned = base_url(&base, c, req->ecosystem, name);
 	if (owned < 0) {
 		sigma_error_clear();
-		return;
+		return NULL;
 	}
 	sigma_buf url = SIGMA_BUF_INIT, body;
 	sigma_buf_puts(&url, base);
@@ -356,9 +356,109 @@ static void record_releases(certifier *c, const certify_request *req, const char
 	release_batch batch = { name, req->version, publisher, cJSON_GetObjectItemCaseSensitive(doc, "time") };
 	if (batch.times && registry_transaction(c->reg, put_release_times, &batch))
 		sigma_error_clear();
-	cJSON_Delete(doc);
 	sigma_buf_dispose(&url);
 	sigma_buf_dispose(&body);
+	return doc;
+}
+
+/* ---------------------------------------------------------------- changes */
+
+static const char *const install_hooks[] = { "preinstall", "install", "postinstall" };
+
+/* The install scripts of a version document as "hook: command" lines, or
+ * "" when it has none. The caller owns it. */
+static char *install_scripts_of(const cJSON *doc)
+{
+	sigma_buf b = SIGMA_BUF_INIT;
+	sigma_buf_puts(&b, "");
+	const cJSON *scripts = cJSON_GetObjectItemCaseSensitive(doc, "scripts");
+	for (size_t i = 0; i < sizeof install_hooks / sizeof *install_hooks; i++) {
+		const char *cmd = json_str(scripts, install_hooks[i]);
+		if (cmd)
+			sigma_buf_printf(&b, "%s%s: %s", b.len ? "; " : "", install_hooks[i], cmd);
+	}
+	return sigma_buf_steal(&b);
+}
+
+static long major_of(const char *version)
+{
+	return strtol(version, NULL, 10);
+}
+
+/* What changed since the nearest lower version the packument lists (npm):
+ * install scripts added (HIGH) or changed (MEDIUM), a publisher not seen
+ * on the last five versions (MEDIUM), provenance (dist.attestations) that
+ * earlier versions of the same major line had and this one lacks (HIGH);
+ * a new publisher who also adds install scripts is how account takeovers
+ * have shipped malware (ua-parser-js, coa, rc, eslint-scope): CRITICAL.
+ * The version compared with goes to *compared (the caller's), or NULL. */
+static void version_changes(review_findings *f, const cJSON *packument, const char *version, const cJSON *doc,
+                            char **compared)
+{
+	*compared = NULL;
+	const cJSON *versions = cJSON_GetObjectItemCaseSensitive(packument, "versions"), *v;
+	const cJSON *prev = NULL;
+	const char *prev_version = NULL;
+	/* The five nearest lower versions: their publishers, and provenance. */
+	const cJSON *lower[5] = { 0 };
+	size_t nlower = 0;
+	cJSON_ArrayForEach(v, versions) {
+		if (!v->string || version_cmp("npm", v->string, version) >= 0 || strchr(v->string, '-'))
+			continue;
+		if (!prev || version_cmp("npm", v->string, prev_version) > 0) {
+			prev = v;
+			prev_version = v->string;
+		}
+		/* Keep the five highest lower versions. */
+		size_t slot = nlower < 5 ? nlower++ : 5;
+		if (slot == 5) {
+			size_t lowest = 0;
+			for (size_t k = 1; k < 5; k++)
+				if (version_cmp("npm", lower[k]->string, lower[lowest]->string) < 0)
+					lowest = k;
+			if (version_cmp("npm", v->string, lower[lowest]->string) <= 0)
+				continue;
+			slot = lowest;
+		}
+		lower[slot] = v;
+	}
+	if (!prev)
+		return;
+	*compared = sigma_xstrdup(prev_version);
+	char *now = install_scripts_of(doc), *before = install_scripts_of(prev);
+	int added = *now && !*before, changed = *now && *before && strcmp(now, before);
+	if (added)
+		review_findings_add(f, "changes", "install-scripts-added", SEV_HIGH, "package.json", 0,
+		                    "install scripts added since %s: %s", prev_version, now);
+	else if (changed)
+		review_findings_add(f, "changes", "install-scripts-changed", SEV_MEDIUM, "package.json", 0,
+		                    "install scripts changed since %s: was \"%s\", now \"%s\"", prev_version, before, now);
+	const char *publisher = json_str(cJSON_GetObjectItemCaseSensitive(doc, "_npmUser"), "name");
+	int seen = 0, known = 0;
+	for (size_t k = 0; k < nlower; k++) {
+		const char *p = json_str(cJSON_GetObjectItemCaseSensitive(lower[k], "_npmUser"), "name");
+		known |= p != NULL;
+		seen |= p && publisher && !strcmp(p, publisher);
+	}
+	int new_publisher = publisher && known && !seen;
+	if (new_publisher)
+		review_findings_add(f, "changes", "new-publisher", SEV_MEDIUM, "package.json", 0,
+		                    "published by %s, who published none of the %zu versions before it", publisher, nlower);
+	if (new_publisher && added)
+		review_findings_add(f, "changes", "publisher-and-scripts", SEV_CRITICAL, "package.json", 0,
+		                    "a new publisher (%s) added install scripts: how account takeovers ship malware",
+		                    publisher);
+	int had = 0;
+	for (size_t k = 0; k < nlower; k++)
+		if (major_of(lower[k]->string) == major_of(version) &&
+		    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(lower[k], "dist"), "attestations"))
+			had = 1;
+	if (had && !cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "dist"), "attestations"))
+		review_findings_add(f, "changes", "provenance-dropped", SEV_HIGH, "package.json", 0,
+		                    "earlier %ld.x versions carry provenance attestations; this one has none",
+		                    major_of(version));
+	free(now);
+	free(before);
 }
 
 /* ---------------------------------------------------------------- reuse */
@@ -596,7 +696,8 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	review_findings findings = { 0 };
 	consensus cs = { 0 };
 	osv_match adv = { 0 };
-	cJSON *cert = NULL;
+	cJSON *cert = NULL, *packument = NULL;
+	char *compared = NULL;
 	cJSON *execution = NULL;
 	int64_t exec_ms = 0;
 	int rc;
@@ -623,7 +724,7 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	int64_t t0 = sigma_now_ms();
 	if ((rc = fetch_artefact(&a, c, req, name)))
 		goto out;
-	record_releases(c, req, name, &a);
+	packument = record_releases(c, req, name, &a);
 	cJSON_Delete(pr.match);
 	cJSON_Delete(pr.other);
 	pr = (prior){ .a = &a, .pypi = pypi };
@@ -703,6 +804,8 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 		                    "the distribution could not be fully unpacked: %s", sigma_error_last());
 		unpacked.partial = 1;
 	}
+	if (packument)
+		version_changes(&findings, packument, req->version, a.doc, &compared);
 	consensus_decide(&cs, &findings);
 	if ((rc = osv_match_version(&adv, c->reg, req->ecosystem, name, req->version)))
 		goto out;
@@ -744,6 +847,8 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 		if (!strcmp(findings.items[i].code, "binary-only"))
 			analysis = "BINARY_ONLY";
 	cJSON_AddStringToObject(cert, "analysis_type", analysis);
+	if (compared)
+		cJSON_AddStringToObject(cert, "changed_since", compared);
 	add_findings(cert, &cs, &findings);
 	cJSON *ad = cJSON_AddObjectToObject(cert, "advisories");
 	cJSON_AddNumberToObject(ad, "count", adv.advisories);
@@ -764,6 +869,8 @@ int certify_package(certify_outcome *o, certifier *c, const certify_request *req
 	rc = seal_and_store(o, c, cert);
 out:
 	cJSON_Delete(cert);
+	cJSON_Delete(packument);
+	free(compared);
 	cJSON_Delete(execution);
 	cJSON_Delete(pr.match);
 	cJSON_Delete(pr.other);
