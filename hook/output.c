@@ -141,50 +141,94 @@ none:
 static int before_char(int c) { return isalnum(c) || c == '.' || c == '_' || c == '-' || c == '/' || c == '@'; }
 static int after_char(int c) { return isalnum(c) || c == '.' || c == '_' || c == '-'; }
 
-/* The first occurrence of `needle` in `text` that stands alone: not glued
- * to a longer name before it, nor (when it ends in a name character) to a
- * longer name or version after it. `nocase` for PyPI names, which the
- * lockfile may spell in another case than the normalised one. */
-static const char *find_token(const char *text, const char *needle, int nocase)
+/* Whether `hit` stands alone as an occurrence of a needle of `nl` bytes:
+ * not glued to a longer name before it, nor (when the needle ends in a
+ * name character) to a longer name or version after it. */
+static int alone(const char *text, const char *hit, const char *needle, size_t nl)
 {
-	size_t nl = strlen(needle);
-	if (!nl)
-		return NULL;
-	for (const char *p = text;;) {
-		const char *hit = nocase ? strcasestr(p, needle) : strstr(p, needle);
-		if (!hit)
-			return NULL;
-		int ok_before = hit == text || !before_char((unsigned char)needle[0]) || !before_char((unsigned char)hit[-1]);
-		int ok_after = !after_char((unsigned char)needle[nl - 1]) || !after_char((unsigned char)hit[nl]);
-		if (ok_before && ok_after)
-			return hit;
-		p = hit + 1;
-	}
+	int ok_before = hit == text || !before_char((unsigned char)needle[0]) || !before_char((unsigned char)hit[-1]);
+	int ok_after = !after_char((unsigned char)needle[nl - 1]) || !after_char((unsigned char)hit[nl]);
+	return ok_before && ok_after;
 }
 
-/* 1-based line of the first needle found in text (needles tried in
- * order, then again ignoring case for PyPI), or 0. */
-static int line_of(const char *text, char **needles, size_t n, int pypi)
+/* Whether `verify` occurs between `hit` and the end of the `lines`-th
+ * line after it (0: the hit's own line). */
+static int confirmed(const char *hit, const char *verify, int lines)
+{
+	const char *end = hit;
+	for (int i = 0; i <= lines && *end; i++) {
+		end = strchr(end, '\n');
+		if (!end) {
+			end = hit + strlen(hit);
+			break;
+		}
+		if (i < lines)
+			end++;
+	}
+	return memmem(hit, (size_t)(end - hit), verify, strlen(verify)) != NULL;
+}
+
+/* A way to find a package's entry: the needle, and (or NULL) what must
+ * follow it within `lines` lines for the hit to be this version's entry,
+ * since a lockfile may hold several versions of one name. */
+typedef struct needle {
+	char *text;
+	char *verify;
+	int lines;
+} needle;
+
+/* 1-based line of the first hit of a needle (in order) that its verify
+ * string confirms; else of the first hit of any needle; else 0. PyPI
+ * names are tried again ignoring case: the lockfile may spell a name
+ * otherwise than its normalised form. Linear in the text per needle. */
+static int line_of(const char *text, const needle *nd, size_t n, int pypi)
 {
 	if (!text)
 		return 0;
-	for (int pass = 0; pass < (pypi ? 2 : 1); pass++)
+	const char *first = NULL;
+	for (int pass = 0; pass < (pypi ? 2 : 1) && !first; pass++)
 		for (size_t i = 0; i < n; i++) {
-			const char *hit = find_token(text, needles[i], pass);
-			if (hit) {
-				/* A needle that starts with a newline is at the next line. */
-				if (*hit == '\n')
-					hit++;
-				return lockfile_line_at(text, strlen(text), (size_t)(hit - text));
+			size_t nl = strlen(nd[i].text);
+			if (!nl)
+				continue;
+			for (const char *p = text;;) {
+				const char *hit = pass ? strcasestr(p, nd[i].text) : strstr(p, nd[i].text);
+				if (!hit)
+					break;
+				p = hit + 1;
+				if (!alone(text, hit, nd[i].text, nl))
+					continue;
+				if (!first)
+					first = hit;
+				if (!nd[i].verify || confirmed(hit, nd[i].verify, nd[i].lines)) {
+					first = hit;
+					goto found;
+				}
 			}
 		}
-	return 0;
+	if (!first)
+		return 0;
+found:
+	/* A needle that starts with a newline is at the next line. */
+	if (*first == '\n')
+		first++;
+	return lockfile_line_at(text, strlen(text), (size_t)(first - text));
 }
 
-static void needles_free(char **v, size_t n)
+static void needles_free(needle *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].text);
+		free(v[i].verify);
+	}
+}
+
+static void needle_add(needle *v, size_t *n, char *text, char *verify, int lines)
+{
+	v[*n].text = text;
+	v[*n].verify = verify;
+	v[*n].lines = lines;
+	(*n)++;
 }
 
 /* Where graph gi's lockfile declares node k: its line, or 1 when no
@@ -196,32 +240,36 @@ static int lockfile_line(walk *w, size_t gi, uint32_t k)
 	const char *text = walk_text(w, gi, 0, NULL);
 	const char *fmt = w->s->refs[gi].format ? w->s->refs[gi].format->name : "";
 	const char *name = n->alias ? n->alias : n->name, *v = n->version;
-	char *nd[6];
+	needle nd[8];
 	size_t c = 0;
 	if (!strcmp(fmt, "npm")) {
-		nd[c++] = sigma_xasprintf("\"node_modules/%s\"", name);
-		nd[c++] = sigma_xasprintf("/node_modules/%s\"", name);
-		nd[c++] = sigma_xasprintf("\"%s\": {", name);
+		needle_add(nd, &c, sigma_xasprintf("\"node_modules/%s\"", name), sigma_xasprintf("\"version\": \"%s\"", v), 4);
+		needle_add(nd, &c, sigma_xasprintf("/node_modules/%s\"", name), sigma_xasprintf("\"version\": \"%s\"", v), 4);
+		needle_add(nd, &c, sigma_xasprintf("\"%s\": {", name), sigma_xasprintf("\"version\": \"%s\"", v), 4);
 	} else if (!strcmp(fmt, "yarn")) {
-		nd[c++] = sigma_xasprintf("\n%s@", name);
-		nd[c++] = sigma_xasprintf("\n\"%s@", name);
-		nd[c++] = sigma_xasprintf(", %s@", name);
-		nd[c++] = sigma_xasprintf(", \"%s@", name);
+		/* v1 writes `version "1.0.0"`, berry `version: 1.0.0`. */
+		const char *heads[] = { "\n%s@", "\n\"%s@", ", %s@", ", \"%s@" };
+		for (size_t i = 0; i < 4; i++) {
+			needle_add(nd, &c, sigma_xasprintf(heads[i], name), sigma_xasprintf("version \"%s\"", v), 2);
+			needle_add(nd, &c, sigma_xasprintf(heads[i], name), sigma_xasprintf("version: %s\n", v), 2);
+		}
 	} else if (!strcmp(fmt, "pnpm")) {
-		nd[c++] = sigma_xasprintf("/%s@%s", name, v);
-		nd[c++] = sigma_xasprintf("/%s/%s", name, v);
-		nd[c++] = sigma_xasprintf("%s@%s", name, v);
+		needle_add(nd, &c, sigma_xasprintf("/%s@%s", name, v), NULL, 0);
+		needle_add(nd, &c, sigma_xasprintf("/%s/%s", name, v), NULL, 0);
+		needle_add(nd, &c, sigma_xasprintf("%s@%s", name, v), NULL, 0);
 	} else if (!strncmp(fmt, "bun", 3)) {
-		nd[c++] = sigma_xasprintf("\"%s\": [", name);
-		nd[c++] = sigma_xasprintf("\"%s@%s\"", name, v);
+		needle_add(nd, &c, sigma_xasprintf("[\"%s@%s\"", name, v), NULL, 0);
+		needle_add(nd, &c, sigma_xasprintf("/%s\": [", name), sigma_xstrdup(v), 0);
+		needle_add(nd, &c, sigma_xasprintf("\"%s\": [", name), sigma_xstrdup(v), 0);
 	} else if (!strcmp(fmt, "poetry") || !strcmp(fmt, "uv")) {
-		nd[c++] = sigma_xasprintf("name = \"%s\"", name);
+		needle_add(nd, &c, sigma_xasprintf("\nname = \"%s\"", name), sigma_xasprintf("version = \"%s\"", v), 2);
+		needle_add(nd, &c, sigma_xasprintf("name = \"%s\"", name), sigma_xasprintf("version = \"%s\"", v), 2);
 	} else if (!strcmp(fmt, "pipenv")) {
-		nd[c++] = sigma_xasprintf("\"%s\": {", name);
+		needle_add(nd, &c, sigma_xasprintf("\"%s\": {", name), NULL, 0);
 	} else if (!strcmp(fmt, "requirements")) {
-		nd[c++] = sigma_xasprintf("%s==", name);
-		nd[c++] = sigma_xasprintf("%s ==", name);
-		nd[c++] = sigma_xasprintf("%s", name);
+		needle_add(nd, &c, sigma_xasprintf("%s==", name), sigma_xasprintf("==%s", v), 0);
+		needle_add(nd, &c, sigma_xasprintf("%s ==", name), NULL, 0);
+		needle_add(nd, &c, sigma_xasprintf("%s", name), NULL, 0);
 	}
 	int line = line_of(text, nd, c, !strcmp(g->ecosystem, "pypi"));
 	needles_free(nd, c);
@@ -244,15 +292,15 @@ static char *manifest_line(walk *w, size_t gi, uint32_t k, int *line)
 		return NULL;
 	}
 	const char *name = n->alias ? n->alias : n->name;
-	char *nd[4];
+	needle nd[4];
 	size_t c = 0;
 	if (!strcmp(g->ecosystem, "npm")) {
-		nd[c++] = sigma_xasprintf("\"%s\":", name);
-		nd[c++] = sigma_xasprintf("\"%s\" :", name);
+		needle_add(nd, &c, sigma_xasprintf("\"%s\":", name), NULL, 0);
+		needle_add(nd, &c, sigma_xasprintf("\"%s\" :", name), NULL, 0);
 	} else {
-		nd[c++] = sigma_xasprintf("\n%s =", name);
-		nd[c++] = sigma_xasprintf("\"%s", name);
-		nd[c++] = sigma_xasprintf("'%s", name);
+		needle_add(nd, &c, sigma_xasprintf("\n%s =", name), NULL, 0);
+		needle_add(nd, &c, sigma_xasprintf("\"%s", name), NULL, 0);
+		needle_add(nd, &c, sigma_xasprintf("'%s", name), NULL, 0);
 	}
 	*line = line_of(text, nd, c, !strcmp(g->ecosystem, "pypi"));
 	needles_free(nd, c);

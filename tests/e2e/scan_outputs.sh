@@ -251,6 +251,56 @@ check "--base side: nothing introduced, accepted (exit $rc)" test "$rc" -eq 0
 check "... and SARIF says warnings only" \
 	python3 -c "import json; r=json.load(open('$o/base.sarif'))['runs'][0]['results']; assert r and all(x['level']=='warning' for x in r)"
 
+# ---------------------------------------------------------------- every lockfile format
+# In each format's fixture, block its first direct package and its last
+# transitive one, and ms (several versions in the npm fixtures): SARIF
+# must put each at the line of that lockfile that starts its entry, for
+# that version (PyPI names compared normalised, as PEP 503 does).
+line_names() {
+	python3 - "$1" "$2" "$3" <<'EOF'
+import json, os, re, sys
+doc, root = json.load(open(sys.argv[1])), sys.argv[2]
+norm = lambda s: re.sub(r"[-_.]+", "-", s).lower()
+res = doc["runs"][0]["results"]
+assert len(res) == int(sys.argv[3]), "%s results, got %d" % (sys.argv[3], len(res))
+for r in res:
+    name = r["properties"]["purl"].split("/", 1)[1].rsplit("@", 1)[0].replace("%40", "@")
+    loc = r["locations"][0]["physicalLocation"]
+    text = open(os.path.join(root, loc["artifactLocation"]["uri"])).read().split("\n")
+    n = loc["region"]["startLine"]
+    line = text[n - 1]
+    assert norm(name) in norm(line), "%s: line %d is %r" % (name, n, line)
+    # The entry of this version, where a lockfile holds several (Pipfile.lock
+    # puts the version after the hashes, and holds one version per name).
+    version = r["properties"]["purl"].rsplit("@", 1)[1]
+    if not loc["artifactLocation"]["uri"].endswith("Pipfile.lock"):
+        assert version in "\n".join(text[n - 1:n + 2]), "%s@%s: line %d is another version's" % (name, version, n)
+EOF
+}
+for d in yarn1/express-api berry/express-api pnpm/express-api pnpm5/pnpm5-app pnpm6/express-api bun/app \
+         npm-v1/express-api python/pip-compile-click python/poetry-rich python/uv-flask python/pipenv-requests-html; do
+	export SIGMA_DB=$T/formats-$(echo "$d" | tr / -).db
+	sigma registry init > /dev/null
+	sigma scan --json "$FIXTURES/$d" > "$o/f.json" 2> /dev/null
+	picks=$(python3 -c '
+import json, sys
+pk = json.load(open(sys.argv[1]))["packages"]
+d0 = [p for p in pk if p["depth"] == 0 and p["version"]]
+dn = [p for p in pk if p["depth"] >= 1 and p["version"] and p["name"] != d0[0]["name"]]
+for p in [d0[0]] + dn[-1:]:
+    print(p["ecosystem"], p["name"], p["version"])' "$o/f.json")
+	while read -r eco name ver; do sigma registry block "$eco" "$name" "$ver" --reason t > /dev/null; done <<< "$picks"
+	case $d in python/*) ;; *) sigma registry block npm ms '*' --reason t > /dev/null ;; esac
+	n=$(python3 -c '
+import json, sys
+picks = {tuple(l.split()[1:]) for l in sys.argv[2].splitlines()}
+pk = json.load(open(sys.argv[1]))["packages"]
+print(len([p for p in pk if (p["name"], p["version"]) in picks or (p["ecosystem"] == "npm" and p["name"] == "ms")]))' "$o/f.json" "$picks")
+	sigma scan --format sarif "$FIXTURES/$d" > "$o/f.sarif" 2> /dev/null
+	check "$d: each result at a lockfile line naming its package ($(echo $picks | tr '\n' ' '))" \
+		line_names "$o/f.sarif" "$FIXTURES/$d" "$n"
+done
+
 # ---------------------------------------------------------------- usage
 sigma scan --format yaml "$p" > "$o/stdout" 2> "$o/err"; rc=$?
 check "a bad --format is a usage error (exit $rc)" test "$rc" -eq 2
