@@ -366,9 +366,67 @@ static void iso_time(char out[32], long long t)
 		snprintf(out, 32, "1970-01-01T00:00:00Z");
 }
 
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: shortest
+ * form, no surrogates, at most U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	size_t n = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+	         : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) || (p[0] == 0xf0 && p[1] < 0x90) ||
+	    (p[0] == 0xf4 && p[1] >= 0x90))
+		return 0;
+	return n;
+}
+
+/* Append `s` with every byte that is not part of well-formed UTF-8 as
+ * U+FFFD: JSON and markdown are UTF-8 text, and a name in a pushed
+ * lockfile may be any bytes. */
+static void put_utf8(sigma_buf *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	while (p < end) {
+		size_t n = utf8_seq(p);
+		if (n && p + n <= end) {
+			sigma_buf_put(b, p, n);
+			p += n;
+		} else {
+			sigma_buf_puts(b, "\xef\xbf\xbd");
+			p++;
+		}
+	}
+}
+
+/* Make every string of `v` well-formed UTF-8 (cJSON prints bytes as they
+ * are). */
+static void utf8_fix(cJSON *v)
+{
+	for (; v; v = v->next) {
+		if (cJSON_IsString(v) && v->valuestring) {
+			const unsigned char *p = (const unsigned char *)v->valuestring;
+			size_t n;
+			while (*p && (n = utf8_seq(p)) != 0)
+				p += n;
+			if (*p) {
+				sigma_buf b = SIGMA_BUF_INIT;
+				put_utf8(&b, v->valuestring, strlen(v->valuestring));
+				char *clean = sigma_buf_steal(&b);
+				cJSON_SetValuestring(v, clean);
+				free(clean);
+			}
+		}
+		utf8_fix(v->child);
+	}
+}
+
 /* The document text into `out`: cJSON builds it, the buffer caps it. */
 static int put_json(sigma_buf *out, cJSON *doc)
 {
+	utf8_fix(doc);
 	char *text = cJSON_Print(doc);
 	cJSON_Delete(doc);
 	if (!text)
@@ -1047,8 +1105,13 @@ static void md_escape(sigma_buf *b, const char *s)
 		else if (strchr("\\`*_[]<>|~&", *s)) {
 			sigma_buf_putc(b, '\\');
 			sigma_buf_putc(b, *s);
-		} else
+		} else if ((unsigned char)*s < 0x80) {
 			sigma_buf_putc(b, *s);
+		} else {
+			size_t n = utf8_seq((const unsigned char *)s);
+			put_utf8(b, s, n ? n : 1);
+			s += n ? n - 1 : 0;
+		}
 	}
 }
 

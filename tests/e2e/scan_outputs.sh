@@ -301,6 +301,41 @@ print(len([p for p in pk if (p["name"], p["version"]) in picks or (p["ecosystem"
 		line_names "$o/f.sarif" "$FIXTURES/$d" "$n"
 done
 
+# ---------------------------------------------------------------- hostile names
+# A name from a pushed lockfile may hold markdown and bytes that are not
+# UTF-8: the markdown escapes it (a '|' would split the row), and every
+# JSON document stays UTF-8.
+h=$T/hostile
+mkdir -p "$h"
+python3 - "$h" <<'EOF'
+import sys
+root = sys.argv[1]
+name = b"ev|l<b>`x`*\xff\xfe"
+entry = b'"node_modules/' + name + b'":{"version":"1.0.0","resolved":"https://registry.invalid/x.tgz","integrity":"sha512-AAAA"}'
+deps = b'{"' + name + b'":"1.0.0"}'
+open(root + "/package.json", "wb").write(b'{"name":"app","version":"1.0.0","dependencies":' + deps + b'}\n')
+open(root + "/package-lock.json", "wb").write(
+    b'{"name":"app","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"app","version":"1.0.0","dependencies":'
+    + deps + b'},\n' + entry + b'}}\n')
+EOF
+export SIGMA_DB=$T/hostile.db
+sigma registry init > /dev/null
+sigma registry block npm "$(printf 'ev|l<b>`x`*\377\376')" 1.0.0 --reason 'bad | worse' > /dev/null
+sigma scan --format markdown "$h" > "$o/h.md" 2> "$o/err"; rc=$?
+check "a hostile name is refused (exit $rc)" test "$rc" -eq 1
+check "... its markdown row escapes |, <, >, \`, * and replaces the bytes that are not UTF-8" \
+	grep -qF '| ❌ | ev\|l\<b\>\`x\`\*��@1.0.0 | direct |' "$o/h.md"
+check "... the reason's | too" grep -qF 'blocked: admin: bad \| worse' "$o/h.md"
+for f in sarif cyclonedx spdx; do
+	sigma scan --format $f "$h" > "$o/h.$f" 2> /dev/null
+	check "... --format $f is UTF-8 JSON" python3 -c 'import json,sys; json.loads(open(sys.argv[1],"rb").read().decode("utf-8"))' "$o/h.$f"
+done
+if [ $have_jsonschema = 1 ]; then
+	check "... and the SARIF still valid" $V sarif "$o/h.sarif"
+else
+	skip "python3-jsonschema is not installed"
+fi
+
 # ---------------------------------------------------------------- usage
 sigma scan --format yaml "$p" > "$o/stdout" 2> "$o/err"; rc=$?
 check "a bad --format is a usage error (exit $rc)" test "$rc" -eq 2
