@@ -7,6 +7,7 @@
  * escaped for the format it lands in (JSON by cJSON, markdown by
  * md_escape), and every document stays within the caller's buffer cap. */
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -35,6 +36,11 @@
 #define MD_ADVISORIES 50
 /* Lockfiles bigger than this are not searched for line numbers (line 1). */
 #define TEXT_MAX ((size_t)64 << 20)
+/* Bytes all the line searches of one document may scan together (see
+ * line_of; about a second), and how far after a hit its version is looked
+ * for. */
+#define SEARCH_BUDGET ((size_t)8 << 30)
+#define WINDOW_MAX 4096
 
 int output_format_parse(output_format *out, const char *name)
 {
@@ -53,15 +59,24 @@ int output_format_parse(output_format *out, const char *name)
 
 /* ---------------------------------------------------------------- the walk */
 
+/* A lockfile's or manifest's text, with where its lines end, so that a
+ * line number costs a binary search, not a count from the start. */
+typedef struct lock_text {
+	sigma_buf b;
+	size_t *nl;            /* offsets of every '\n' */
+	size_t nnl;
+	size_t cursor;         /* where the last search found its package */
+	char state;            /* 0 unread, 1 read, 2 unreadable */
+} lock_text;
+
 typedef struct walk {
 	const judgement *j;
 	const scan_set *s;
 	const output_subject *subj;
 	const judged ***per;   /* per[graph][node]: its judgement, or NULL */
-	sigma_buf *texts;      /* lockfile texts by graph, read on first use */
-	char *text_read;       /* 0 unread, 1 read, 2 unreadable */
-	sigma_buf *mtexts;     /* the same for the manifests */
-	char *mtext_read;
+	lock_text *texts;      /* lockfile texts by graph, read on first use */
+	lock_text *mtexts;     /* the same for the manifests */
+	size_t budget;         /* bytes the line search may still scan */
 } walk;
 
 static void walk_init(walk *w, const judgement *j, const scan_set *s, const output_subject *subj)
@@ -74,8 +89,7 @@ static void walk_init(walk *w, const judgement *j, const scan_set *s, const outp
 	w->per = sigma_xcalloc(n, sizeof *w->per);
 	w->texts = sigma_xcalloc(n, sizeof *w->texts);
 	w->mtexts = sigma_xcalloc(n, sizeof *w->mtexts);
-	w->text_read = sigma_xcalloc(n, 1);
-	w->mtext_read = sigma_xcalloc(n, 1);
+	w->budget = SEARCH_BUDGET;
 	for (size_t i = 0; i < s->nrefs; i++)
 		if (s->graphs[i])
 			w->per[i] = sigma_xcalloc(s->graphs[i]->nnodes ? s->graphs[i]->nnodes : 1, sizeof **w->per);
@@ -95,14 +109,14 @@ static void walk_dispose(walk *w)
 {
 	for (size_t i = 0; i < w->s->nrefs; i++) {
 		free(w->per[i]);
-		sigma_buf_dispose(&w->texts[i]);
-		sigma_buf_dispose(&w->mtexts[i]);
+		sigma_buf_dispose(&w->texts[i].b);
+		sigma_buf_dispose(&w->mtexts[i].b);
+		free(w->texts[i].nl);
+		free(w->mtexts[i].nl);
 	}
 	free(w->per);
 	free(w->texts);
 	free(w->mtexts);
-	free(w->text_read);
-	free(w->mtext_read);
 }
 
 static size_t graph_index(const walk *w, const sigma_graph *g)
@@ -114,28 +128,46 @@ static size_t graph_index(const walk *w, const sigma_graph *g)
 }
 
 /* The text of graph gi's lockfile (manifest = 0) or its manifest, or NULL
- * when it cannot be read: a location is then line 1, never an error. */
-static const char *walk_text(walk *w, size_t gi, int manifest, char **path_out)
+ * when it cannot be read: a location is then line 1, never an error.
+ * With path_out, the caller gets the file's path (or NULL) to free. */
+static lock_text *walk_text(walk *w, size_t gi, int manifest, char **path_out)
 {
-	sigma_buf *b = manifest ? &w->mtexts[gi] : &w->texts[gi];
-	char *state = manifest ? &w->mtext_read[gi] : &w->text_read[gi];
+	lock_text *t = manifest ? &w->mtexts[gi] : &w->texts[gi];
 	char *path = manifest ? lockfile_manifest_path(&w->s->refs[gi]) : sigma_xstrdup(w->s->refs[gi].path);
+	if (path && w->subj->read_file && !t->state) {
+		sigma_buf_init(&t->b, TEXT_MAX);
+		t->state = w->subj->read_file(w->subj->ctx, path, &t->b) == 0 && t->b.ptr ? 1 : 2;
+		sigma_error_clear();
+		if (t->state == 1) {
+			size_t cap = 0;
+			for (const char *p = t->b.ptr; (p = memchr(p, '\n', t->b.len - (size_t)(p - t->b.ptr))); p++) {
+				if (t->nnl == cap) {
+					cap = cap ? 2 * cap : 1024;
+					t->nl = sigma_xrealloc(t->nl, cap * sizeof *t->nl);
+				}
+				t->nl[t->nnl++] = (size_t)(p - t->b.ptr);
+			}
+		}
+	}
 	if (path_out)
 		*path_out = path;
-	if (!path || !w->subj->read_file)
-		goto none;
-	if (!*state) {
-		sigma_buf_init(b, TEXT_MAX);
-		*state = w->subj->read_file(w->subj->ctx, path, b) == 0 && b->ptr ? 1 : 2;
-		sigma_error_clear();
+	else
+		free(path);
+	return t->state == 1 ? t : NULL;
+}
+
+/* 1-based line of byte offset `off`: one more than the newlines before it. */
+static int text_line(const lock_text *t, size_t off)
+{
+	size_t lo = 0, hi = t->nnl;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->nl[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (!path_out)
-		free(path);
-	return *state == 1 ? b->ptr : NULL;
-none:
-	if (!path_out)
-		free(path);
-	return NULL;
+	return lo >= INT_MAX ? INT_MAX : (int)lo + 1;
 }
 
 static int before_char(int c) { return isalnum(c) || c == '.' || c == '_' || c == '-' || c == '/' || c == '@'; }
@@ -152,18 +184,18 @@ static int alone(const char *text, const char *hit, const char *needle, size_t n
 }
 
 /* Whether `verify` occurs between `hit` and the end of the `lines`-th
- * line after it (0: the hit's own line). */
-static int confirmed(const char *hit, const char *verify, int lines)
+ * line after it (0: the hit's own line), looking at most WINDOW_MAX bytes
+ * (a lockfile written on one line has no line ends to stop at). */
+static int confirmed(const char *hit, const char *text_end, const char *verify, int lines)
 {
-	const char *end = hit;
-	for (int i = 0; i <= lines && *end; i++) {
-		end = strchr(end, '\n');
-		if (!end) {
-			end = hit + strlen(hit);
+	const char *limit = text_end - hit > WINDOW_MAX ? hit + WINDOW_MAX : text_end, *end = hit;
+	for (int i = 0; i <= lines; i++) {
+		const char *nl = memchr(end, '\n', (size_t)(limit - end));
+		if (!nl) {
+			end = limit;
 			break;
 		}
-		if (i < lines)
-			end++;
+		end = i < lines ? nl + 1 : nl;
 	}
 	return memmem(hit, (size_t)(end - hit), verify, strlen(verify)) != NULL;
 }
@@ -180,29 +212,51 @@ typedef struct needle {
 /* 1-based line of the first hit of a needle (in order) that its verify
  * string confirms; else of the first hit of any needle; else 0. PyPI
  * names are tried again ignoring case: the lockfile may spell a name
- * otherwise than its normalised form. Linear in the text per needle. */
-static int line_of(const char *text, const needle *nd, size_t n, int pypi)
+ * otherwise than its normalised form. Each search costs up to the text's
+ * length, so a document with thousands of results in a big lockfile
+ * would be quadratic: the searches share `*budget` bytes, and once it is
+ * spent every further location is line 1. */
+static int line_of(lock_text *t, const needle *nd, size_t n, int pypi, size_t *budget)
 {
-	if (!text)
+	if (!t)
 		return 0;
+	const char *text = t->b.ptr, *text_end = text + t->b.len, *cursor = text + t->cursor;
 	const char *first = NULL;
 	for (int pass = 0; pass < (pypi ? 2 : 1) && !first; pass++)
 		for (size_t i = 0; i < n; i++) {
 			size_t nl = strlen(nd[i].text);
 			if (!nl)
 				continue;
-			for (const char *p = text;;) {
-				const char *hit = pass ? strcasestr(p, nd[i].text) : strstr(p, nd[i].text);
-				if (!hit)
-					break;
-				p = hit + 1;
-				if (!alone(text, hit, nd[i].text, nl))
-					continue;
-				if (!first)
-					first = hit;
-				if (!nd[i].verify || confirmed(hit, nd[i].verify, nd[i].lines)) {
-					first = hit;
-					goto found;
+			/* From where the last package was found to the end, then from
+			 * the start up to there: packages mostly come in lockfile
+			 * order, so the searches of one document mostly read the text
+			 * once. */
+			for (int round = 0; round < 2 && !(round && cursor == text); round++) {
+				const char *p = round ? text : cursor, *stop = round ? cursor + nl - 1 : text_end;
+				if (stop > text_end)
+					stop = text_end;
+				for (;;) {
+					if (!*budget)
+						return 0;
+					const char *hit;
+					if (pass)
+						hit = strcasestr(p, nd[i].text);
+					else
+						hit = p < stop ? memmem(p, (size_t)(stop - p), nd[i].text, nl) : NULL;
+					size_t spent = (size_t)((hit ? hit + 1 : stop) - p);
+					*budget = spent < *budget ? *budget - spent : 0;
+					if (!hit || (round && hit >= cursor))
+						break;
+					p = hit + 1;
+					if (!alone(text, hit, nd[i].text, nl))
+						continue;
+					if (!first)
+						first = hit;
+					if (!nd[i].verify || confirmed(hit, text_end, nd[i].verify, nd[i].lines)) {
+						first = hit;
+						t->cursor = (size_t)(hit - text);
+						goto found;
+					}
 				}
 			}
 		}
@@ -212,7 +266,7 @@ found:
 	/* A needle that starts with a newline is at the next line. */
 	if (*first == '\n')
 		first++;
-	return lockfile_line_at(text, strlen(text), (size_t)(first - text));
+	return text_line(t, (size_t)(first - text));
 }
 
 static void needles_free(needle *v, size_t n)
@@ -237,7 +291,7 @@ static int lockfile_line(walk *w, size_t gi, uint32_t k)
 {
 	const sigma_graph *g = w->s->graphs[gi];
 	const graph_node *n = &g->nodes[k];
-	const char *text = walk_text(w, gi, 0, NULL);
+	lock_text *text = walk_text(w, gi, 0, NULL);
 	const char *fmt = w->s->refs[gi].format ? w->s->refs[gi].format->name : "";
 	const char *name = n->alias ? n->alias : n->name, *v = n->version;
 	needle nd[8];
@@ -271,7 +325,7 @@ static int lockfile_line(walk *w, size_t gi, uint32_t k)
 		needle_add(nd, &c, sigma_xasprintf("%s ==", name), NULL, 0);
 		needle_add(nd, &c, sigma_xasprintf("%s", name), NULL, 0);
 	}
-	int line = line_of(text, nd, c, !strcmp(g->ecosystem, "pypi"));
+	int line = line_of(text, nd, c, !strcmp(g->ecosystem, "pypi"), &w->budget);
 	needles_free(nd, c);
 	return line ? line : 1;
 }
@@ -286,7 +340,7 @@ static char *manifest_line(walk *w, size_t gi, uint32_t k, int *line)
 	char *path = NULL;
 	if (!n->direct)
 		return NULL;
-	const char *text = walk_text(w, gi, 1, &path);
+	lock_text *text = walk_text(w, gi, 1, &path);
 	if (!path || !text) {
 		free(path);
 		return NULL;
@@ -302,7 +356,7 @@ static char *manifest_line(walk *w, size_t gi, uint32_t k, int *line)
 		needle_add(nd, &c, sigma_xasprintf("\"%s", name), NULL, 0);
 		needle_add(nd, &c, sigma_xasprintf("'%s", name), NULL, 0);
 	}
-	*line = line_of(text, nd, c, !strcmp(g->ecosystem, "pypi"));
+	*line = line_of(text, nd, c, !strcmp(g->ecosystem, "pypi"), &w->budget);
 	needles_free(nd, c);
 	if (!*line) {
 		free(path);
