@@ -336,6 +336,26 @@ else
 	skip "python3-jsonschema is not installed"
 fi
 
+# ---------------------------------------------------------------- an unreadable lockfile
+# It is a SARIF result too (rule lockfile-error), at the line its message
+# names; an error while sigma.onError = reject, a warning under accept.
+b=$T/broken
+mkdir -p "$b/sub"
+printf '{"name":"a","lockfileVersion":3,\n"packages": {\n  "": {"dependencies": {"x": "1"}},\n  "node_modules/x": {"version": 1.0.0}\n}}\n' \
+	> "$b/sub/package-lock.json"
+sigma scan --format sarif "$b" > "$o/b.sarif" 2> /dev/null; rc=$?
+check "an unreadable lockfile: rejected (exit $rc)" test "$rc" -eq 1
+check "... a lockfile-error result, level error, at the line its message names (4)" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["runs"][0]["results"]
+assert len(r) == 1 and r[0]["ruleId"] == "lockfile-error" and r[0]["level"] == "error", r
+loc = r[0]["locations"][0]["physicalLocation"]
+assert loc["artifactLocation"]["uri"] == "sub/package-lock.json" and loc["region"]["startLine"] == 4, loc' "$o/b.sarif"
+accept=$T/accept.config
+printf '[sigma]\n\tonError = accept\n' > "$accept"
+SIGMA_CONFIG=$accept sigma scan --format sarif "$b" > "$o/b2.sarif" 2> /dev/null; rc=$?
+check "... under sigma.onError = accept: accepted (exit $rc), and a warning" sh -c "[ $rc -eq 0 ] && grep -q '\"level\":[[:space:]]*\"warning\"' '$o/b2.sarif'"
+
 # ---------------------------------------------------------------- usage
 sigma scan --format yaml "$p" > "$o/stdout" 2> "$o/err"; rc=$?
 check "a bad --format is a usage error (exit $rc)" test "$rc" -eq 2
