@@ -948,6 +948,15 @@ static void cdx_vulnerabilities(cJSON *vulns, walk *w, const pkg_index *x)
 				cJSON_AddStringToObject(v, "recommendation", rec);
 				free(rec);
 			}
+			if (h->waived) {
+				/* A waiver is the admin accepting the risk for now: no
+				 * claim that the package is not affected. */
+				cJSON *an = cJSON_AddObjectToObject(v, "analysis");
+				cJSON_AddItemToArray(cJSON_AddArrayToObject(an, "response"), cJSON_CreateString("will_not_fix"));
+				char *detail = sigma_xasprintf("waived in sigma's registry: %s", h->waived);
+				cJSON_AddStringToObject(an, "detail", detail);
+				free(detail);
+			}
 			cJSON *aff = cJSON_CreateObject();
 			cJSON_AddStringToObject(aff, "ref", ref);
 			cJSON_AddItemToArray(cJSON_AddArrayToObject(v, "affects"), aff);

@@ -39,6 +39,7 @@ sigma registry block npm ms 2.0.0 --reason "test: deep" > /dev/null
 sigma registry allow npm minimist 1.2.0 --reason "dev only | not shipped" > /dev/null
 o=$T/o
 mkdir -p "$o"
+main_db=$SIGMA_DB
 
 # ---------------------------------------------------------------- table, json
 sigma scan "$p" > "$o/table" 2> "$o/err"; rc=$?
@@ -162,6 +163,8 @@ assert vulns[0]["ratings"][0]["severity"] == "critical" and vulns[0]["ratings"][
 assert vulns[0]["recommendation"] == "upgrade to 1.2.6"
 waived = [v for v in bom["vulnerabilities"] if v["affects"][0]["ref"] == "pkg:npm/minimist@1.2.0"]
 assert waived and any(p["name"] == "sigma:waived" for p in waived[0]["properties"])
+assert waived[0]["analysis"]["detail"].startswith("waived in sigma's registry: dev only | not shipped")
+assert "analysis" not in vulns[0], "a failing advisory has no waiver analysis"
 print("ok")
 EOF
 }
@@ -300,6 +303,7 @@ print(len([p for p in pk if (p["name"], p["version"]) in picks or (p["ecosystem"
 	check "$d: each result at a lockfile line naming its package ($(echo $picks | tr '\n' ' '))" \
 		line_names "$o/f.sarif" "$FIXTURES/$d" "$n"
 done
+export SIGMA_DB=$main_db
 
 # ---------------------------------------------------------------- hostile names
 # A name from a pushed lockfile may hold markdown and bytes that are not
@@ -335,6 +339,7 @@ if [ $have_jsonschema = 1 ]; then
 else
 	skip "python3-jsonschema is not installed"
 fi
+export SIGMA_DB=$main_db
 
 # ---------------------------------------------------------------- an unreadable lockfile
 # It is a SARIF result too (rule lockfile-error), at the line its message
