@@ -980,6 +980,19 @@ static int write_cyclonedx(sigma_buf *out, walk *w)
 	cJSON_AddStringToObject(doc, "$schema", "http://cyclonedx.org/schema/bom-1.5.schema.json");
 	cJSON_AddStringToObject(doc, "bomFormat", "CycloneDX");
 	cJSON_AddStringToObject(doc, "specVersion", "1.5");
+	/* A serial number per document, as SPDX's namespace below: the
+	 * subject, the commit and the time, hashed, in the UUID form the
+	 * schema asks for (version 4 and variant bits set). */
+	char *seed = sigma_xasprintf("cyclonedx\n%s\n%s\n%lld", subject_name(w->subj),
+	                             w->subj->commit ? w->subj->commit : "", w->subj->now);
+	char h[65], serial[64];
+	sigma_sha256_hex(seed, strlen(seed), h);
+	free(seed);
+	h[12] = '4';
+	int nibble = h[16] <= '9' ? h[16] - '0' : h[16] - 'a' + 10;
+	h[16] = "89ab"[nibble & 3];
+	snprintf(serial, sizeof serial, "urn:uuid:%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
+	cJSON_AddStringToObject(doc, "serialNumber", serial);
 	cJSON_AddNumberToObject(doc, "version", 1);
 	cJSON *meta = cJSON_AddObjectToObject(doc, "metadata");
 	char ts[32];
