@@ -526,8 +526,10 @@ int hook_scan_main(int argc, char **argv)
 		case 'b': base_rev = optarg; break;
 		case 'h': hook_scan_help(stdout); return 0;
 		default:
-			if (optopt && strchr("fo", optopt))
-				return cli_usage_error("scan", "scan: -%c needs an argument", optopt);
+			/* getopt reports a missing argument as '?' too, with optopt
+			 * set to the option ('f' alone is no short option). */
+			if (optopt == 'o' || (optopt == 'f' && !strncmp(argv[optind - 1], "--", 2)))
+				return cli_usage_error("scan", "scan: %s needs an argument", argv[optind - 1]);
 			return cli_usage_error("scan", "scan: unknown option '%s'", argv[optind - 1]);
 		}
 	}

@@ -366,6 +366,9 @@ sigma scan --format yaml "$p" > "$o/stdout" 2> "$o/err"; rc=$?
 check "a bad --format is a usage error (exit $rc)" test "$rc" -eq 2
 check "... one line on stderr, nothing on stdout" sh -c "[ \$(wc -l < '$o/err') -eq 1 ] && [ ! -s '$o/stdout' ]"
 check "... naming the formats" grep -q "unknown --format 'yaml' (table, json, sarif, cyclonedx, spdx, markdown)" "$o/err"
+sigma scan "$p" --format > "$o/stdout" 2> "$o/err"; rc=$?
+check "--format with nothing after it: exit $rc, one line" \
+	sh -c "[ $rc -eq 2 ] && [ \$(wc -l < '$o/err') -eq 1 ] && grep -q -- '--format needs an argument' '$o/err'"
 
 # ---------------------------------------------------------------- reproducible
 SOURCE_DATE_EPOCH=86400 sigma scan --format cyclonedx "$p" > "$o/c1" 2> /dev/null
