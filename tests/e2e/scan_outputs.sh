@@ -119,7 +119,6 @@ assert all(seen.get(k) == v for k, v in want.items()), seen
 assert "minimist@1.2.0" not in seen, "a waived advisory is no result"
 assert {"blocked", "advisory"} <= set(rules), rules
 assert [r for r in run["results"] if r["ruleId"] == "advisory"][0]["properties"]["fixed"] == "1.2.6"
-print("ok")
 EOF
 }
 check "SARIF: lodash, minimist 1.2.5, ms 2.1.3 are errors, ms 2.0.0 a warning, each at a lockfile line naming it, direct ones with their package.json line" \
@@ -165,7 +164,6 @@ waived = [v for v in bom["vulnerabilities"] if v["affects"][0]["ref"] == "pkg:np
 assert waived and any(p["name"] == "sigma:waived" for p in waived[0]["properties"])
 assert waived[0]["analysis"]["detail"].startswith("waived in sigma's registry: dev only | not shipped")
 assert "analysis" not in vulns[0], "a failing advisory has no waiver analysis"
-print("ok")
 EOF
 }
 check "CycloneDX: every package, hashes from the integrity (sha512, sha1) in hex, scope, status/effect/depth, scopes as group, the graph, the advisories with rating and fix" \
@@ -188,7 +186,6 @@ jwt = [k for k in by_purl if k.startswith("pkg:npm/jsonwebtoken@")][0]
 assert (by_purl[jwt], "DEPENDS_ON", by_purl["pkg:npm/ms@2.1.3"]) in rel
 m = [p for p in d["packages"] if p["SPDXID"] == by_purl["pkg:npm/minimist@1.2.5"]][0]
 assert m["checksums"][0]["algorithm"] == "SHA512" and len(m["checksums"][0]["checksumValue"]) == 128
-print("ok")
 EOF
 }
 check "SPDX: a package per purl, DESCRIBES, root and package DEPENDS_ON, checksums" spdx_facts "$o/spdx" "$o/json1"
