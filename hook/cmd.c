@@ -652,7 +652,7 @@ int hook_scan_main(int argc, char **argv)
 			free(cert);
 		} else {
 			output_subject subj = { .name = repo ? repo_path : path, .rev = rev, .commit = repo ? commit : NULL,
-			                        .now = (long long)time(NULL), .on_error_accept = cfg.on_error_accept,
+			                        .now = (long long)time(NULL),
 			                        .read_file = output_read_file, .ctx = &tree_reader };
 			/* SOURCE_DATE_EPOCH: a reproducible document (the timestamps
 			 * are its only moving part). */

@@ -1262,6 +1262,10 @@ static int write_markdown(sigma_buf *b, walk *w)
 	sigma_buf_puts(b, j->rejected ? "### ❌ sigma: rejected" : "### ✅ sigma: accepted");
 	sigma_buf_puts(b, " — ");
 	md_escape(b, subject_name(w->subj));
+	if (w->subj->rev) {
+		sigma_buf_puts(b, " at ");
+		md_escape(b, w->subj->rev);
+	}
 	if (w->subj->commit)
 		sigma_buf_printf(b, " (`%.12s`)", w->subj->commit);
 	sigma_buf_puts(b, "\n\n");

@@ -40,7 +40,6 @@ typedef struct output_subject {
 	const char *rev;      /* the revision asked for, or NULL */
 	const char *commit;   /* or NULL */
 	long long now;        /* seconds since the epoch: the documents' timestamp */
-	int on_error_accept;  /* sigma.onError, for unreadable lockfiles */
 	/* Read a file of the judged tree (a lockfile or a manifest) into
 	 * `out`: 0, or a negative code. May be NULL: every location is then
 	 * line 1. */

@@ -237,7 +237,7 @@ else
 fi
 check "... the lockfile lines read from the commit's tree" sarif_facts "$o/repo.sarif" "$p"
 commit=$(git -C "$srv" rev-parse side)
-check "... the markdown names the commit" grep -q "(\`${commit:0:12}\`)" "$o/repo.markdown"
+check "... the markdown names the revision and the commit" grep -q " at side (\`${commit:0:12}\`)" "$o/repo.markdown"
 check "... the CycloneDX root is the commit" \
 	python3 -c "import json,sys; assert json.load(open('$o/repo.cyclonedx'))['metadata']['component']['version'] == '$commit'"
 sigma scan --json -o "$o/repo.json" --repo "$srv" --rev side > "$o/stdout" 2> /dev/null; rc=$?
