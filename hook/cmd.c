@@ -8,12 +8,15 @@
  * when it fires, the handler writes a prepared message and exits with the
  * status sigma.onError asks for. That is the one piece of mutable global
  * state here, and it has to be: a signal handler gets no context. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "common/json.h"
@@ -25,6 +28,7 @@
 #include "common/util.h"
 #include "hook/certificate.h"
 #include "hook/cmd.h"
+#include "hook/output.h"
 #include "hook/policy.h"
 #include "hook/report.h"
 #include "hook/repo.h"
@@ -513,25 +517,41 @@ int hook_scan_main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "repo", required_argument, NULL, 'r' },
 		{ "rev", required_argument, NULL, 'v' },
 		{ "base", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = NULL, *repo_path = NULL, *rev = NULL, *base_rev = NULL;
-	int json = 0, ch;
+	const char *db = NULL, *repo_path = NULL, *rev = NULL, *base_rev = NULL, *out_path = NULL;
+	output_format format = OUTPUT_TABLE;
+	int ch;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': db = optarg; break;
-		case 'j': json = 1; break;
+		case 'j': format = OUTPUT_JSON; break;
+		case 'f':
+			if (output_format_parse(&format, optarg)) {
+				sigma_error_clear();
+				return cli_usage_error("scan", "scan: unknown --format '%s' (table, json, sarif, cyclonedx, "
+				                       "spdx, markdown)", optarg);
+			}
+			break;
+		case 'o': out_path = optarg; break;
 		case 'r': repo_path = optarg; break;
 		case 'v': rev = optarg; break;
 		case 'b': base_rev = optarg; break;
 		case 'h': hook_scan_help(stdout); return 0;
-		default: return cli_usage_error("scan", "scan: unknown option '%s'", argv[optind - 1]);
+		default:
+			/* getopt reports a missing argument as '?' too, with optopt
+			 * set to the option ('f' alone is no short option). */
+			if (optopt == 'o' || (optopt == 'f' && !strncmp(argv[optind - 1], "--", 2)))
+				return cli_usage_error("scan", "scan: %s needs an argument", argv[optind - 1]);
+			return cli_usage_error("scan", "scan: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	const char *path = optind < argc ? argv[optind] : NULL;
@@ -545,14 +565,25 @@ int hook_scan_main(int argc, char **argv)
 		path = ".";
 	if (base_rev && !repo_path)
 		return cli_usage_error("scan", "scan: --base needs --repo/--rev");
+	if (out_path && !*out_path)
+		return cli_usage_error("scan", "scan: -o needs a file name");
 
 	sigma_config cfg;
 	sigma_repo *repo = NULL;
 	registry *reg = NULL;
 	sigma_key *key = NULL;
-	char *dbpath = NULL;
-	int status = 2, rc;
+	char *dbpath = NULL, *text = NULL;
+	size_t text_len = 0;
+	sigma_buf doc = SIGMA_BUF_INIT;
+	output_file file = { NULL, NULL, -1 };
+	scan_set now, before_set;
+	judgement j;
+	output_tree tree_reader = { NULL, NULL, -1 };
+	int status = 2, rc, judged_here = 0, saved_stdout = -1;
 	memset(&cfg, 0, sizeof cfg);
+	memset(&now, 0, sizeof now);
+	memset(&before_set, 0, sizeof before_set);
+	memset(&j, 0, sizeof j);
 	if (repo_path && (rc = repo_open_path(&repo, repo_path)))
 		goto fail;
 	if ((rc = config_load(&cfg, repo ? repo_gitdir(repo) : NULL)) ||
@@ -560,50 +591,128 @@ int hook_scan_main(int argc, char **argv)
 	    (rc = sign_key_load_configured(&key, &cfg)))
 		goto fail;
 	registry_opened(reg);
+	/* -o: everything goes to a temporary beside FILE, renamed over it
+	 * only once the whole answer is there (output.h). */
+	if (out_path && (rc = output_file_open(&file, out_path)))
+		goto fail;
+	char commit[SIGMA_OID_HEX], base[SIGMA_OID_HEX], tree[SIGMA_OID_HEX], base_tree[SIGMA_OID_HEX];
 	if (repo) {
-		char commit[SIGMA_OID_HEX], base[SIGMA_OID_HEX];
 		if ((rc = repo_commit(commit, repo, rev)) || (base_rev && (rc = repo_commit(base, repo, base_rev))))
 			goto fail;
+	}
+	if (repo && (format == OUTPUT_TABLE || format == OUTPUT_JSON)) {
+		/* The report and the certificate of a commit are the hook's own
+		 * (judge_commit stores the submission); -o sends its stdout to
+		 * the temporary. */
 		char *name = repository_name(repo_gitdir(repo));
-		judge_args a = { repo, reg, &cfg, name, rev, commit, base_rev ? base : NULL, key, json, 1, NULL };
+		judge_args a = { repo, reg, &cfg, name, rev, commit, base_rev ? base : NULL, key,
+		                 format == OUTPUT_JSON, 1, NULL };
+		if (out_path) {
+			fflush(stdout);
+			if ((saved_stdout = dup(STDOUT_FILENO)) < 0 || dup2(file.fd, STDOUT_FILENO) < 0) {
+				rc = sigma_error_set(SIGMA_EIO, "%s: cannot write: %s", out_path, strerror(errno));
+				free(name);
+				goto fail;
+			}
+		}
 		rc = judge_commit(&a);
 		free(name);
+		if (saved_stdout >= 0) {
+			fflush(stdout);
+			dup2(saved_stdout, STDOUT_FILENO);
+			close(saved_stdout);
+			saved_stdout = -1;
+		}
 		if (rc < 0)
 			goto fail;
 		status = rc;
 	} else {
-		scan_set now;
-		judgement j;
-		if ((rc = scan_dir(&now, path)))
-			goto fail;
-		if ((rc = policy_judge(&j, &cfg, reg, &now, NULL, NULL))) {
-			scan_set_dispose(&now);
-			goto fail;
-		}
-		char *cert = NULL, id[65];
-		cert_subject subj = { path, NULL, NULL, NULL, NULL, cfg.enforce == CONFIG_ENFORCE_TESTING };
-		if ((rc = certificate_build(&cert, id, &j, &now, &subj, key, NULL, NULL))) {
-			judgement_dispose(&j);
-			scan_set_dispose(&now);
-			goto fail;
-		}
-		if (json) {
-			puts(cert);
+		judged_here = 1;
+		if (repo) {
+			/* The same scan and judgement as judge_commit, without its
+			 * reuse shortcut: these formats need every package. */
+			if ((rc = repo_commit_tree(tree, repo, commit)))
+				goto fail;
+			int have_base = base_rev && repo_commit_tree(base_tree, repo, base) == 0;
+			if ((rc = scan_tree(&now, repo, reg, tree, have_base ? base_tree : NULL)))
+				goto fail;
+			scan_lazy lazy = { .repo = repo, .reg = reg, .tree = have_base ? base_tree : NULL };
+			rc = policy_judge(&j, &cfg, reg, &now, scan_lazy_get, &lazy);
+			before_set = lazy.set;
+			tree_reader.repo = repo;
+			tree_reader.tree = tree;
 		} else {
-			report_ctx rctx = { .ref = path, .cert_id = NULL, .on_error_accept = cfg.on_error_accept,
-			                    .verbose = 1, .scan = 1 };
-			report_print(stdout, &j, &now, &rctx);
+			if ((rc = scan_dir(&now, path)))
+				goto fail;
+			rc = policy_judge(&j, &cfg, reg, &now, NULL, NULL);
+			tree_reader.rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		}
-		status = j.rejected ? 1 : 0;
-		free(cert);
-		judgement_dispose(&j);
-		scan_set_dispose(&now);
+		if (rc)
+			goto fail;
+		if (format == OUTPUT_TABLE || format == OUTPUT_JSON) {
+			char *cert = NULL, id[65];
+			cert_subject subj = { path, NULL, NULL, NULL, NULL, cfg.enforce == CONFIG_ENFORCE_TESTING };
+			if ((rc = certificate_build(&cert, id, &j, &now, &subj, key, NULL, NULL)))
+				goto fail;
+			if (format == OUTPUT_JSON) {
+				sigma_buf_puts(&doc, cert);
+				sigma_buf_putc(&doc, '\n');
+			} else {
+				FILE *mem = open_memstream(&text, &text_len);
+				if (!mem) {
+					free(cert);
+					rc = sigma_error_set(SIGMA_EIO, "scan: %s", strerror(errno));
+					goto fail;
+				}
+				report_ctx rctx = { .ref = path, .cert_id = NULL, .on_error_accept = cfg.on_error_accept,
+				                    .verbose = 1, .scan = 1, .testing = cfg.enforce == CONFIG_ENFORCE_TESTING };
+				report_print(mem, &j, &now, &rctx);
+				fclose(mem);
+				sigma_buf_put(&doc, text, text_len);
+			}
+			free(cert);
+		} else {
+			output_subject subj = { .name = repo ? repo_path : path, .rev = rev, .commit = repo ? commit : NULL,
+			                        .now = (long long)time(NULL),
+			                        .read_file = output_read_file, .ctx = &tree_reader };
+			/* SOURCE_DATE_EPOCH: a reproducible document (the timestamps
+			 * are its only moving part). */
+			const char *sde = getenv("SOURCE_DATE_EPOCH");
+			if (sde && *sde && strspn(sde, "0123456789") == strlen(sde) && strlen(sde) < 12)
+				subj.now = atoll(sde);
+			if ((rc = output_write(&doc, format, &j, &now, &subj)))
+				goto fail;
+		}
+		if ((rc = sigma_buf_error(&doc))) {
+			sigma_error_set(rc, "scan: the output passes its cap");
+			goto fail;
+		}
+		if (out_path) {
+			if (doc.len && (rc = output_file_write(&file, doc.ptr, doc.len)))
+				goto fail;
+		} else if (doc.len && (fwrite(doc.ptr, 1, doc.len, stdout) != doc.len || fflush(stdout) != 0)) {
+			rc = sigma_error_set(SIGMA_EIO, "stdout: %s", strerror(errno));
+			goto fail;
+		}
+		status = j.rejected && cfg.enforce != CONFIG_ENFORCE_TESTING ? 1 : 0;
 	}
+	if (out_path && (rc = output_file_commit(&file)))
+		goto fail;
 	goto out;
 fail:
 	cli_fail(2);
 	status = 2;
+	output_file_abort(&file);
 out:
+	if (judged_here) {
+		judgement_dispose(&j);
+		scan_set_dispose(&now);
+		scan_set_dispose(&before_set);
+	}
+	if (tree_reader.rootfd >= 0)
+		close(tree_reader.rootfd);
+	free(text);
+	sigma_buf_dispose(&doc);
 	sign_key_free(key);
 	registry_close(reg);
 	repo_free(repo);
@@ -614,10 +723,22 @@ out:
 
 void hook_scan_help(FILE *out)
 {
-	fputs("usage: sigma scan [--json] [--db PATH] [PATH | --repo GITDIR --rev REV [--base REV]]\n"
+	fputs("usage: sigma scan [--format FORMAT | --json] [-o FILE] [--db PATH]\n"
+	      "                  [PATH | --repo GITDIR --rev REV [--base REV]]\n"
 	      "\n"
 	      "Judge a directory (default '.') or a commit the way the pre-receive hook\n"
-	      "would. --json prints the submission certificate. With --base, only what\n"
-	      "REV introduces relative to the base is judged (as in a push).\n"
-	      "Exit status: 0 accepted, 1 rejected, 2 error.\n", out);
+	      "would. With --base, only what REV introduces relative to the base is\n"
+	      "judged (as in a push).\n"
+	      "\n"
+	      "  --format table      the report a pusher reads (the default)\n"
+	      "  --format json       the submission certificate (--json is the same)\n"
+	      "  --format sarif      SARIF 2.1.0: a result per refusing or warning package,\n"
+	      "                      at its lockfile line\n"
+	      "  --format cyclonedx  CycloneDX 1.5 JSON: packages, hashes, graph, advisories\n"
+	      "  --format spdx       SPDX 2.3 JSON: packages and their DEPENDS_ON graph\n"
+	      "  --format markdown   the short summary for a pull-request comment\n"
+	      "  -o, --output FILE   write to FILE (atomically: a temporary renamed over it)\n"
+	      "\n"
+	      "Exit status: 0 accepted, 1 rejected, 2 error (a file that cannot be written\n"
+	      "included).\n", out);
 }
