@@ -54,6 +54,7 @@
 #include "webhook/forge.h"
 #include "webhook/pages.h"
 #include "webhook/serve.h"
+#include "webhook/service.h"
 
 #define DELIVERY_ID_MAX 200
 /* File descriptors kept for everything that is not a connection: the
@@ -456,24 +457,69 @@ static int is_hex64(const char *s)
  * 12 hex digits (what logs and refusals show when they shorten it). */
 #define CERT_PREFIX_MIN 12
 
+char *webhook_link_sign(const webhook_service *svc, const char *id, long long exp)
+{
+	char msg[96], sig[65];
+	snprintf(msg, sizeof msg, "%.64s.%lld", id, exp);
+	webhook_hmac_sha256_hex(svc->link_key, msg, strlen(msg), sig);
+	return sigma_xasprintf("/certificates/%s?exp=%lld&sig=%s", id, exp, sig);
+}
+
+int webhook_link_verify(const webhook_service *svc, const char *id, const char *exp, const char *sig)
+{
+	if (!exp || !sig || strlen(sig) != 64 || !*exp || strlen(exp) > 18 || strspn(exp, "0123456789") != strlen(exp))
+		return 0;
+	long long when = strtoll(exp, NULL, 10);
+	char msg[96], want[65];
+	snprintf(msg, sizeof msg, "%.64s.%lld", id, when);
+	webhook_hmac_sha256_hex(svc->link_key, msg, strlen(msg), want);
+	/* Every byte compared whatever the first difference, so the time
+	 * taken says nothing about how much of a forged signature was right. */
+	unsigned char differ = 0;
+	for (size_t i = 0; i < 64; i++)
+		differ |= (unsigned char)(want[i] ^ sig[i]);
+	explicit_bzero(want, sizeof want);
+	return !differ && when > (long long)time(NULL);
+}
+
 static enum MHD_Result handle_certificate(struct MHD_Connection *conn, webhook_service *svc, const char *id)
 {
 	size_t n = strlen(id);
 	if (!is_hex64(id) && (n < CERT_PREFIX_MIN || n > 64 || strspn(id, "0123456789abcdef") != n))
 		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
-	char *cert = NULL, full[65];
+	char *cert = NULL, *findings = NULL, full[65];
+	int private_repo = 0;
 	pthread_mutex_lock(&svc->read_lock);
 	int rc = n == 64 ? 0 : webhook_queue_certificate_id(full, svc->reader, id);
+	if (n == 64)
+		memcpy(full, id, 65);
 	if (!rc)
-		rc = webhook_queue_certificate(&cert, svc->reader, n == 64 ? id : full);
+		rc = webhook_queue_certificate(&cert, svc->reader, full);
+	if (!rc) {
+		int frc = webhook_queue_findings(&findings, &private_repo, svc->reader, full);
+		if (frc && frc != SIGMA_ENOTFOUND)
+			rc = frc;
+	}
 	pthread_mutex_unlock(&svc->read_lock);
 	if (rc == SIGMA_EINVALID)
 		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"ambiguous\"}");
 	if (rc == SIGMA_ENOTFOUND)
 		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
 	if (rc) {
+		free(cert);
 		webhook_log("certificate %.16s: %s", id, sigma_error_last());
 		return respond_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"unavailable\"}");
+	}
+	/* A private repository's certificate names its packages, lockfiles
+	 * and commits: only a link this service signed opens it. Whoever has
+	 * none gets the answer an unknown id gets, so the page's existence is
+	 * not told either. */
+	if (private_repo &&
+	    !webhook_link_verify(svc, full, MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "exp"),
+	                         MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "sig"))) {
+		free(cert);
+		free(findings);
+		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
 	}
 	const char *accept = header(conn, MHD_HTTP_HEADER_ACCEPT);
 	const char *format = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
@@ -481,7 +527,7 @@ static enum MHD_Result handle_certificate(struct MHD_Connection *conn, webhook_s
 	if (accept && strstr(accept, "text/html") && !sigma_streq(format, "json")) {
 		sigma_buf page;
 		sigma_buf_init(&page, PAGE_MAX);
-		if (webhook_pages_certificate_html(&page, cert) == 0)
+		if (webhook_pages_certificate_html(&page, cert, findings) == 0)
 			ret = respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", page.ptr, page.len);
 		else
 			ret = respond_json(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "{\"status\":\"error\"}");
@@ -490,6 +536,7 @@ static enum MHD_Result handle_certificate(struct MHD_Connection *conn, webhook_s
 		ret = respond(conn, MHD_HTTP_OK, "application/json", cert, strlen(cert));
 	}
 	free(cert);
+	free(findings);
 	return ret;
 }
 
