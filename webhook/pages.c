@@ -428,7 +428,13 @@ int webhook_pages_certificate_html(sigma_buf *out, const char *cert_json, const 
 			sigma_buf_puts(out, "<li><b>");
 			esc(out, json_str(r, "package") ? json_str(r, "package") : json_str(r, "code"));
 			sigma_buf_puts(out, "</b>: ");
-			esc(out, json_str(r, "message"));
+			/* A package's why is in its row below; say it once. */
+			if (json_str(r, "package") && json_str(r, "code")) {
+				esc(out, json_str(r, "code"));
+				sigma_buf_puts(out, " (why and chain below)");
+			} else {
+				esc(out, json_str(r, "message"));
+			}
 			if (json_str(r, "lockfile")) {
 				sigma_buf_puts(out, " <small>(");
 				esc(out, json_str(r, "lockfile"));
