@@ -366,7 +366,8 @@ static void unreviewed_html(sigma_buf *out, const cJSON *f)
 	sigma_buf_puts(out, "</table>\n");
 }
 
-int webhook_pages_certificate_html(sigma_buf *out, const char *cert_json, const char *findings_json)
+int webhook_pages_certificate_html(sigma_buf *out, const char *cert_json, const char *findings_json,
+                                   const char *signature)
 {
 	cJSON *c = cJSON_Parse(cert_json ? cert_json : "");
 	const char *decision = json_str(c, "decision"), *id = json_str(c, "id");
@@ -408,7 +409,14 @@ int webhook_pages_certificate_html(sigma_buf *out, const char *cert_json, const 
 	esc(out, json_str(get(c, "tool"), "version"));
 	sigma_buf_puts(out, "</dd>\n<dt>certificate id</dt><dd><code>");
 	esc(out, id);
-	sigma_buf_puts(out, "</code> (<a href=\"?format=json\">JSON</a>)</dd>\n<dt>signature</dt><dd>");
+	/* A signed link's query goes along, or the JSON of a private page
+	 * would answer 404. */
+	sigma_buf_puts(out, "</code> (<a href=\"?");
+	if (signature) {
+		esc(out, signature);
+		sigma_buf_puts(out, "&amp;");
+	}
+	sigma_buf_puts(out, "format=json\">JSON</a>)</dd>\n<dt>signature</dt><dd>");
 	const cJSON *sig = get(c, "signature");
 	if (sig && json_str(sig, "key_id")) {
 		esc(out, json_str(sig, "alg"));

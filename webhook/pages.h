@@ -15,9 +15,11 @@
  * kept beside it (`findings_json`, see worker.c; NULL when there are none:
  * a push the hook judged): the base commit and the dependency diff, the
  * fixes, the advisories linked to osv.dev, and the packages left
- * unreviewed with why. 0, or SIGMA_EINVALID when it is not a certificate,
+ * unreviewed with why. `signature` ("exp=...&sig=...", or NULL) is the
+ * signed link's query, kept on the page's own links. 0, or SIGMA_EINVALID when it is not a certificate,
  * SIGMA_ETOOBIG when the page exceeds out's cap. */
-int webhook_pages_certificate_html(sigma_buf *out, const char *cert_json, const char *findings_json);
+int webhook_pages_certificate_html(sigma_buf *out, const char *cert_json, const char *findings_json,
+                                   const char *signature);
 
 /* A pull request comment is at most this long (GitHub's limit is 65536
  * characters; GitLab's and Gitea's are larger). */

@@ -514,20 +514,24 @@ static enum MHD_Result handle_certificate(struct MHD_Connection *conn, webhook_s
 	 * and commits: only a link this service signed opens it. Whoever has
 	 * none gets the answer an unknown id gets, so the page's existence is
 	 * not told either. */
-	if (private_repo &&
-	    !webhook_link_verify(svc, full, MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "exp"),
-	                         MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "sig"))) {
+	const char *exp = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "exp"),
+	           *sig = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "sig");
+	if (private_repo && !webhook_link_verify(svc, full, exp, sig)) {
 		free(cert);
 		free(findings);
 		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
 	}
+	/* Verified digits and hex only, so it can go back into a link. */
+	char signature[128] = "";
+	if (private_repo)
+		snprintf(signature, sizeof signature, "exp=%s&sig=%s", exp, sig);
 	const char *accept = header(conn, MHD_HTTP_HEADER_ACCEPT);
 	const char *format = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
 	enum MHD_Result ret;
 	if (accept && strstr(accept, "text/html") && !sigma_streq(format, "json")) {
 		sigma_buf page;
 		sigma_buf_init(&page, PAGE_MAX);
-		if (webhook_pages_certificate_html(&page, cert, findings) == 0)
+		if (webhook_pages_certificate_html(&page, cert, findings, *signature ? signature : NULL) == 0)
 			ret = respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", page.ptr, page.len);
 		else
 			ret = respond_json(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "{\"status\":\"error\"}");

@@ -107,6 +107,9 @@ code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
 check "private: the signed link serves the JSON" test "$(code "$purl")" = 200
 check "private: the signed link serves the HTML page" test "$(code -H 'Accept: text/html' "$purl")" = 200
 check "private: the page shows its diff" grep -q 'Dependency changes' "$T/body"
+jsonlink=$(sed -n 's|.*<a href="?\([^"]*\)">JSON</a>.*|\1|p' "$T/body" | sed 's/&amp;/\&/g')
+check "private: the page's JSON link keeps the signature" \
+	test "$(code "$SERVE/certificates/$id?$jsonlink")" = 200
 check "private: no signature: 404, not 403" test "$(code "$SERVE/certificates/$id")" = 404
 cp "$T/body" "$T/unsigned.body"
 code "$SERVE/certificates/$(printf 'f%.0s' $(seq 64))" >/dev/null
