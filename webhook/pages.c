@@ -99,7 +99,34 @@ static void chain(sigma_buf *out, const cJSON *p, const cert_chains *chains, siz
 /* At most this many rows per table; the JSON has every package. */
 #define ROWS_SHOWN 500
 
-static void package_rows(sigma_buf *out, const cJSON *packages, const cert_chains *chains, const char *status)
+/* A relative link to the package's record (the page is at
+ * certificates/ID, wherever the service is mounted): each byte outside
+ * the unreserved set and '/' percent-encoded, the signed query after. */
+static void package_link(sigma_buf *out, const cJSON *p, const webhook_page_links *links)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *path = sigma_xasprintf("packages/%s/%s/%s", json_str(p, "ecosystem") ? json_str(p, "ecosystem") : "",
+	                             json_str(p, "name") ? json_str(p, "name") : "",
+	                             json_str(p, "version") ? json_str(p, "version") : "");
+	sigma_buf_puts(out, "<a href=\"../");
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("-._~/", *c))
+			sigma_buf_putc(out, (char)*c);
+		else
+			sigma_buf_printf(out, "%%%c%c", hex[*c >> 4], hex[*c & 15]);
+	}
+	char *query = links && links->package_query ? links->package_query(links->ctx, path) : NULL;
+	if (query) {
+		sigma_buf_putc(out, '?');
+		esc(out, query);
+	}
+	sigma_buf_puts(out, "\">record</a>");
+	free(query);
+	free(path);
+}
+
+static void package_rows(sigma_buf *out, const cJSON *packages, const cert_chains *chains, const char *status,
+                         const webhook_page_links *links)
 {
 	const cJSON *p;
 	size_t any = 0, at = 0;
@@ -118,6 +145,8 @@ static void package_rows(sigma_buf *out, const cJSON *packages, const cert_chain
 		esc(out, json_str(p, "version"));
 		sigma_buf_puts(out, " <small>");
 		esc(out, json_str(p, "ecosystem"));
+		sigma_buf_puts(out, ", ");
+		package_link(out, p, links);
 		sigma_buf_puts(out, "</small></td>");
 		const cJSON *d = get(p, "depth");
 		if (cJSON_IsNumber(d))
@@ -367,8 +396,9 @@ static void unreviewed_html(sigma_buf *out, const cJSON *f)
 }
 
 int webhook_pages_certificate_html(sigma_buf *out, const char *cert_json, const char *findings_json,
-                                   const char *signature)
+                                   const webhook_page_links *links)
 {
+	const char *signature = links ? links->signature : NULL;
 	cJSON *c = cJSON_Parse(cert_json ? cert_json : "");
 	const char *decision = json_str(c, "decision"), *id = json_str(c, "id");
 	if (!c || !decision || !id) {
@@ -464,9 +494,9 @@ int webhook_pages_certificate_html(sigma_buf *out, const char *cert_json, const 
 	if (f)
 		diff_html(out, f);
 	sigma_buf_puts(out, "<h2>Blocked packages</h2>\n");
-	package_rows(out, packages, &chains, "blocked");
+	package_rows(out, packages, &chains, "blocked", links);
 	sigma_buf_puts(out, "<h2>Flagged packages</h2>\n");
-	package_rows(out, packages, &chains, "flagged");
+	package_rows(out, packages, &chains, "flagged", links);
 	cert_chains_dispose(&chains);
 	advisories_html(out, packages);
 	if (f) {

@@ -15,11 +15,20 @@
  * kept beside it (`findings_json`, see worker.c; NULL when there are none:
  * a push the hook judged): the base commit and the dependency diff, the
  * fixes, the advisories linked to osv.dev, and the packages left
- * unreviewed with why. `signature` ("exp=...&sig=...", or NULL) is the
- * signed link's query, kept on the page's own links. 0, or SIGMA_EINVALID when it is not a certificate,
+ * unreviewed with why. `links` (may be NULL): the signed link's query,
+ * kept on the page's own links, and how to sign each package's link to
+ * /packages. 0, or SIGMA_EINVALID when it is not a certificate,
  * SIGMA_ETOOBIG when the page exceeds out's cap. */
+typedef struct webhook_page_links {
+	const char *signature;  /* the signed link's query ("exp=...&sig="), or NULL */
+	/* The query that opens `path` ("packages/ECO/NAME/VERSION"), or NULL
+	 * for none; the caller of the callback frees it. May be NULL. */
+	char *(*package_query)(void *ctx, const char *path);
+	void *ctx;
+} webhook_page_links;
+
 int webhook_pages_certificate_html(sigma_buf *out, const char *cert_json, const char *findings_json,
-                                   const char *signature);
+                                   const webhook_page_links *links);
 
 /* A pull request comment is at most this long (GitHub's limit is 65536
  * characters; GitLab's and Gitea's are larger). */

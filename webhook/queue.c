@@ -59,7 +59,7 @@ enum {
 	ST_DELIVERY, ST_DELIVERY_JOB, ST_JOB_PUT, ST_DELIVERY_SET_JOB, ST_CLAIM, ST_DEFER, ST_STATUS_PUT,
 	ST_FINISH, ST_CERT_MAP, ST_DUE, ST_SENDING, ST_STATUS_UPDATE, ST_NEXT_DUE, ST_CERT_FIND, ST_SUB_BY_KEY,
 	ST_SUB_BY_ID, ST_OUTBOX_PUT, ST_FINDINGS_PUT, ST_FINDINGS_GET, ST_COMMENT_GET, ST_COMMENT_PUT, ST_SECRET_GET,
-	ST_SECRET_PUT, ST__COUNT
+	ST_SECRET_PUT, ST_ANY_PRIVATE, ST__COUNT
 };
 
 static const char *const statements[ST__COUNT] = {
@@ -107,6 +107,7 @@ static const char *const statements[ST__COUNT] = {
 	[ST_COMMENT_PUT] =
 		"INSERT OR REPLACE INTO webhook_comments(forge, repo, number, comment_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_SECRET_GET] = "SELECT value FROM webhook_meta WHERE key='link_secret'",
+	[ST_ANY_PRIVATE] = "SELECT EXISTS (SELECT 1 FROM webhook_findings WHERE private=1)",
 	[ST_SECRET_PUT] = "INSERT INTO webhook_meta(key, value) VALUES ('link_secret', ?1) ON CONFLICT DO NOTHING",
 };
 
@@ -795,6 +796,16 @@ int webhook_queue_findings(char **findings, int *private_repo, webhook_queue *q,
 	} else {
 		rc = db_fail(q, "read findings");
 	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int webhook_queue_any_private(webhook_queue *q)
+{
+	sqlite3_stmt *s = stmt(q, ST_ANY_PRIVATE);
+	if (!s)
+		return db_fail(q, "look for private certificates");
+	int step = sqlite3_step(s), rc = step == SQLITE_ROW ? sqlite3_column_int(s, 0) != 0 : db_fail(q, "look for private certificates");
 	sqlite3_reset(s);
 	return rc;
 }

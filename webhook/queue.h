@@ -184,6 +184,10 @@ int webhook_queue_add_outbox(webhook_queue *q, const char *spec);
  * known to be private), or a database error. */
 int webhook_queue_findings(char **findings, int *private_repo, webhook_queue *q, const char *cert_id);
 
+/* Whether any certificate of a private repository is kept: 1, 0, or a
+ * negative error. */
+int webhook_queue_any_private(webhook_queue *q);
+
 /* The id of sigma's comment on pull request `number` of `repo` at forge
  * `forge`, as last created or found. *out is the caller's. 0, or
  * SIGMA_ENOTFOUND. */

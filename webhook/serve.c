@@ -465,14 +465,31 @@ char *webhook_link_sign(const webhook_service *svc, const char *id, long long ex
 	return sigma_xasprintf("/certificates/%s?exp=%lld&sig=%s", id, exp, sig);
 }
 
-int webhook_link_verify(const webhook_service *svc, const char *id, const char *exp, const char *sig)
+/* A package's record: signed over its path ("packages/ECO/NAME/VERSION"),
+ * which no certificate id (64 hex digits) can be, so neither signature
+ * opens the other. */
+static char *package_query(void *ctx, const char *path)
+{
+	const webhook_service *svc = ctx;
+	char msg[1200], sig[65];
+	long long exp = (long long)time(NULL) + svc->settings->link_lifetime_s;
+	int n = snprintf(msg, sizeof msg, "%s.%lld", path, exp);
+	if (n < 0 || (size_t)n >= sizeof msg)
+		return NULL; /* a name this long gets no link that opens */
+	webhook_hmac_sha256_hex(svc->link_key, msg, (size_t)n, sig);
+	return sigma_xasprintf("exp=%lld&sig=%s", exp, sig);
+}
+
+int webhook_link_verify(const webhook_service *svc, const char *what, const char *exp, const char *sig)
 {
 	if (!exp || !sig || strlen(sig) != 64 || !*exp || strlen(exp) > 18 || strspn(exp, "0123456789") != strlen(exp))
 		return 0;
 	long long when = strtoll(exp, NULL, 10);
-	char msg[96], want[65];
-	snprintf(msg, sizeof msg, "%.64s.%lld", id, when);
-	webhook_hmac_sha256_hex(svc->link_key, msg, strlen(msg), want);
+	char msg[1200], want[65];
+	int n = snprintf(msg, sizeof msg, "%s.%lld", what, when);
+	if (n < 0 || (size_t)n >= sizeof msg)
+		return 0;
+	webhook_hmac_sha256_hex(svc->link_key, msg, (size_t)n, want);
 	/* Every byte compared whatever the first difference, so the time
 	 * taken says nothing about how much of a forged signature was right. */
 	unsigned char differ = 0;
@@ -531,7 +548,8 @@ static enum MHD_Result handle_certificate(struct MHD_Connection *conn, webhook_s
 	if (accept && strstr(accept, "text/html") && !sigma_streq(format, "json")) {
 		sigma_buf page;
 		sigma_buf_init(&page, PAGE_MAX);
-		if (webhook_pages_certificate_html(&page, cert, findings, *signature ? signature : NULL) == 0)
+		webhook_page_links links = { *signature ? signature : NULL, package_query, svc };
+		if (webhook_pages_certificate_html(&page, cert, findings, &links) == 0)
 			ret = respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", page.ptr, page.len);
 		else
 			ret = respond_json(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "{\"status\":\"error\"}");
@@ -557,6 +575,21 @@ static enum MHD_Result handle_package(struct MHD_Connection *conn, webhook_servi
 	const char *slash = strchr(rest, '/'), *last = strrchr(rest, '/');
 	if (!slash || slash == last || slash == rest || !last[1] || last == slash + 1)
 		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
+	/* A service that has judged a private repository answers for a
+	 * package only through a link one of its pages signed: a private
+	 * package's name is the repository's to tell. */
+	pthread_mutex_lock(&svc->read_lock);
+	int closed = webhook_queue_any_private(svc->reader);
+	pthread_mutex_unlock(&svc->read_lock);
+	if (closed != 0) {
+		char *path = sigma_xasprintf("packages/%s", rest);
+		int open_ = closed > 0 &&
+		            webhook_link_verify(svc, path, MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "exp"),
+		                                MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "sig"));
+		free(path);
+		if (!open_)
+			return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
+	}
 	char *eco = sigma_xstrndup(rest, (size_t)(slash - rest));
 	char *name = sigma_xstrndup(slash + 1, (size_t)(last - slash - 1));
 	char *record = NULL;

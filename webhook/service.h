@@ -49,8 +49,9 @@ typedef struct webhook_service {
  * `exp` (seconds since the epoch). The caller frees it. */
 char *webhook_link_sign(const webhook_service *svc, const char *id, long long exp);
 /* Whether `exp` and `sig` (from a request, may be NULL) make a valid,
- * unexpired link to `id`: 1 or 0. Constant time in `sig`. */
-int webhook_link_verify(const webhook_service *svc, const char *id, const char *exp, const char *sig);
+ * unexpired link to `what`: a certificate id, or a package record's path
+ * "packages/ECO/NAME/VERSION". 1 or 0. Constant time in `sig`. */
+int webhook_link_verify(const webhook_service *svc, const char *what, const char *exp, const char *sig);
 
 /* Wake the workers / the poster (safe from any thread). */
 void webhook_service_wake_jobs(webhook_service *svc);

@@ -91,6 +91,9 @@ else
 	skip "headless Chromium: $CHROMIUM is not installed"
 fi
 
+check "no private repository yet: /packages answers anyone" \
+	test "$(curl -s -o /dev/null -w '%{http_code}' "$SERVE/packages/npm/left-pad/1.3.0")" = 200
+
 # --- A private repository: only the signed link opens its page.
 payload github-pr "$T/priv.json" sha=$head base=$base clone="$T/app.git" repo=octo/secret number=11
 python3 - "$T/priv.json" <<'PY'
@@ -110,6 +113,14 @@ check "private: the page shows its diff" grep -q 'Dependency changes' "$T/body"
 jsonlink=$(sed -n 's|.*<a href="?\([^"]*\)">JSON</a>.*|\1|p' "$T/body" | sed 's/&amp;/\&/g')
 check "private: the page's JSON link keeps the signature" \
 	test "$(code "$SERVE/certificates/$id?$jsonlink")" = 200
+code -H 'Accept: text/html' "$purl" >/dev/null
+reclink=$(sed -n 's|.*<a href="\.\./\(packages/npm/left-pad/1\.3\.0?[^"]*\)">record</a>.*|\1|p' "$T/body" | sed 's/&amp;/\&/g')
+check "private: the page links left-pad's record, signed" test -n "$reclink"
+check "private: that link opens the record" test "$(code "$SERVE/$reclink")" = 200
+check "private: the record is left-pad's" grep -q '"blocked"' "$T/body"
+check "private: /packages without a signature: 404" test "$(code "$SERVE/packages/npm/left-pad/1.3.0")" = 404
+check "private: a package link's signature does not open another package" \
+	test "$(code "$SERVE/packages/npm/minimist/1.2.5?${reclink#*\?}")" = 404
 check "private: no signature: 404, not 403" test "$(code "$SERVE/certificates/$id")" = 404
 cp "$T/body" "$T/unsigned.body"
 code "$SERVE/certificates/$(printf 'f%.0s' $(seq 64))" >/dev/null
