@@ -239,7 +239,7 @@ static const webhook_payload_field github_fields[GH__COUNT] = {
 enum {
 	GL_REPO_NAME, GL_MR_ACTION, GL_MR_OLDREV, GL_MR_SHA, GL_MR_BRANCH, GL_MR_CLONE, GL_MR_PROJECT, GL_MR_IID,
 	GL_CHECKOUT_SHA, GL_AFTER, GL_BEFORE, GL_REF, GL_CLONE, GL_PROJECT_ID, GL_PROJECT_ID2, GL_MR_TARGET,
-	GL_VISIBILITY, GL__COUNT
+	GL_VISIBILITY, GL_MR_TARGET_BRANCH, GL__COUNT
 };
 static const webhook_payload_field gitlab_fields[GL__COUNT] = {
 	[GL_REPO_NAME] = { .path = { "project", "path_with_namespace" } },
@@ -259,6 +259,7 @@ static const webhook_payload_field gitlab_fields[GL__COUNT] = {
 	[GL_PROJECT_ID2] = { .path = { "project", "id" } },
 	[GL_MR_TARGET] = { .path = { "object_attributes", "target_project_id" } },
 	[GL_VISIBILITY] = { .path = { "project", "visibility_level" } },
+	[GL_MR_TARGET_BRANCH] = { .path = { "object_attributes", "target_branch" } },
 };
 
 /* A number field as a long (0 when it is not a number, or out of range). */
@@ -342,6 +343,9 @@ static void gitlab(webhook_event *out, const webhook_payload_field *f, const cha
 		out->kind = EVENT_PULL_REQUEST;
 		out->sha = webhook_payload_text(&f[GL_MR_SHA]);
 		out->ref = webhook_payload_text(&f[GL_MR_BRANCH]);
+		/* A merge request event carries no base commit: the worker takes
+		 * the merge base with the target branch, as GitLab's diff does. */
+		out->base_ref = webhook_payload_text(&f[GL_MR_TARGET_BRANCH]);
 		out->clone_url = webhook_payload_text(&f[GL_MR_CLONE]);
 		/* The commit lives in the source project: its status goes there. */
 		out->status_repo = webhook_payload_text(&f[GL_MR_PROJECT]);
@@ -427,6 +431,7 @@ void webhook_event_dispose(webhook_event *e)
 	free(e->base_sha);
 	free(e->ref);
 	free(e->comment_repo);
+	free(e->base_ref);
 	memset(e, 0, sizeof *e);
 }
 
@@ -454,6 +459,7 @@ char *webhook_event_to_json(const webhook_event *e)
 	put_field(&b, "base_sha", e->base_sha);
 	put_field(&b, "ref", e->ref);
 	put_field(&b, "comment_repo", e->comment_repo);
+	put_field(&b, "base_ref", e->base_ref);
 	sigma_buf_printf(&b, ",\"private\":%s", e->private_repo ? "true" : "false");
 	sigma_buf_printf(&b, ",\"number\":%ld}", e->number);
 	return sigma_buf_steal(&b);
@@ -475,6 +481,7 @@ int webhook_event_from_json(webhook_event *out, const char *json)
 	out->base_sha = dup_str(cJSON_GetObjectItemCaseSensitive(o, "base_sha"));
 	out->ref = dup_str(cJSON_GetObjectItemCaseSensitive(o, "ref"));
 	out->comment_repo = dup_str(cJSON_GetObjectItemCaseSensitive(o, "comment_repo"));
+	out->base_ref = dup_str(cJSON_GetObjectItemCaseSensitive(o, "base_ref"));
 	/* A spec queued before the field existed: not private (as before). */
 	out->private_repo = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "private"));
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "number");

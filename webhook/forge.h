@@ -76,6 +76,7 @@ typedef struct webhook_event {
 	char *comment_repo;    /* where the PR's comments live: "owner/repo", or
 	                        * GitLab's target project id; NULL for a push */
 	int private_repo;      /* the forge does not say the repository is public */
+	char *base_ref;        /* GitLab MR: the target branch (no base commit is sent), or NULL */
 } webhook_event;
 
 /* Parse a delivery. `event` is the event header's value. An event that is

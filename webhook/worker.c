@@ -707,7 +707,8 @@ static int run_event_job(worker *w, const webhook_job *job)
 	} else {
 		int64_t fetch_deadline = webhook_wall_ms() + svc->settings->fetch_timeout_ms;
 		webhook_fetch fx = { .mirrors = svc->settings->mirrors, .forge = f, .repository = ev.repository,
-		                     .deadline_ms = fetch_deadline, .ref = ev.ref, .sha = ev.sha, .base_sha = ev.base_sha };
+		                     .deadline_ms = fetch_deadline, .ref = ev.ref, .sha = ev.sha, .base_sha = ev.base_sha,
+		                     .base_ref = ev.base_ref };
 		if ((rc = webhook_mirror_source(&source, &fx.offer_token, f, mapped, ev.clone_url))) {
 			rc = finish_error(w, job, f, &ev, sigma_error_last());
 			goto out;
@@ -750,6 +751,12 @@ static int run_event_job(worker *w, const webhook_job *job)
 		rc = finish_error(w, job, f, &ev, sigma_error_last());
 		goto out;
 	}
+	/* A GitLab merge request names its target branch, not a base commit:
+	 * the merge base with it is what the request's diff is against. */
+	char merge_base[41] = "";
+	if (!ev.base_sha && ev.base_ref && ev.kind == EVENT_PULL_REQUEST &&
+	    webhook_mirror_merge_base(merge_base, gitdir, commit, ev.base_ref) == 0)
+		ev.base_sha = sigma_xstrdup(merge_base);
 	int have_base = ev.base_sha && repo_commit(base, repo, ev.base_sha) == 0 &&
 	                repo_commit_tree(base_tree, repo, base) == 0;
 	sigma_error_clear();

@@ -144,7 +144,7 @@ check "Gitea: no comment created" test "$(ops gitea create)" = 0
 
 # --- GitLab: notes on the merge request, in the target project (14).
 gitlab_deliver() {
-	payload gitlab-mr "$T/$2.json" sha=$1 clone="$T/app.git" repo=octo/app project=14
+	payload gitlab-mr "$T/$2.json" sha=$1 clone="$T/app.git" repo=octo/app project=14 target=main
 	deliver "$SERVE/webhook/gl" "$T/$2.json" "X-Gitlab-Event: Merge Request Hook" "Idempotency-Key: $2" \
 		"X-Gitlab-Token: $GLTOKEN" >/dev/null
 }
@@ -152,6 +152,10 @@ iid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["object_at
 tgt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["object_attributes"]["target_project_id"])' "$WEBHOOK_FIXTURES/gitlab/merge_request.json")
 gitlab_deliver $head1 gl-1
 check "GitLab: a note is created on the merge request" wait_until 20 edited_times gitlab "$tgt" "$iid" 0
+body_of gitlab "$tgt" "$iid" > "$T/gl-body.md"
+check "GitLab: no base commit is sent; the merge base with the target branch is used" \
+	grep -q "against \`${base:0:12}\`" "$T/gl-body.md"
+check "GitLab: the note has the diff" grep -q '| ~ | `express` | `4.19.2` → `4.21.0` | direct |' "$T/gl-body.md"
 gitlab_deliver $head2 gl-2
 check "GitLab: the new head edits the note (still one)" wait_until 20 edited_times gitlab "$tgt" "$iid" 1
 check "GitLab: one create in all" test "$(ops gitlab create)" = 1

@@ -108,6 +108,8 @@ int main(void)
 	ok(parse(&ev, FORGE_GITLAB, "Merge Request Hook", FIX "gitlab/merge_request.json") == 0 && ev.comment_repo &&
 	       !strcmp(ev.comment_repo, "14") && !ev.private_repo,
 	   "GitLab MR: notes go to the target project (14), visibility 20 is public");
+	ok(ev.base_ref && !strcmp(ev.base_ref, "master") && !ev.base_sha,
+	   "GitLab MR: no base commit, the target branch instead (for the merge base)");
 	webhook_event_dispose(&ev);
 	ok(parse(&ev, FORGE_GITHUB, "push", FIX "github/push.normal.json") == 0 && !ev.comment_repo,
 	   "a push has no comment");
@@ -133,7 +135,7 @@ int main(void)
 	char *spec = webhook_event_to_json(&ev);
 	webhook_event back;
 	ok(webhook_event_from_json(&back, spec) == 0 && back.private_repo && back.comment_repo &&
-	       !strcmp(back.comment_repo, "5") && back.number == 2,
+	       !strcmp(back.comment_repo, "5") && back.number == 2 && !back.base_ref,
 	   "the job spec round-trips comment_repo, private and the number");
 	webhook_event_dispose(&back);
 	free(spec);
