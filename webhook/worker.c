@@ -533,11 +533,11 @@ static void dependency_diff(cJSON *findings, const scan_set *now, const scan_set
 {
 	strmap verdicts;
 	strmap_init(&verdicts);
-	char **keys = sigma_xcalloc(j->n ? j->n : 1, sizeof *keys);
 	for (size_t i = 0; i < j->n; i++) {
 		const graph_node *n = &j->pkgs[i].g->nodes[j->pkgs[i].node];
-		keys[i] = sigma_xasprintf("%s\n%s\n%s", j->pkgs[i].g->lockfile, n->name, n->version ? n->version : "");
-		strmap_put(&verdicts, keys[i], &j->pkgs[i]);
+		char *key = sigma_xasprintf("%s\n%s\n%s", j->pkgs[i].g->lockfile, n->name, n->version ? n->version : "");
+		strmap_put(&verdicts, key, &j->pkgs[i]); /* the map keeps a copy */
+		free(key);
 	}
 	cJSON *locks = cJSON_AddArrayToObject(findings, "lockfiles");
 	for (int side = 0; side < 2; side++) {
@@ -556,9 +556,6 @@ static void dependency_diff(cJSON *findings, const scan_set *now, const scan_set
 				cJSON_Delete(lock);
 		}
 	}
-	for (size_t i = 0; i < j->n; i++)
-		free(keys[i]);
-	free(keys);
 	strmap_dispose(&verdicts);
 }
 
@@ -568,13 +565,12 @@ static void unreviewed_rest(cJSON *unreviewed, const judgement *j)
 {
 	strmap seen;
 	strmap_init(&seen);
-	char **keys = sigma_xcalloc(j->n + (size_t)cJSON_GetArraySize(unreviewed) + 1, sizeof *keys);
-	size_t nkeys = 0;
 	const cJSON *u;
 	cJSON_ArrayForEach(u, unreviewed) {
-		keys[nkeys] = sigma_xasprintf("%s\n%s\n%s", json_str(u, "ecosystem"), json_str(u, "name"),
-		                              json_str(u, "version"));
-		strmap_put(&seen, keys[nkeys++], (void *)u);
+		char *key = sigma_xasprintf("%s\n%s\n%s", json_str(u, "ecosystem"), json_str(u, "name"),
+		                            json_str(u, "version"));
+		strmap_put(&seen, key, (void *)u);
+		free(key);
 	}
 	for (size_t i = 0; i < j->n; i++) {
 		const judged *p = &j->pkgs[i];
@@ -582,12 +578,12 @@ static void unreviewed_rest(cJSON *unreviewed, const judgement *j)
 		if (!sigma_streq(p->status, "uncertified") || n->depth < 0 || n->kind == GRAPH_KIND_WORKSPACE)
 			continue;
 		char *key = sigma_xasprintf("%s\n%s\n%s", p->g->ecosystem, n->name, n->version ? n->version : "");
-		if (strmap_get(&seen, key)) {
-			free(key);
+		int known = strmap_get(&seen, key) != NULL;
+		if (!known)
+			strmap_put(&seen, key, (void *)p);
+		free(key);
+		if (known)
 			continue;
-		}
-		keys[nkeys] = key;
-		strmap_put(&seen, keys[nkeys++], (void *)p);
 		char why[160];
 		if (n->kind != GRAPH_KIND_REGISTRY)
 			snprintf(why, sizeof why, "not from a registry (%s): nothing to certify", graph_kind_name(n->kind));
@@ -597,9 +593,6 @@ static void unreviewed_rest(cJSON *unreviewed, const judgement *j)
 			snprintf(why, sizeof why, "certified, but the registry still has no verdict for it");
 		skipped(unreviewed, p->g->ecosystem, n, why);
 	}
-	for (size_t i = 0; i < nkeys; i++)
-		free(keys[i]);
-	free(keys);
 	strmap_dispose(&seen);
 }
 
