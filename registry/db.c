@@ -909,12 +909,12 @@ int registry_heads(registry *r, registry_head_fn fn, void *ctx)
 {
 	sqlite3_stmt *s = NULL;
 	/* The latest judged commit of every (repository, ref): what each
-	 * branch carries now, as far as sigma saw it. */
+	 * branch carries now, as far as sigma saw it. By insertion order, not
+	 * issued_at: two pushes within one second share a timestamp. */
 	if (sqlite3_prepare_v2(r->db,
-	                       "SELECT repository, ref, commit_oid FROM submissions s"
-	                       " WHERE issued_at = (SELECT max(issued_at) FROM submissions t"
-	                       "                    WHERE t.repository = s.repository AND t.ref = s.ref)"
-	                       " GROUP BY repository, ref ORDER BY repository, ref", -1, &s, NULL) != SQLITE_OK)
+	                       "SELECT repository, ref, commit_oid FROM submissions"
+	                       " WHERE rowid IN (SELECT max(rowid) FROM submissions GROUP BY repository, ref)"
+	                       " ORDER BY repository, ref", -1, &s, NULL) != SQLITE_OK)
 		return db_fail(r, "read submissions");
 	int rc = 0, step;
 	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW)

@@ -10,6 +10,21 @@ of stdout. Understands:
   GET  [prefix]/repos/OWNER/REPO/commits/SHA/statuses  list (GitHub, Gitea)
   GET  [prefix]/projects/ID/repository/commits/SHA/statuses   list (GitLab)
 
+and the pull request comments sigma keeps up to date:
+
+  POST  [prefix]/repos/OWNER/REPO/issues/N/comments        create (GitHub, Gitea)
+  GET   [prefix]/repos/OWNER/REPO/issues/N/comments        list (page, per_page / limit)
+  PATCH [prefix]/repos/OWNER/REPO/issues/comments/ID       edit
+  POST  [prefix]/projects/ID/merge_requests/IID/notes      create (GitLab)
+  GET   [prefix]/projects/ID/merge_requests/IID/notes      list
+  PUT   [prefix]/projects/ID/merge_requests/IID/notes/NID  edit
+
+answering with each API's comment object (GitHub/Gitea: id, body, user,
+html_url, created_at, updated_at; GitLab: id, body, author, noteable_type,
+noteable_iid, system). A body must be a non-empty string (GitHub: at most
+65536 characters). Comment ids are shared across kinds, as ids are unique
+on any one forge.
+
 and checks what the real APIs check: the state is one the forge knows,
 GitHub's description is at most 140 characters, GitLab's target_url at
 most 255, the context (GitLab: name) is set, the token (when --token) is
@@ -34,13 +49,20 @@ Control (tests only):
   GET  /_attempts              every status post, stored or not
   GET  /_lists                 {"count": N, "failed": M} status listings seen
   GET  /_git                   every git request: {"path", "authorization"}
+  GET  /_comments              every comment as it is now: {"kind", "repo",
+                               "number", "id", "body", "edits"}
+  GET  /_comment_ops           every comment request: {"op": create | edit |
+                               list, "kind", "repo", "number", "id", "code"}
+  POST /_comment_note {"kind", "repo", "number", "body"}  a comment by someone
+                               else (so sigma must not take it for its own)
+  POST /_fail_comments {"count": N}  the next N comment requests get 500
 """
 import json
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit, unquote
+from urllib.parse import urlsplit, unquote, parse_qs
 
 GITHUB_STATES = {"pending", "success", "failure", "error"}
 GITEA_STATES = GITHUB_STATES | {"warning", "skipped"}
@@ -64,6 +86,10 @@ class State:
         self.delay_ms = 0
         self.token = token
         self.record = record
+        self.comments = {}
+        self.comment_ops = []
+        self.next_comment = 1000
+        self.fail_comments = 0
 
 
 def split(path):
@@ -122,6 +148,15 @@ class Handler(BaseHTTPRequestHandler):
         if p == ["_git"]:
             with st.lock:
                 return self.answer(200, st.git)
+        if p == ["_comments"]:
+            with st.lock:
+                return self.answer(200, list(st.comments.values()))
+        if p == ["_comment_ops"]:
+            with st.lock:
+                return self.answer(200, st.comment_ops)
+        c = self.comment_route(p)
+        if c:
+            return self.comments_api("GET", c, None)
         if urlsplit(self.path).path.endswith("/info/refs"):
             with st.lock:
                 st.git.append({"path": self.path, "authorization": self.headers.get("Authorization")})
@@ -181,6 +216,22 @@ class Handler(BaseHTTPRequestHandler):
             with st.lock:
                 st.git_delay_ms = int(c.get("ms", 0))
             return self.answer(200, {"ok": True})
+        if p == ["_fail_comments"]:
+            c = json.loads(raw or b"{}")
+            with st.lock:
+                st.fail_comments = int(c.get("count", 1))
+            return self.answer(200, {"ok": True})
+        if p == ["_comment_note"]:
+            c = json.loads(raw or b"{}")
+            with st.lock:
+                st.next_comment += 1
+                cid = st.next_comment
+                st.comments[cid] = {"kind": c["kind"], "repo": c["repo"], "number": int(c["number"]),
+                                    "id": cid, "body": c["body"], "edits": 0, "author": "someone"}
+            return self.answer(200, {"id": cid})
+        c = self.comment_route(p)
+        if c:
+            return self.comments_api("POST", c, raw)
         if p == ["_delay"]:
             c = json.loads(raw or b"{}")
             with st.lock:
@@ -232,6 +283,103 @@ class Handler(BaseHTTPRequestHandler):
                 if code == 201:
                     answer = dict(fields, id=len(st.statuses))
         return self.answer(code, answer, headers)
+
+    def do_PATCH(self):
+        c = self.comment_route(split(self.path))
+        raw = self.body()
+        if c and c[0] != "gitlab":
+            return self.comments_api("PATCH", c, raw)
+        return self.answer(404, {"message": "Not Found"})
+
+    def do_PUT(self):
+        c = self.comment_route(split(self.path))
+        raw = self.body()
+        if c and c[0] == "gitlab":
+            return self.comments_api("PUT", c, raw)
+        return self.answer(404, {"message": "Not Found"})
+
+    def comment_route(self, p):
+        """(kind, repo, number or None, comment id or None), or None."""
+        gitea = "/api/v1/" in self.path
+        if len(p) == 6 and p[0] == "repos" and p[3] == "issues" and p[5] == "comments" and p[4].isdigit():
+            return ("gitea" if gitea else "github", p[1] + "/" + p[2], int(p[4]), None)
+        if len(p) == 6 and p[0] == "repos" and p[3] == "issues" and p[4] == "comments" and p[5].isdigit():
+            return ("gitea" if gitea else "github", p[1] + "/" + p[2], None, int(p[5]))
+        if len(p) == 5 and p[0] == "projects" and p[2] == "merge_requests" and p[4] == "notes" and p[3].isdigit():
+            return ("gitlab", p[1], int(p[3]), None)
+        if len(p) == 6 and p[0] == "projects" and p[2] == "merge_requests" and p[4] == "notes" \
+                and p[3].isdigit() and p[5].isdigit():
+            return ("gitlab", p[1], int(p[3]), int(p[5]))
+        return None
+
+    @staticmethod
+    def comment_json(c):
+        if c["kind"] == "gitlab":
+            return {"id": c["id"], "body": c["body"], "author": {"username": c.get("author", "sigma-bot")},
+                    "noteable_type": "MergeRequest", "noteable_iid": c["number"], "system": False,
+                    "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
+        return {"id": c["id"], "body": c["body"], "user": {"login": c.get("author", "sigma-bot")},
+                "html_url": "http://forge.invalid/%s/pull/%d#issuecomment-%d" % (c["repo"], c["number"], c["id"]),
+                "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
+
+    def comments_api(self, method, route, raw):
+        st = self.server.state
+        kind, repo, number, cid = route
+        op = {"GET": "list", "POST": "create"}.get(method, "edit")
+        rec = {"op": op, "kind": kind, "repo": repo, "number": number, "id": cid}
+
+        def done(code, obj):
+            rec["code"] = code
+            with st.lock:
+                st.comment_ops.append(rec)
+            return self.answer(code, obj)
+
+        with st.lock:
+            failing = st.fail_comments > 0
+            if failing:
+                st.fail_comments -= 1
+        if failing:
+            return done(500, {"message": "injected comment failure"})
+        if not self.authorized(kind):
+            return done(401, {"message": "Bad credentials"})
+        if method == "GET":
+            q = parse_qs(urlsplit(self.path).query)
+            size = int((q.get("limit") or q.get("per_page") or ["30"])[0])
+            page = int((q.get("page") or ["1"])[0])
+            with st.lock:
+                mine = [c for c in sorted(st.comments.values(), key=lambda c: c["id"])
+                        if c["kind"] == kind and c["repo"] == repo and c["number"] == number]
+            return done(200, [self.comment_json(c) for c in mine[(page - 1) * size:page * size]])
+        try:
+            body = json.loads(raw).get("body")
+        except (ValueError, AttributeError):
+            body = None
+        if not isinstance(body, str) or not body:
+            return done(422 if kind != "gitlab" else 400, {"message": "body is missing"})
+        if kind == "github" and len(body) > 65536:
+            return done(422, {"message": "Validation Failed",
+                              "errors": [{"field": "body", "code": "custom",
+                                          "message": "body is too long (maximum is 65536 characters)"}]})
+        with st.lock:
+            if method == "POST":
+                st.next_comment += 1
+                cid = st.next_comment
+                rec["id"] = cid
+                c = st.comments[cid] = {"kind": kind, "repo": repo, "number": number, "id": cid,
+                                        "body": body, "edits": 0}
+                return_code = 201
+            else:
+                c = st.comments.get(cid)
+                if not c or c["kind"] != kind or c["repo"] != repo or (number is not None and c["number"] != number):
+                    c = None
+                else:
+                    c["body"] = body
+                    c["edits"] += 1
+                    rec["number"] = c["number"]
+                return_code = 200
+        if c is None:
+            return done(404, {"message": "Not Found"})
+        return done(return_code, self.comment_json(c))
 
     @staticmethod
     def validate(kind, f):

@@ -111,7 +111,7 @@ for s in json.load(sys.stdin): print(json.dumps(s))'
 # base, repository and clone URL replaced so it points at a local
 # repository. KIND: github-pr, github-push, gitea-pr, gitlab-mr, gitlab-push.
 # Keys: sha, base, repo (owner/name), clone (URL or path), ref, number,
-# project (GitLab project id).
+# project (GitLab project id), target (GitLab target branch).
 payload() {
 	local kind=$1 out=$2; shift 2
 	python3 - "$WEBHOOK_FIXTURES" "$kind" "$out" "$@" <<'PY'
@@ -143,6 +143,7 @@ elif kind == "gitlab-mr":
     oa["source"]["git_http_url"] = clone
     oa["source_branch"] = kv.get("ref", "feature")
     oa["source_project_id"] = int(kv.get("project", "14"))
+    if "target" in kv: oa["target_branch"] = kv["target"]
     d["project"]["path_with_namespace"] = repo
 elif kind == "gitlab-push":
     d["after"] = d["checkout_sha"] = kv["sha"]

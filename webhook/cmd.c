@@ -163,6 +163,10 @@ int webhook_cmd_main(int argc, char **argv)
 		cli_fail(1);
 		goto out;
 	}
+	if ((rc = webhook_queue_link_secret(svc.link_key, svc.reader))) {
+		cli_fail(1);
+		goto out;
+	}
 	int recovered = webhook_queue_recover(svc.reader);
 	if (recovered < 0) {
 		cli_fail(1);
@@ -232,6 +236,7 @@ out:
 	}
 	free(names);
 	free(svc.public_url);
+	explicit_bzero(svc.link_key, sizeof svc.link_key);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	free(dbpath);

@@ -218,7 +218,7 @@ static int one_of(const char *s, const char *const *set)
  * they had as cJSON lookups: first of equal keys, only inside objects. */
 enum {
 	GH_REPO_NAME, GH_ACTION, GH_HEAD_SHA, GH_BASE_SHA, GH_HEAD_REF, GH_HEAD_CLONE, GH_REPO_CLONE, GH_NUMBER,
-	GH_PR_NUMBER, GH_AFTER, GH_BEFORE, GH_REF, GH__COUNT
+	GH_PR_NUMBER, GH_AFTER, GH_BEFORE, GH_REF, GH_PRIVATE, GH__COUNT
 };
 static const webhook_payload_field github_fields[GH__COUNT] = {
 	[GH_REPO_NAME] = { .path = { "repository", "full_name" } },
@@ -233,11 +233,13 @@ static const webhook_payload_field github_fields[GH__COUNT] = {
 	[GH_AFTER] = { .path = { "after" } },
 	[GH_BEFORE] = { .path = { "before" } },
 	[GH_REF] = { .path = { "ref" } },
+	[GH_PRIVATE] = { .path = { "repository", "private" } },
 };
 
 enum {
 	GL_REPO_NAME, GL_MR_ACTION, GL_MR_OLDREV, GL_MR_SHA, GL_MR_BRANCH, GL_MR_CLONE, GL_MR_PROJECT, GL_MR_IID,
-	GL_CHECKOUT_SHA, GL_AFTER, GL_BEFORE, GL_REF, GL_CLONE, GL_PROJECT_ID, GL_PROJECT_ID2, GL__COUNT
+	GL_CHECKOUT_SHA, GL_AFTER, GL_BEFORE, GL_REF, GL_CLONE, GL_PROJECT_ID, GL_PROJECT_ID2, GL_MR_TARGET,
+	GL_VISIBILITY, GL_MR_TARGET_BRANCH, GL__COUNT
 };
 static const webhook_payload_field gitlab_fields[GL__COUNT] = {
 	[GL_REPO_NAME] = { .path = { "project", "path_with_namespace" } },
@@ -255,6 +257,9 @@ static const webhook_payload_field gitlab_fields[GL__COUNT] = {
 	[GL_CLONE] = { .path = { "project", "git_http_url" } },
 	[GL_PROJECT_ID] = { .path = { "project_id" } },
 	[GL_PROJECT_ID2] = { .path = { "project", "id" } },
+	[GL_MR_TARGET] = { .path = { "object_attributes", "target_project_id" } },
+	[GL_VISIBILITY] = { .path = { "project", "visibility_level" } },
+	[GL_MR_TARGET_BRANCH] = { .path = { "object_attributes", "target_branch" } },
 };
 
 /* A number field as a long (0 when it is not a number, or out of range). */
@@ -281,6 +286,9 @@ static void github_like(webhook_event *out, const webhook_payload_field *f, cons
 	static const char *const gitea_actions[] = { "opened", "synchronized", "synchronize", "reopened", NULL };
 	out->repository = webhook_payload_text(&f[GH_REPO_NAME]);
 	out->status_repo = out->repository ? sigma_xstrdup(out->repository) : NULL;
+	/* Anything but an explicit `false` is private: a page must not be
+	 * opened to the world on a payload that forgot to say. */
+	out->private_repo = f[GH_PRIVATE].type != PAYLOAD_FALSE;
 	if (!strcmp(event, "pull_request")) {
 		out->action = webhook_payload_text(&f[GH_ACTION]);
 		if (!one_of(out->action, gitea ? gitea_actions : gh_actions)) {
@@ -295,6 +303,7 @@ static void github_like(webhook_event *out, const webhook_payload_field *f, cons
 		if (!out->clone_url)
 			out->clone_url = webhook_payload_text(&f[GH_REPO_CLONE]);
 		out->number = field_long(f[GH_NUMBER].type == PAYLOAD_NUMBER ? &f[GH_NUMBER] : &f[GH_PR_NUMBER]);
+		out->comment_repo = out->repository ? sigma_xstrdup(out->repository) : NULL;
 	} else if (!strcmp(event, "push")) {
 		char *after = webhook_payload_text(&f[GH_AFTER]);
 		if (is_zero_sha(after)) {
@@ -316,6 +325,9 @@ static void gitlab(webhook_event *out, const webhook_payload_field *f, const cha
 {
 	static const char *const actions[] = { "open", "reopen", "update", NULL };
 	out->repository = webhook_payload_text(&f[GL_REPO_NAME]);
+	/* 20 is public; internal (10) is for signed-in users only, so it is
+	 * private as far as a page on this service is concerned. */
+	out->private_repo = field_long(&f[GL_VISIBILITY]) != 20;
 	if (!strcmp(event, "Merge Request Hook")) {
 		out->action = webhook_payload_text(&f[GL_MR_ACTION]);
 		if (!one_of(out->action, actions)) {
@@ -331,10 +343,18 @@ static void gitlab(webhook_event *out, const webhook_payload_field *f, const cha
 		out->kind = EVENT_PULL_REQUEST;
 		out->sha = webhook_payload_text(&f[GL_MR_SHA]);
 		out->ref = webhook_payload_text(&f[GL_MR_BRANCH]);
+		/* A merge request event carries no base commit: the worker takes
+		 * the merge base with the target branch, as GitLab's diff does. */
+		out->base_ref = webhook_payload_text(&f[GL_MR_TARGET_BRANCH]);
 		out->clone_url = webhook_payload_text(&f[GL_MR_CLONE]);
 		/* The commit lives in the source project: its status goes there. */
 		out->status_repo = webhook_payload_text(&f[GL_MR_PROJECT]);
 		out->number = field_long(&f[GL_MR_IID]);
+		/* Notes belong to the merge request, which lives in the target
+		 * project (the source may be a fork). */
+		out->comment_repo = webhook_payload_text(&f[GL_MR_TARGET]);
+		if (!out->comment_repo)
+			out->comment_repo = webhook_payload_text(&f[GL_PROJECT_ID2]);
 	} else if (!strcmp(event, "Push Hook")) {
 		char *after = webhook_payload_text(&f[GL_CHECKOUT_SHA]);
 		if (!after)
@@ -391,6 +411,11 @@ int webhook_forge_parse_event(webhook_event *out, webhook_forge_type t, const ch
 		rc = sigma_error_set(SIGMA_EINVALID, "%s: no usable repository name", event);
 	else if (!out->status_repo || !is_safe_repo(out->status_repo, t == FORGE_GITLAB))
 		rc = sigma_error_set(SIGMA_EINVALID, "%s: no usable repository for statuses", event);
+	else if (out->comment_repo && !is_safe_repo(out->comment_repo, t == FORGE_GITLAB)) {
+		/* No comment then; the status still goes. */
+		free(out->comment_repo);
+		out->comment_repo = NULL;
+	}
 	if (rc)
 		webhook_event_dispose(out);
 	return rc;
@@ -405,6 +430,8 @@ void webhook_event_dispose(webhook_event *e)
 	free(e->sha);
 	free(e->base_sha);
 	free(e->ref);
+	free(e->comment_repo);
+	free(e->base_ref);
 	memset(e, 0, sizeof *e);
 }
 
@@ -431,6 +458,9 @@ char *webhook_event_to_json(const webhook_event *e)
 	put_field(&b, "sha", e->sha);
 	put_field(&b, "base_sha", e->base_sha);
 	put_field(&b, "ref", e->ref);
+	put_field(&b, "comment_repo", e->comment_repo);
+	put_field(&b, "base_ref", e->base_ref);
+	sigma_buf_printf(&b, ",\"private\":%s", e->private_repo ? "true" : "false");
 	sigma_buf_printf(&b, ",\"number\":%ld}", e->number);
 	return sigma_buf_steal(&b);
 }
@@ -450,6 +480,10 @@ int webhook_event_from_json(webhook_event *out, const char *json)
 	out->sha = dup_str(cJSON_GetObjectItemCaseSensitive(o, "sha"));
 	out->base_sha = dup_str(cJSON_GetObjectItemCaseSensitive(o, "base_sha"));
 	out->ref = dup_str(cJSON_GetObjectItemCaseSensitive(o, "ref"));
+	out->comment_repo = dup_str(cJSON_GetObjectItemCaseSensitive(o, "comment_repo"));
+	out->base_ref = dup_str(cJSON_GetObjectItemCaseSensitive(o, "base_ref"));
+	/* A spec queued before the field existed: not private (as before). */
+	out->private_repo = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "private"));
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "number");
 	out->number = cJSON_IsNumber(n) ? (long)n->valuedouble : 0;
 	cJSON_Delete(o);
@@ -709,7 +743,8 @@ static struct curl_slist *request_headers(const webhook_forge *f, int json_body)
 }
 
 /* One request; fills h->response and the header hints. */
-static CURLcode perform(webhook_http *h, const webhook_forge *f, const char *url, const char *body, long *status)
+static CURLcode perform_method(webhook_http *h, const webhook_forge *f, const char *method, const char *url,
+                               const char *body, long *status)
 {
 	struct curl_slist *headers = request_headers(f, body != NULL);
 	sigma_buf_clear(&h->response);
@@ -734,6 +769,8 @@ static CURLcode perform(webhook_http *h, const webhook_forge *f, const char *url
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+		if (method && strcmp(method, "POST") != 0)
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	}
 	CURLcode cc = curl_easy_perform(c);
 	*status = 0;
@@ -743,6 +780,11 @@ static CURLcode perform(webhook_http *h, const webhook_forge *f, const char *url
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	wipe_headers(headers);
 	return cc;
+}
+
+static CURLcode perform(webhook_http *h, const webhook_forge *f, const char *url, const char *body, long *status)
+{
+	return perform_method(h, f, body ? "POST" : "GET", url, body, status);
 }
 
 int webhook_forge_post_status(webhook_post_result *out, webhook_http *h, const webhook_forge *f,
@@ -827,6 +869,149 @@ int webhook_forge_status_exists(webhook_http *h, const webhook_forge *f, const c
 	cJSON_Delete(list);
 	free(desc);
 	return found;
+}
+
+/* ---------------------------------------------------------------- comments */
+
+/* Listing pages read before concluding there is no comment of sigma's
+ * yet: 10 pages of 100 comments. A pull request with more has its comment
+ * created again rather than the listing walked for ever. */
+#define COMMENT_PAGES 10
+
+static int comment_urls(char **collection, char **item_prefix, const webhook_forge *f, const char *repo, long number)
+{
+	if (number <= 0)
+		return sigma_error_set(SIGMA_EINVALID, "comment: no pull request number");
+	if (!is_safe_repo(repo, f->type == FORGE_GITLAB))
+		return sigma_error_set(SIGMA_EINVALID, "comment on repository '%s': not a repository name", repo ? repo : "");
+	if (f->type == FORGE_GITLAB) {
+		char *id = url_encode(repo);
+		*collection = sigma_xasprintf("%s/projects/%s/merge_requests/%ld/notes", f->url, id, number);
+		*item_prefix = sigma_xasprintf("%s/projects/%s/merge_requests/%ld/notes/", f->url, id, number);
+		free(id);
+	} else {
+		*collection = sigma_xasprintf("%s/repos/%s/issues/%ld/comments", f->url, repo, number);
+		*item_prefix = sigma_xasprintf("%s/repos/%s/issues/comments/", f->url, repo);
+	}
+	return 0;
+}
+
+static int comment_id_of(char out[32], const cJSON *o)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+	if (!cJSON_IsNumber(id) || id->valuedouble < 1 || id->valuedouble > 9e15)
+		return SIGMA_EINVALID;
+	snprintf(out, 32, "%.0f", id->valuedouble);
+	return 0;
+}
+
+/* PATCH (GitHub, Gitea) or PUT (GitLab) the comment `id`: HTTP status, or
+ * 0 when there was no answer. */
+static long edit_comment(webhook_http *h, const webhook_forge *f, const char *item_prefix, const char *id,
+                         const char *json)
+{
+	if (strspn(id, "0123456789") != strlen(id) || !*id)
+		return 404; /* not an id a forge hands out: as good as gone */
+	char *url = sigma_xasprintf("%s%s", item_prefix, id);
+	long status = 0;
+	CURLcode cc = perform_method(h, f, f->type == FORGE_GITLAB ? "PUT" : "PATCH", url, json, &status);
+	free(url);
+	return cc == CURLE_OK ? status : 0;
+}
+
+/* Find sigma's comment among the pull request's by its marker. 0 with
+ * out[0] set when found, 0 with out[0] = '\0' when not, SIGMA_EIO when
+ * the listing fails (then nothing is created: a second comment is worse
+ * than a late one). */
+static int find_comment(char out[32], webhook_http *h, const webhook_forge *f, const char *collection,
+                        const char *marker)
+{
+	out[0] = '\0';
+	for (int page = 1; page <= COMMENT_PAGES; page++) {
+		char *url = sigma_xasprintf("%s?%s=100&page=%d%s", collection, f->type == FORGE_GITEA ? "limit" : "per_page",
+		                            page, f->type == FORGE_GITLAB ? "&sort=asc" : "");
+		long status = 0;
+		CURLcode cc = perform(h, f, url, NULL, &status);
+		free(url);
+		if (cc != CURLE_OK || status != 200)
+			return sigma_error_set(SIGMA_EIO, "listing comments: %s",
+			                       cc != CURLE_OK ? curl_easy_strerror(cc) : "unexpected HTTP status");
+		cJSON *list = cJSON_ParseWithLength(h->response.ptr ? h->response.ptr : "", h->response.len);
+		if (!cJSON_IsArray(list)) {
+			cJSON_Delete(list);
+			return sigma_error_set(SIGMA_EIO, "listing comments: not a JSON array");
+		}
+		int n = cJSON_GetArraySize(list);
+		const cJSON *c;
+		cJSON_ArrayForEach(c, list) {
+			const char *body = json_str(c, "body");
+			if (body && strstr(body, marker) && comment_id_of(out, c) == 0)
+				break;
+		}
+		cJSON_Delete(list);
+		if (out[0] || n < 100)
+			return 0;
+	}
+	return 0;
+}
+
+int webhook_forge_comment_upsert(webhook_comment_result *out, webhook_http *h, const webhook_forge *f,
+                                 const char *repo, long number, const char *known_id, const char *body)
+{
+	char *collection = NULL, *item_prefix = NULL, *json = NULL;
+	memset(out, 0, sizeof *out);
+	int rc = comment_urls(&collection, &item_prefix, f, repo, number);
+	if (rc)
+		return rc;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "body", body);
+	json = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	long status = 0;
+	/* 1. The comment this service made last time. */
+	if (known_id && *known_id) {
+		status = edit_comment(h, f, item_prefix, known_id, json);
+		if (status >= 200 && status < 300) {
+			snprintf(out->id, sizeof out->id, "%s", known_id);
+			out->action = COMMENT_EDITED;
+			goto out;
+		}
+		if (status != 404) {
+			rc = sigma_error_set(SIGMA_EIO, "editing comment %s: HTTP %ld", known_id, status);
+			goto out;
+		}
+		/* Deleted by someone, or the table is from another forge's
+		 * past: look for it, else make a new one. */
+	}
+	/* 2. One made before this database knew of it (another service, a
+	 * restore). */
+	if ((rc = find_comment(out->id, h, f, collection, WEBHOOK_COMMENT_MARKER)))
+		goto out;
+	if (out->id[0]) {
+		status = edit_comment(h, f, item_prefix, out->id, json);
+		if (status >= 200 && status < 300) {
+			out->action = COMMENT_EDITED;
+			goto out;
+		}
+		rc = sigma_error_set(SIGMA_EIO, "editing comment %s: HTTP %ld", out->id, status);
+		goto out;
+	}
+	/* 3. None yet. */
+	CURLcode cc = perform(h, f, collection, json, &status);
+	cJSON *made = cc == CURLE_OK && status >= 200 && status < 300
+	                  ? cJSON_ParseWithLength(h->response.ptr ? h->response.ptr : "", h->response.len)
+	                  : NULL;
+	if (made && comment_id_of(out->id, made) == 0)
+		out->action = COMMENT_CREATED;
+	else
+		rc = sigma_error_set(SIGMA_EIO, "creating a comment: %s",
+		                     cc != CURLE_OK ? curl_easy_strerror(cc) : made ? "no id in the answer" : "HTTP error");
+	cJSON_Delete(made);
+out:
+	free(collection);
+	free(item_prefix);
+	cJSON_free(json);
+	return rc;
 }
 
 int64_t webhook_backoff_ms(int attempts, int base_ms, int max_ms, int64_t hint_ms, uint64_t entropy)

@@ -73,6 +73,10 @@ typedef struct webhook_event {
 	char *base_sha;        /* what it is judged against, or NULL */
 	char *ref;             /* "refs/heads/x" (push) or the PR's head branch */
 	long number;           /* PR / MR number, or 0 */
+	char *comment_repo;    /* where the PR's comments live: "owner/repo", or
+	                        * GitLab's target project id; NULL for a push */
+	int private_repo;      /* the forge does not say the repository is public */
+	char *base_ref;        /* GitLab MR: the target branch (no base commit is sent), or NULL */
 } webhook_event;
 
 /* Parse a delivery. `event` is the event header's value. An event that is
@@ -148,6 +152,28 @@ int webhook_forge_post_status(webhook_post_result *out, webhook_http *h, const w
  * it cannot tell. */
 int webhook_forge_status_exists(webhook_http *h, const webhook_forge *f, const char *repo, const char *sha,
                                 const webhook_status *st);
+
+/* ---------------------------------------------------------------- comments */
+
+/* The hidden line that marks sigma's comment on a pull request. */
+#define WEBHOOK_COMMENT_MARKER "<!-- sigma:pr-comment -->"
+
+typedef enum webhook_comment_action { COMMENT_NONE = 0, COMMENT_CREATED, COMMENT_EDITED } webhook_comment_action;
+
+typedef struct webhook_comment_result {
+	webhook_comment_action action;
+	char id[32];    /* the comment's id on the forge */
+} webhook_comment_result;
+
+/* Make sigma's one comment on pull request `number` say `body` (which
+ * holds WEBHOOK_COMMENT_MARKER): edit `known_id` (may be NULL); when the
+ * forge no longer has it, or none is known, edit the comment found by the
+ * marker; else create one. GitHub and Gitea: the issue comments API;
+ * GitLab: the merge request's notes (`repo` is the target project).
+ * 0 (out->id and out->action set), SIGMA_EINVALID when the request cannot
+ * be built, SIGMA_EIO when the forge fails; nothing is retried here. */
+int webhook_forge_comment_upsert(webhook_comment_result *out, webhook_http *h, const webhook_forge *f,
+                                 const char *repo, long number, const char *known_id, const char *body);
 
 /* Compute a retry delay: exponential from base_ms, capped at max_ms, with
  * jitter (half to full), never below a server-given hint. `entropy` is any

@@ -26,6 +26,13 @@ char *webhook_mirror_path(const webhook_fetch *f)
 	return sigma_xasprintf("%s/%s/%s.git", f->mirrors, f->forge->name, f->repository);
 }
 
+/* A branch name that can go into a refspec as it is. */
+static int branch_ok(const char *branch)
+{
+	return *branch && !sigma_startswith(branch, "refs/") && !strstr(branch, "..") && !strpbrk(branch, " ~^:?*[\\") &&
+	       strlen(branch) < 256;
+}
+
 static int has_commit(git_repository *repo, const char *sha)
 {
 	git_oid oid;
@@ -145,7 +152,7 @@ static int fetch(git_repository *repo, const webhook_fetch *f, const char **refs
 int webhook_mirror_fetch(char **gitdir, const webhook_fetch *f)
 {
 	git_repository *repo = NULL;
-	char *path = webhook_mirror_path(f), *one = NULL;
+	char *path = webhook_mirror_path(f), *one = NULL, *two = NULL;
 	int rc = 0;
 	struct stat st;
 	*gitdir = NULL;
@@ -175,10 +182,14 @@ int webhook_mirror_fetch(char **gitdir, const webhook_fetch *f)
 		goto found;
 	if (f->ref && *f->ref) {
 		const char *branch = sigma_startswith(f->ref, "refs/heads/") ? f->ref + 11 : f->ref;
-		if (!sigma_startswith(branch, "refs/") && !strstr(branch, "..") && !strpbrk(branch, " ~^:?*[\\")) {
+		if (branch_ok(branch)) {
 			one = sigma_xasprintf("+refs/heads/%s:refs/sigma/heads/%s", branch, branch);
-			const char *specs[] = { one };
-			if ((rc = fetch(repo, f, specs, 1)) == SIGMA_ETIMEOUT)
+			/* The target branch in the same fetch: the merge base comes
+			 * from it, and one round trip serves both. */
+			if (f->base_ref && branch_ok(f->base_ref) && strcmp(f->base_ref, branch))
+				two = sigma_xasprintf("+refs/heads/%s:refs/sigma/heads/%s", f->base_ref, f->base_ref);
+			const char *specs[] = { one, two };
+			if ((rc = fetch(repo, f, specs, two ? 2 : 1)) == SIGMA_ETIMEOUT)
 				goto out;
 			rc = 0;
 			git_error_clear(); /* the ref may be gone; the wide fetch below decides */
@@ -211,5 +222,37 @@ out:
 	git_repository_free(repo);
 	free(path);
 	free(one);
+	free(two);
 	return rc;
+}
+
+int webhook_mirror_merge_base(char out[41], const char *gitdir, const char *sha, const char *branch)
+{
+	git_repository *repo = NULL;
+	git_oid head, target, base;
+	int rc = SIGMA_ENOTFOUND;
+	out[0] = '\0';
+	if (!branch || !branch_ok(branch) || !sha || git_oid_fromstr(&head, sha) < 0)
+		goto out;
+	if (git_repository_open_bare(&repo, gitdir) < 0) {
+		rc = git_fail(SIGMA_EIO, gitdir);
+		goto out;
+	}
+	char ref[300];
+	int n = snprintf(ref, sizeof ref, "refs/sigma/heads/%s", branch);
+	if (n < 0 || (size_t)n >= sizeof ref)
+		goto out;
+	if (git_reference_name_to_id(&target, repo, ref) < 0) {
+		snprintf(ref, sizeof ref, "refs/heads/%s", branch);
+		if (git_reference_name_to_id(&target, repo, ref) < 0)
+			goto out;
+	}
+	if (git_merge_base(&base, repo, &head, &target) < 0)
+		goto out;
+	git_oid_tostr(out, 41, &base);
+	rc = 0;
+out:
+	git_error_clear();
+	git_repository_free(repo);
+	return rc == SIGMA_ENOTFOUND ? sigma_error_set(rc, "no merge base of %.12s and %s", sha ? sha : "", branch ? branch : "") : rc;
 }

@@ -21,6 +21,8 @@ typedef struct webhook_fetch {
 	const char *ref;          /* "refs/heads/x", or a bare branch name, or NULL */
 	const char *sha;          /* the commit that must be present afterwards */
 	const char *base_sha;     /* fetched too when possible, or NULL */
+	const char *base_ref;     /* a branch fetched along with `ref` (a merge
+	                           * request's target), or NULL */
 } webhook_fetch;
 
 /* Where a job's commit may be fetched from, and whether the forge's token
@@ -46,5 +48,11 @@ char *webhook_mirror_path(const webhook_fetch *f);
  * not on the remote, SIGMA_EIO when the fetch failed (worth retrying),
  * SIGMA_ETIMEOUT when f->deadline_ms passed during it. */
 int webhook_mirror_fetch(char **gitdir, const webhook_fetch *f);
+
+/* The merge base of `sha` and branch `branch` (its mirrored ref
+ * refs/sigma/heads/BRANCH, else refs/heads/BRANCH in a repository used in
+ * place) in the repository at `gitdir`, as 40 hex digits: what a merge
+ * request's diff is against. 0, SIGMA_ENOTFOUND, or SIGMA_EIO. */
+int webhook_mirror_merge_base(char out[41], const char *gitdir, const char *sha, const char *branch);
 
 #endif

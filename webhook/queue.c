@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <sqlite3.h>
+#include <sys/random.h>
 #include "common/error.h"
 #include "common/sqlitedb.h"
 #include "common/util.h"
@@ -43,12 +44,22 @@ static const char schema_sql[] =
 	"CREATE INDEX IF NOT EXISTS webhook_statuses_due ON webhook_statuses(done, next_at, id);"
 	"CREATE INDEX IF NOT EXISTS webhook_statuses_key ON webhook_statuses(forge, repo, sha, context, done, id);"
 	"CREATE TABLE IF NOT EXISTS webhook_certificates("
-	"  id TEXT PRIMARY KEY, repository TEXT NOT NULL, ref TEXT, commit_oid TEXT NOT NULL) WITHOUT ROWID;";
+	"  id TEXT PRIMARY KEY, repository TEXT NOT NULL, ref TEXT, commit_oid TEXT NOT NULL) WITHOUT ROWID;"
+	/* Schema 2: what a job saw besides its certificate (the certificate's
+	 * format is not the service's to extend), the pull requests' comments,
+	 * and which certificates judged a private repository. */
+	"CREATE TABLE IF NOT EXISTS webhook_findings("
+	"  certificate_id TEXT PRIMARY KEY, base_sha TEXT, findings TEXT NOT NULL, private INTEGER NOT NULL DEFAULT 0)"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS webhook_comments("
+	"  forge TEXT NOT NULL, repo TEXT NOT NULL, number INTEGER NOT NULL, comment_id TEXT NOT NULL,"
+	"  updated_at INTEGER NOT NULL, PRIMARY KEY (forge, repo, number)) WITHOUT ROWID;";
 
 enum {
 	ST_DELIVERY, ST_DELIVERY_JOB, ST_JOB_PUT, ST_DELIVERY_SET_JOB, ST_CLAIM, ST_DEFER, ST_STATUS_PUT,
 	ST_FINISH, ST_CERT_MAP, ST_DUE, ST_SENDING, ST_STATUS_UPDATE, ST_NEXT_DUE, ST_CERT_FIND, ST_SUB_BY_KEY,
-	ST_SUB_BY_ID, ST_OUTBOX_PUT, ST__COUNT
+	ST_SUB_BY_ID, ST_OUTBOX_PUT, ST_FINDINGS_PUT, ST_FINDINGS_GET, ST_COMMENT_GET, ST_COMMENT_PUT, ST_SECRET_GET,
+	ST_SECRET_PUT, ST_ANY_PRIVATE, ST__COUNT
 };
 
 static const char *const statements[ST__COUNT] = {
@@ -89,6 +100,15 @@ static const char *const statements[ST__COUNT] = {
 		"SELECT certificate FROM submission_certificates WHERE repository=?1 AND ref IS ?2 AND commit_oid=?3 AND id=?4",
 	[ST_SUB_BY_ID] = "SELECT certificate FROM submission_certificates WHERE id=?1 LIMIT 1",
 	[ST_OUTBOX_PUT] = "INSERT INTO webhook_jobs(kind, spec, created_at) VALUES ('outbox', ?1, ?2)",
+	[ST_FINDINGS_PUT] =
+		"INSERT OR REPLACE INTO webhook_findings(certificate_id, base_sha, findings, private) VALUES (?1, ?2, ?3, ?4)",
+	[ST_FINDINGS_GET] = "SELECT findings, base_sha, private FROM webhook_findings WHERE certificate_id=?1",
+	[ST_COMMENT_GET] = "SELECT comment_id FROM webhook_comments WHERE forge=?1 AND repo=?2 AND number=?3",
+	[ST_COMMENT_PUT] =
+		"INSERT OR REPLACE INTO webhook_comments(forge, repo, number, comment_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_SECRET_GET] = "SELECT value FROM webhook_meta WHERE key='link_secret'",
+	[ST_ANY_PRIVATE] = "SELECT EXISTS (SELECT 1 FROM webhook_findings WHERE private=1)",
+	[ST_SECRET_PUT] = "INSERT INTO webhook_meta(key, value) VALUES ('link_secret', ?1) ON CONFLICT DO NOTHING",
 };
 
 struct webhook_queue {
@@ -149,7 +169,7 @@ static int schema(webhook_queue *q)
 	if ((rc = begin(q)))
 		return rc;
 	if ((rc = exec(q, schema_sql)) ||
-	    (rc = exec(q, "INSERT INTO webhook_meta(key, value) VALUES ('schema', '1')"
+	    (rc = exec(q, "INSERT INTO webhook_meta(key, value) VALUES ('schema', '2')"
 	                  " ON CONFLICT(key) DO UPDATE SET value=excluded.value")) ||
 	    (rc = commit(q))) {
 		rollback(q);
@@ -525,6 +545,19 @@ int webhook_queue_finish(webhook_queue *q, int64_t job_id, const webhook_job_res
 		if ((rc = step_done(q, s, "record certificate")))
 			goto fail;
 	}
+	if (r->certificate_id && r->findings) {
+		sqlite3_stmt *s = stmt(q, ST_FINDINGS_PUT);
+		if (!s) {
+			rc = db_fail(q, "record findings");
+			goto fail;
+		}
+		bind_text(s, 1, r->certificate_id);
+		bind_text(s, 2, r->base_sha);
+		bind_text(s, 3, r->findings);
+		sqlite3_bind_int(s, 4, r->private_repo ? 1 : 0);
+		if ((rc = step_done(q, s, "record findings")))
+			goto fail;
+	}
 	sqlite3_stmt *s = stmt(q, ST_FINISH);
 	if (!s) {
 		rc = db_fail(q, "finish job");
@@ -740,4 +773,119 @@ int webhook_queue_add_outbox(webhook_queue *q, const char *spec)
 	bind_text(s, 1, spec);
 	sqlite3_bind_int64(s, 2, webhook_wall_ms());
 	return step_done(q, s, "add outbox row");
+}
+
+/* ---------------------------------------------------------------- findings, comments, links */
+
+int webhook_queue_findings(char **findings, int *private_repo, webhook_queue *q, const char *cert_id)
+{
+	if (findings)
+		*findings = NULL;
+	*private_repo = 0;
+	sqlite3_stmt *s = stmt(q, ST_FINDINGS_GET);
+	if (!s)
+		return db_fail(q, "read findings");
+	bind_text(s, 1, cert_id);
+	int step = sqlite3_step(s), rc = 0;
+	if (step == SQLITE_ROW) {
+		if (findings)
+			*findings = col_dup(s, 0);
+		*private_repo = sqlite3_column_int(s, 2);
+	} else if (step == SQLITE_DONE) {
+		rc = sigma_error_set(SIGMA_ENOTFOUND, "no findings for %s", cert_id);
+	} else {
+		rc = db_fail(q, "read findings");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int webhook_queue_any_private(webhook_queue *q)
+{
+	sqlite3_stmt *s = stmt(q, ST_ANY_PRIVATE);
+	if (!s)
+		return db_fail(q, "look for private certificates");
+	int step = sqlite3_step(s), rc = step == SQLITE_ROW ? sqlite3_column_int(s, 0) != 0 : db_fail(q, "look for private certificates");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int webhook_queue_comment_get(char **out, webhook_queue *q, const char *forge, const char *repo, long number)
+{
+	*out = NULL;
+	sqlite3_stmt *s = stmt(q, ST_COMMENT_GET);
+	if (!s)
+		return db_fail(q, "read comment id");
+	bind_text(s, 1, forge);
+	bind_text(s, 2, repo);
+	sqlite3_bind_int64(s, 3, number);
+	int step = sqlite3_step(s), rc = 0;
+	if (step == SQLITE_ROW)
+		*out = col_dup(s, 0);
+	else if (step == SQLITE_DONE)
+		rc = sigma_error_set(SIGMA_ENOTFOUND, "no comment recorded");
+	else
+		rc = db_fail(q, "read comment id");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int webhook_queue_comment_put(webhook_queue *q, const char *forge, const char *repo, long number,
+                              const char *comment_id)
+{
+	sqlite3_stmt *s = stmt(q, ST_COMMENT_PUT);
+	if (!s)
+		return db_fail(q, "record comment id");
+	bind_text(s, 1, forge);
+	bind_text(s, 2, repo);
+	sqlite3_bind_int64(s, 3, number);
+	bind_text(s, 4, comment_id);
+	sqlite3_bind_int64(s, 5, webhook_wall_ms());
+	return step_done(q, s, "record comment id");
+}
+
+static int read_secret(webhook_queue *q, char out[65])
+{
+	sqlite3_stmt *s = stmt(q, ST_SECRET_GET);
+	if (!s)
+		return db_fail(q, "read the link secret");
+	int rc = SIGMA_ENOTFOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(s, 0);
+		if (t && strlen((const char *)t) == 64) {
+			memcpy(out, t, 65);
+			rc = 0;
+		}
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int webhook_queue_link_secret(char out[65], webhook_queue *q)
+{
+	if (read_secret(q, out) == 0)
+		return 0;
+	unsigned char raw[32];
+	static const char hex[] = "0123456789abcdef";
+	char fresh[65];
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+		return sigma_error_set(SIGMA_EIO, "no randomness for the link secret");
+	for (size_t i = 0; i < sizeof raw; i++) {
+		fresh[2 * i] = hex[raw[i] >> 4];
+		fresh[2 * i + 1] = hex[raw[i] & 15];
+	}
+	fresh[64] = '\0';
+	explicit_bzero(raw, sizeof raw);
+	/* Two services starting at once on one database: the first insert
+	 * wins and both read it back, so links signed by either verify. */
+	sqlite3_stmt *s = stmt(q, ST_SECRET_PUT);
+	int rc = s ? 0 : db_fail(q, "store the link secret");
+	if (!rc) {
+		bind_text(s, 1, fresh);
+		rc = step_done(q, s, "store the link secret");
+	}
+	explicit_bzero(fresh, sizeof fresh);
+	if (!rc)
+		rc = read_secret(q, out);
+	return rc == SIGMA_ENOTFOUND ? sigma_error_set(SIGMA_EIO, "the link secret did not stick") : rc;
 }

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WEBHOOK_QUEUE_SCHEMA 1
+#define WEBHOOK_QUEUE_SCHEMA 2
 
 /* ---------------------------------------------------------------- connections */
 
@@ -121,6 +121,12 @@ typedef struct webhook_job_result {
 	const char *repository, *ref, *commit;
 	const char *decision;      /* accepted | rejected | NULL */
 	const char *error;         /* or NULL */
+	/* What the page and the pull request's comment show beside the
+	 * certificate (JSON, see worker.c), kept under certificate_id; NULL
+	 * for none. */
+	const char *findings;
+	const char *base_sha;
+	int private_repo;          /* the forge says the repository is private */
 } webhook_job_result;
 int webhook_queue_finish(webhook_queue *q, int64_t job_id, const webhook_job_result *r);
 
@@ -169,5 +175,30 @@ int webhook_queue_certificate_id(char full[65], webhook_queue *q, const char *pr
 
 /* Add an outbox job (spec: JSON). Used by webhook_outbox_add_push. */
 int webhook_queue_add_outbox(webhook_queue *q, const char *spec);
+
+/* ---------------------------------------------------------------- findings, comments, links */
+
+/* The findings stored with a certificate (*findings the caller's; pass
+ * NULL to learn only whether it is private) and whether its repository is
+ * private. 0, SIGMA_ENOTFOUND (no row: not judged by a delivery, so not
+ * known to be private), or a database error. */
+int webhook_queue_findings(char **findings, int *private_repo, webhook_queue *q, const char *cert_id);
+
+/* Whether any certificate of a private repository is kept: 1, 0, or a
+ * negative error. */
+int webhook_queue_any_private(webhook_queue *q);
+
+/* The id of sigma's comment on pull request `number` of `repo` at forge
+ * `forge`, as last created or found. *out is the caller's. 0, or
+ * SIGMA_ENOTFOUND. */
+int webhook_queue_comment_get(char **out, webhook_queue *q, const char *forge, const char *repo, long number);
+int webhook_queue_comment_put(webhook_queue *q, const char *forge, const char *repo, long number,
+                              const char *comment_id);
+
+/* The key that signs links to private repositories' pages: 64 hex
+ * digits, made once per database and kept in it, so links survive a
+ * restart and every service on the database agrees. The caller wipes out.
+ * 0 or SIGMA_EIO. */
+int webhook_queue_link_secret(char out[65], webhook_queue *q);
 
 #endif

@@ -54,6 +54,7 @@
 #include "webhook/forge.h"
 #include "webhook/pages.h"
 #include "webhook/serve.h"
+#include "webhook/service.h"
 
 #define DELIVERY_ID_MAX 200
 /* File descriptors kept for everything that is not a connection: the
@@ -456,32 +457,99 @@ static int is_hex64(const char *s)
  * 12 hex digits (what logs and refusals show when they shorten it). */
 #define CERT_PREFIX_MIN 12
 
+char *webhook_link_sign(const webhook_service *svc, const char *id, long long exp)
+{
+	char msg[96], sig[65];
+	snprintf(msg, sizeof msg, "%.64s.%lld", id, exp);
+	webhook_hmac_sha256_hex(svc->link_key, msg, strlen(msg), sig);
+	return sigma_xasprintf("/certificates/%s?exp=%lld&sig=%s", id, exp, sig);
+}
+
+/* A package's record: signed over its path ("packages/ECO/NAME/VERSION"),
+ * which no certificate id (64 hex digits) can be, so neither signature
+ * opens the other. */
+static char *package_query(void *ctx, const char *path)
+{
+	const webhook_service *svc = ctx;
+	char msg[1200], sig[65];
+	long long exp = (long long)time(NULL) + svc->settings->link_lifetime_s;
+	int n = snprintf(msg, sizeof msg, "%s.%lld", path, exp);
+	if (n < 0 || (size_t)n >= sizeof msg)
+		return NULL; /* a name this long gets no link that opens */
+	webhook_hmac_sha256_hex(svc->link_key, msg, (size_t)n, sig);
+	return sigma_xasprintf("exp=%lld&sig=%s", exp, sig);
+}
+
+int webhook_link_verify(const webhook_service *svc, const char *what, const char *exp, const char *sig)
+{
+	if (!exp || !sig || strlen(sig) != 64 || !*exp || strlen(exp) > 18 || strspn(exp, "0123456789") != strlen(exp))
+		return 0;
+	long long when = strtoll(exp, NULL, 10);
+	char msg[1200], want[65];
+	int n = snprintf(msg, sizeof msg, "%s.%lld", what, when);
+	if (n < 0 || (size_t)n >= sizeof msg)
+		return 0;
+	webhook_hmac_sha256_hex(svc->link_key, msg, (size_t)n, want);
+	/* Every byte compared whatever the first difference, so the time
+	 * taken says nothing about how much of a forged signature was right. */
+	unsigned char differ = 0;
+	for (size_t i = 0; i < 64; i++)
+		differ |= (unsigned char)(want[i] ^ sig[i]);
+	explicit_bzero(want, sizeof want);
+	return !differ && when > (long long)time(NULL);
+}
+
 static enum MHD_Result handle_certificate(struct MHD_Connection *conn, webhook_service *svc, const char *id)
 {
 	size_t n = strlen(id);
 	if (!is_hex64(id) && (n < CERT_PREFIX_MIN || n > 64 || strspn(id, "0123456789abcdef") != n))
 		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
-	char *cert = NULL, full[65];
+	char *cert = NULL, *findings = NULL, full[65];
+	int private_repo = 0;
 	pthread_mutex_lock(&svc->read_lock);
 	int rc = n == 64 ? 0 : webhook_queue_certificate_id(full, svc->reader, id);
+	if (n == 64)
+		memcpy(full, id, 65);
 	if (!rc)
-		rc = webhook_queue_certificate(&cert, svc->reader, n == 64 ? id : full);
+		rc = webhook_queue_certificate(&cert, svc->reader, full);
+	if (!rc) {
+		int frc = webhook_queue_findings(&findings, &private_repo, svc->reader, full);
+		if (frc && frc != SIGMA_ENOTFOUND)
+			rc = frc;
+	}
 	pthread_mutex_unlock(&svc->read_lock);
 	if (rc == SIGMA_EINVALID)
 		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"ambiguous\"}");
 	if (rc == SIGMA_ENOTFOUND)
 		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
 	if (rc) {
+		free(cert);
 		webhook_log("certificate %.16s: %s", id, sigma_error_last());
 		return respond_json(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"unavailable\"}");
 	}
+	/* A private repository's certificate names its packages, lockfiles
+	 * and commits: only a link this service signed opens it. Whoever has
+	 * none gets the answer an unknown id gets, so the page's existence is
+	 * not told either. */
+	const char *exp = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "exp"),
+	           *sig = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "sig");
+	if (private_repo && !webhook_link_verify(svc, full, exp, sig)) {
+		free(cert);
+		free(findings);
+		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
+	}
+	/* Verified digits and hex only, so it can go back into a link. */
+	char signature[128] = "";
+	if (private_repo)
+		snprintf(signature, sizeof signature, "exp=%s&sig=%s", exp, sig);
 	const char *accept = header(conn, MHD_HTTP_HEADER_ACCEPT);
 	const char *format = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
 	enum MHD_Result ret;
 	if (accept && strstr(accept, "text/html") && !sigma_streq(format, "json")) {
 		sigma_buf page;
 		sigma_buf_init(&page, PAGE_MAX);
-		if (webhook_pages_certificate_html(&page, cert) == 0)
+		webhook_page_links links = { *signature ? signature : NULL, package_query, svc };
+		if (webhook_pages_certificate_html(&page, cert, findings, &links) == 0)
 			ret = respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", page.ptr, page.len);
 		else
 			ret = respond_json(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "{\"status\":\"error\"}");
@@ -490,6 +558,7 @@ static enum MHD_Result handle_certificate(struct MHD_Connection *conn, webhook_s
 		ret = respond(conn, MHD_HTTP_OK, "application/json", cert, strlen(cert));
 	}
 	free(cert);
+	free(findings);
 	return ret;
 }
 
@@ -506,6 +575,21 @@ static enum MHD_Result handle_package(struct MHD_Connection *conn, webhook_servi
 	const char *slash = strchr(rest, '/'), *last = strrchr(rest, '/');
 	if (!slash || slash == last || slash == rest || !last[1] || last == slash + 1)
 		return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
+	/* A service that has judged a private repository answers for a
+	 * package only through a link one of its pages signed: a private
+	 * package's name is the repository's to tell. */
+	pthread_mutex_lock(&svc->read_lock);
+	int closed = webhook_queue_any_private(svc->reader);
+	pthread_mutex_unlock(&svc->read_lock);
+	if (closed != 0) {
+		char *path = sigma_xasprintf("packages/%s", rest);
+		int open_ = closed > 0 &&
+		            webhook_link_verify(svc, path, MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "exp"),
+		                                MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "sig"));
+		free(path);
+		if (!open_)
+			return respond_json(conn, MHD_HTTP_NOT_FOUND, "{\"status\":\"not_found\"}");
+	}
 	char *eco = sigma_xstrndup(rest, (size_t)(slash - rest));
 	char *name = sigma_xstrndup(slash + 1, (size_t)(last - slash - 1));
 	char *record = NULL;

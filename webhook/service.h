@@ -22,6 +22,7 @@ typedef struct webhook_service {
 	const webhook_settings *settings;
 	const char *db_path;
 	char *public_url;                 /* settings' publicUrl, or http://LISTEN */
+	char link_key[65];                /* signs links to private repositories' pages (queue.h) */
 	webhook_metrics metrics;
 	webhook_committer *committer;
 	atomic_int stopping;
@@ -39,6 +40,18 @@ typedef struct webhook_service {
 	webhook_queue *reader;
 	struct registry *registry_reader;
 } webhook_service;
+
+/* Links to a private repository's certificate page carry
+ * "?exp=UNIX&sig=HEX": HMAC-SHA256 under link_key of "ID.EXP"; they stay
+ * valid for serve.linkLifetime. */
+
+/* The path and query of a signed link to certificate `id` valid until
+ * `exp` (seconds since the epoch). The caller frees it. */
+char *webhook_link_sign(const webhook_service *svc, const char *id, long long exp);
+/* Whether `exp` and `sig` (from a request, may be NULL) make a valid,
+ * unexpired link to `what`: a certificate id, or a package record's path
+ * "packages/ECO/NAME/VERSION". 1 or 0. Constant time in `sig`. */
+int webhook_link_verify(const webhook_service *svc, const char *what, const char *exp, const char *sig);
 
 /* Wake the workers / the poster (safe from any thread). */
 void webhook_service_wake_jobs(webhook_service *svc);

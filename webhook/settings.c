@@ -124,6 +124,22 @@ static int forge_entry(walk_ctx *w, const char *name, size_t len, const char *va
 		sigma_buf_dispose(&b);
 	} else if (!strcmp(var, "context")) {
 		set_str(&f->context, value, 0);
+	} else if (!strcmp(var, "comment")) {
+		/* git's spellings of a boolean; anything else is a mistake worth
+		 * stopping for, not a silent "on". */
+		static const char *const yes[] = { "true", "yes", "on", "1", NULL }, *const no[] = { "false", "no", "off", "0", NULL };
+		int known = 0;
+		for (size_t i = 0; value && yes[i]; i++)
+			if (!strcasecmp(value, yes[i]))
+				f->no_comment = 0, known = 1;
+		for (size_t i = 0; value && no[i]; i++)
+			if (!strcasecmp(value, no[i]))
+				f->no_comment = 1, known = 1;
+		if (!value)
+			f->no_comment = 0, known = 1; /* a bare "comment" is true, as in git */
+		if (!known)
+			return sigma_error_set(SIGMA_EINVALID, "%s: forge.%s.comment: expected true or false, got '%s'",
+			                       w->file, f->name, value);
 	} else if (!strcmp(var, "weburl")) {
 		set_str(&f->web_url, value, 0);
 		strip_slash(f->web_url);
@@ -166,6 +182,8 @@ static int serve_entry(walk_ctx *w, const char *var, const char *value)
 		return set_int(&s->max_connections, w->file, "serve.maxConnections", value, 16, 1000000);
 	else if (!strcmp(var, "maxconnectionsperaddress"))
 		return set_int(&s->max_per_address, w->file, "serve.maxConnectionsPerAddress", value, 0, 1000000);
+	else if (!strcmp(var, "linklifetime"))
+		return set_int(&s->link_lifetime_s, w->file, "serve.linkLifetime", value, 60, 10 * 366 * 86400);
 	else if (!strcmp(var, "unverifiedbytes"))
 		return set_int(&s->unverified_max, w->file, "serve.unverifiedBytes", value, 1 << 20, 1 << 30);
 	else if (!strcmp(var, "sync")) {
@@ -330,6 +348,7 @@ int webhook_settings_load(webhook_settings *out, const char *file)
 	out->max_connections = 4096;
 	out->max_per_address = 64;
 	out->unverified_max = 64 << 20;
+	out->link_lifetime_s = 90 * 86400;
 
 	int named = file != NULL;
 	if (!file) {

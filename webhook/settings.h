@@ -11,6 +11,8 @@
  *       secret = webhook secret (required: an unsigned delivery is refused)
  *       token = API token, or tokenFile = PATH
  *       context = status context (default sigma/supply-chain)
+ *       comment = true | false  keep one comment per pull request up
+ *                             to date (default true)
  *       webUrl = where its repositories are cloned from (default: url
  *                without /api/vN; api.github.com -> github.com). The
  *                token is offered to this origin only.
@@ -29,7 +31,9 @@
  *       workers, tlsCert, tlsKey, sync (full | normal), retryBase,
  *       retryMax, maxAttempts, outboxDelay (milliseconds),
  *       receiveTimeout, jobTimeout, fetchTimeout (milliseconds), maxConnections,
- *       maxConnectionsPerAddress, unverifiedBytes
+ *       maxConnectionsPerAddress, unverifiedBytes,
+ *       linkLifetime (seconds a signed link to a private repository's
+ *       certificate page stays valid; default 90 days)
  *
  * Secrets (secret, token) are wiped when the settings are disposed. */
 #ifndef SIGMA_WEBHOOK_SETTINGS_H
@@ -54,6 +58,7 @@ typedef struct webhook_forge {
 	char *web_url;    /* where clone URLs point, without a trailing slash */
 	char *origin;     /* web_url's "scheme://host:port", lowercase: the one
 	                   * place the token may go when fetching */
+	int no_comment;   /* `comment = false`: no pull request comment */
 } webhook_forge;
 
 typedef struct webhook_repository {
@@ -87,6 +92,7 @@ typedef struct webhook_settings {
 	int max_connections;      /* default 4096, capped by RLIMIT_NOFILE */
 	int max_per_address;      /* connections from one address (default 64; 0 = no limit) */
 	int unverified_max;       /* bytes held in bodies not yet verified (default 64 MiB) */
+	int link_lifetime_s;      /* how long a signed link to a private page opens it (default 90 days) */
 } webhook_settings;
 
 /* Load settings from `file` (NULL: $SIGMA_CONFIG, else /etc/sigma/config;

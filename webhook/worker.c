@@ -26,11 +26,13 @@
 #include "hook/certificate.h"
 #include "hook/policy.h"
 #include "hook/repo.h"
+#include "hook/report.h"
 #include "hook/scan.h"
 #include "common/strmap.h"
 #include "registry/certify.h"
 #include "registry/db.h"
 #include "webhook/mirror.h"
+#include "webhook/pages.h"
 #include "webhook/worker.h"
 
 #define FETCH_ATTEMPTS 5
@@ -198,12 +200,22 @@ typedef struct worker {
 	webhook_service *svc;
 	webhook_queue *q;
 	registry *reg;
+	webhook_http *http;   /* for comments; made on first use */
 	int index;
 } worker;
 
-static char *target_url(const webhook_service *svc, const char *cert_id)
+/* The certificate's page. A private repository's page opens only with a
+ * signed link (serve.c), so the link posted to the forge carries one. */
+static char *target_url(const webhook_service *svc, const char *cert_id, int private_repo)
 {
-	return cert_id ? sigma_xasprintf("%s/certificates/%s", svc->public_url, cert_id) : NULL;
+	if (!cert_id)
+		return NULL;
+	if (!private_repo)
+		return sigma_xasprintf("%s/certificates/%s", svc->public_url, cert_id);
+	char *path = webhook_link_sign(svc, cert_id, (long long)time(NULL) + svc->settings->link_lifetime_s);
+	char *url = sigma_xasprintf("%s%s", svc->public_url, path);
+	free(path);
+	return url;
 }
 
 static void fill_row(webhook_status_row *row, int64_t job_id, const webhook_forge *f, const char *repo,
@@ -299,8 +311,21 @@ static int by_depth(const void *a, const void *b)
  * most cfg->audit_cap of the transitive ones. Returns how many outcomes
  * were stored (so the caller judges again), or SIGMA_ETIMEOUT when the
  * service is stopping (the job is then run again at the next start). */
+static void skipped(cJSON *unreviewed, const char *ecosystem, const graph_node *node, const char *reason)
+{
+	if (!unreviewed)
+		return;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "ecosystem", ecosystem);
+	cJSON_AddStringToObject(o, "name", node->name);
+	cJSON_AddStringToObject(o, "version", node->version ? node->version : "");
+	cJSON_AddNumberToObject(o, "depth", node->depth);
+	cJSON_AddStringToObject(o, "reason", reason);
+	cJSON_AddItemToArray(unreviewed, o);
+}
+
 static int certify_unreviewed(worker *w, const sigma_config *cfg, const judgement *j, int64_t job_id,
-                              int64_t deadline_ms)
+                              int64_t deadline_ms, cJSON *unreviewed)
 {
 	candidate *list = sigma_xcalloc(j->n ? j->n : 1, sizeof *list);
 	size_t n = 0;
@@ -326,33 +351,274 @@ static int certify_unreviewed(worker *w, const sigma_config *cfg, const judgemen
 
 	certifier *c = NULL;
 	int stored = 0, transitive = 0, failures = 0;
+	size_t i = 0;
+	/* Why each package is left unreviewed, said once per cause. */
+	char why[300] = "";
 	if (n && certifier_new(&c, w->reg, cfg, NULL) != 0) {
 		webhook_log("job %lld: certification unavailable: %s", (long long)job_id, sigma_error_last());
-		n = 0;
+		snprintf(why, sizeof why, "certification unavailable: %s", sigma_error_last());
+		goto rest;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (; i < n; i++) {
 		if (atomic_load(&w->svc->stopping)) {
 			stored = sigma_error_set(SIGMA_ETIMEOUT, "stopping during certification");
 			break;
 		}
-		if (past_deadline(deadline_ms))
+		if (past_deadline(deadline_ms)) {
+			snprintf(why, sizeof why, "the judging deadline came first (serve.jobTimeout)");
 			break; /* the caller sees the deadline and fails closed */
+		}
 		const graph_node *node = list[i].node;
-		if (node->depth > 0 && transitive++ >= cfg->audit_cap)
+		if (node->depth > 0 && transitive++ >= cfg->audit_cap) {
+			snprintf(why, sizeof why, "audit cap reached: %d transitive packages per job (sigma.auditCap)",
+			         cfg->audit_cap);
 			break; /* the rest stay uncertified: the audit cap */
+		}
 		certify_request req = { list[i].ecosystem, node->name, node->version, node->integrity };
 		certify_outcome o;
 		memset(&o, 0, sizeof o);
-		if (certify_package(&o, c, &req) == 0)
+		if (certify_package(&o, c, &req) == 0) {
 			stored++;
-		else if (failures++ == 0)
-			webhook_log("job %lld: certify %s %s@%s: %s", (long long)job_id, list[i].ecosystem, node->name,
-			         node->version, sigma_error_last());
+		} else {
+			char failed[300];
+			snprintf(failed, sizeof failed, "certification failed: %s", sigma_error_last());
+			skipped(unreviewed, list[i].ecosystem, node, failed);
+			if (failures++ == 0)
+				webhook_log("job %lld: certify %s %s@%s: %s", (long long)job_id, list[i].ecosystem, node->name,
+				            node->version, sigma_error_last());
+		}
 		certify_outcome_dispose(&o);
 	}
+rest:
+	for (; *why && i < n; i++)
+		skipped(unreviewed, list[i].ecosystem, list[i].node, why);
 	certifier_free(c);
 	free(list);
 	return stored;
+}
+
+/* ---------------------------------------------------------------- findings */
+
+/* What the page and the pull request's comment show beside the
+ * certificate, kept in the queue's database under its id:
+ *
+ *   {"base": SHA or null,
+ *    "lockfiles": [{"path", "ecosystem",
+ *                   "added":   [{name, version, depth, status, effect}],
+ *                   "removed": [{name, version, depth}],
+ *                   "changed": [{name, from, to, depth, status, effect}]}],
+ *    "unreviewed": [{ecosystem, name, version, depth, reason}],
+ *    "report": the hook's report of the problems and their fixes}
+ *
+ * The diff is per lockfile path and per package name: one version on
+ * each side is a change; otherwise versions only in the head are added and
+ * versions only in the base removed. Only lockfiles that differ appear. */
+
+typedef struct dep_entry {
+	const graph_node *node;
+} dep_entry;
+
+static int by_name_version(const void *a, const void *b)
+{
+	const graph_node *x = ((const dep_entry *)a)->node, *y = ((const dep_entry *)b)->node;
+	int c = strcmp(x->name, y->name);
+	return c ? c : strcmp(x->version ? x->version : "", y->version ? y->version : "");
+}
+
+/* The installed packages of a graph (not its workspace members, nor what
+ * no chain reaches), sorted by name, then version. */
+static dep_entry *entries_of(const sigma_graph *g, size_t *n)
+{
+	*n = 0;
+	if (!g || !g->nnodes)
+		return NULL;
+	dep_entry *e = sigma_xcalloc(g->nnodes, sizeof *e);
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		if (g->nodes[i].kind != GRAPH_KIND_WORKSPACE && g->nodes[i].depth >= 0 && g->nodes[i].name)
+			e[(*n)++].node = &g->nodes[i];
+	qsort(e, *n, sizeof *e, by_name_version);
+	return e;
+}
+
+static void add_judged(cJSON *o, const strmap *verdicts, const char *lockfile, const graph_node *n)
+{
+	char *key = sigma_xasprintf("%s\n%s\n%s", lockfile, n->name, n->version ? n->version : "");
+	const judged *p = strmap_get(verdicts, key);
+	free(key);
+	if (!p)
+		return;
+	cJSON_AddStringToObject(o, "status", p->status ? p->status : "uncertified");
+	cJSON_AddStringToObject(o, "effect", effect_name(p->effect));
+	if (p->nadvisories)
+		cJSON_AddNumberToObject(o, "advisories", (double)p->nadvisories);
+}
+
+static cJSON *entry(const graph_node *n, int with_version)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", n->name);
+	if (with_version)
+		cJSON_AddStringToObject(o, "version", n->version ? n->version : "");
+	cJSON_AddNumberToObject(o, "depth", n->depth);
+	return o;
+}
+
+static int same_versions(const dep_entry *a, size_t na, const dep_entry *b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (!sigma_streq(a[i].node->version, b[i].node->version))
+			return 0;
+	return 1;
+}
+
+static int has_version(const dep_entry *e, size_t n, const char *version)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sigma_streq(e[i].node->version, version))
+			return 1;
+	return 0;
+}
+
+/* One lockfile's diff into `lock` (its arrays); 1 when anything differs. */
+static int diff_graphs(cJSON *lock, const sigma_graph *head, const sigma_graph *base, const strmap *verdicts)
+{
+	size_t nh, nb;
+	dep_entry *h = entries_of(head, &nh), *b = entries_of(base, &nb);
+	cJSON *added = cJSON_AddArrayToObject(lock, "added"), *removed = cJSON_AddArrayToObject(lock, "removed"),
+	      *changed = cJSON_AddArrayToObject(lock, "changed");
+	int any = 0;
+	const char *path = head ? head->lockfile : base->lockfile;
+	size_t i = 0, k = 0;
+	while (i < nh || k < nb) {
+		const char *name = i < nh && (k >= nb || strcmp(h[i].node->name, b[k].node->name) <= 0) ? h[i].node->name
+		                                                                                       : b[k].node->name;
+		size_t i2 = i, k2 = k;
+		while (i2 < nh && !strcmp(h[i2].node->name, name))
+			i2++;
+		while (k2 < nb && !strcmp(b[k2].node->name, name))
+			k2++;
+		if (!same_versions(h + i, i2 - i, b + k, k2 - k)) {
+			any = 1;
+			if (i2 - i == 1 && k2 - k == 1) {
+				cJSON *o = entry(h[i].node, 0);
+				cJSON_AddStringToObject(o, "from", b[k].node->version ? b[k].node->version : "");
+				cJSON_AddStringToObject(o, "to", h[i].node->version ? h[i].node->version : "");
+				add_judged(o, verdicts, path, h[i].node);
+				cJSON_AddItemToArray(changed, o);
+			} else {
+				for (size_t x = i; x < i2; x++)
+					if (!has_version(b + k, k2 - k, h[x].node->version)) {
+						cJSON *o = entry(h[x].node, 1);
+						add_judged(o, verdicts, path, h[x].node);
+						cJSON_AddItemToArray(added, o);
+					}
+				for (size_t x = k; x < k2; x++)
+					if (!has_version(h + i, i2 - i, b[x].node->version))
+						cJSON_AddItemToArray(removed, entry(b[x].node, 1));
+			}
+		}
+		i = i2;
+		k = k2;
+	}
+	free(h);
+	free(b);
+	return any;
+}
+
+static const sigma_graph *graph_at(const scan_set *s, const char *path)
+{
+	for (size_t i = 0; s && i < s->nrefs; i++)
+		if (s->graphs[i] && sigma_streq(s->graphs[i]->lockfile, path))
+			return s->graphs[i];
+	return NULL;
+}
+
+static void dependency_diff(cJSON *findings, const scan_set *now, const scan_set *base, const judgement *j)
+{
+	strmap verdicts;
+	strmap_init(&verdicts);
+	for (size_t i = 0; i < j->n; i++) {
+		const graph_node *n = &j->pkgs[i].g->nodes[j->pkgs[i].node];
+		char *key = sigma_xasprintf("%s\n%s\n%s", j->pkgs[i].g->lockfile, n->name, n->version ? n->version : "");
+		strmap_put(&verdicts, key, &j->pkgs[i]); /* the map keeps a copy */
+		free(key);
+	}
+	cJSON *locks = cJSON_AddArrayToObject(findings, "lockfiles");
+	for (int side = 0; side < 2; side++) {
+		const scan_set *s = side ? base : now;
+		for (size_t i = 0; s && i < s->nrefs; i++) {
+			const sigma_graph *g = s->graphs[i];
+			if (!g || (side && graph_at(now, g->lockfile)))
+				continue; /* unreadable, or compared already */
+			const sigma_graph *head = side ? NULL : g, *old = side ? g : graph_at(base, g->lockfile);
+			cJSON *lock = cJSON_CreateObject();
+			cJSON_AddStringToObject(lock, "path", g->lockfile);
+			cJSON_AddStringToObject(lock, "ecosystem", g->ecosystem);
+			if (diff_graphs(lock, head, old, &verdicts))
+				cJSON_AddItemToArray(locks, lock);
+			else
+				cJSON_Delete(lock);
+		}
+	}
+	strmap_dispose(&verdicts);
+}
+
+/* Packages left uncertified that certify_unreviewed never tried: what
+ * the certifier cannot take (not from a registry, no version). */
+static void unreviewed_rest(cJSON *unreviewed, const judgement *j)
+{
+	strmap seen;
+	strmap_init(&seen);
+	const cJSON *u;
+	cJSON_ArrayForEach(u, unreviewed) {
+		char *key = sigma_xasprintf("%s\n%s\n%s", json_str(u, "ecosystem"), json_str(u, "name"),
+		                            json_str(u, "version"));
+		strmap_put(&seen, key, (void *)u);
+		free(key);
+	}
+	for (size_t i = 0; i < j->n; i++) {
+		const judged *p = &j->pkgs[i];
+		const graph_node *n = &p->g->nodes[p->node];
+		if (!sigma_streq(p->status, "uncertified") || n->depth < 0 || n->kind == GRAPH_KIND_WORKSPACE)
+			continue;
+		char *key = sigma_xasprintf("%s\n%s\n%s", p->g->ecosystem, n->name, n->version ? n->version : "");
+		int known = strmap_get(&seen, key) != NULL;
+		if (!known)
+			strmap_put(&seen, key, (void *)p);
+		free(key);
+		if (known)
+			continue;
+		char why[160];
+		if (n->kind != GRAPH_KIND_REGISTRY)
+			snprintf(why, sizeof why, "not from a registry (%s): nothing to certify", graph_kind_name(n->kind));
+		else if (!n->version || !*n->version)
+			snprintf(why, sizeof why, "the lockfile gives no version");
+		else
+			snprintf(why, sizeof why, "certified, but the registry still has no verdict for it");
+		skipped(unreviewed, p->g->ecosystem, n, why);
+	}
+	strmap_dispose(&seen);
+}
+
+/* The hook's own report (what, where, why and the fix), as the pusher
+ * would read it. */
+static void add_report(cJSON *findings, const judgement *j, const scan_set *now, const char *ref,
+                       const char *commit)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return;
+	/* Worded as a judgement, not as a refused push: nothing was pushed
+	 * to sigma here. */
+	report_ctx ctx = { .ref = ref, .commit = commit, .npackages = j->n, .scan = 1 };
+	report_print(f, j, now, &ctx);
+	if (fclose(f) == 0 && text)
+		cJSON_AddStringToObject(findings, "report", text);
+	free(text);
 }
 
 /* The subject ref of a pull request: the forge's own ref for its head. */
@@ -366,6 +632,40 @@ static char *subject_ref(const webhook_forge *f, const webhook_event *ev)
 	return sigma_xstrdup(ev->ref ? ev->ref : "HEAD");
 }
 
+/* Create or edit sigma's comment on the pull request. Failures are
+ * logged, never retried: the next delivery for the pull request edits
+ * the comment again with what is then true. */
+static void post_comment(worker *w, const webhook_forge *f, const webhook_event *ev, const char *cert,
+                         const char *findings, const char *url)
+{
+	sigma_buf body;
+	char *known = NULL;
+	sigma_buf_init(&body, WEBHOOK_COMMENT_MAX);
+	if (webhook_pages_comment(&body, cert, findings, url) != 0) {
+		webhook_log("comment %s#%ld: cannot render: %s", ev->comment_repo, ev->number, sigma_error_last());
+		goto out;
+	}
+	if (!w->http && webhook_http_new(&w->http) != 0) {
+		webhook_log("comment %s#%ld: %s", ev->comment_repo, ev->number, sigma_error_last());
+		goto out;
+	}
+	if (webhook_queue_comment_get(&known, w->q, f->name, ev->comment_repo, ev->number) == SIGMA_ENOTFOUND)
+		sigma_error_clear();
+	webhook_comment_result cr;
+	if (webhook_forge_comment_upsert(&cr, w->http, f, ev->comment_repo, ev->number, known, body.ptr) != 0) {
+		webhook_log("comment %s %s#%ld: not posted: %s", f->name, ev->comment_repo, ev->number, sigma_error_last());
+		goto out;
+	}
+	if (!sigma_streq(known, cr.id) && webhook_queue_comment_put(w->q, f->name, ev->comment_repo, ev->number, cr.id))
+		webhook_log("comment %s %s#%ld: id %s not recorded: %s", f->name, ev->comment_repo, ev->number, cr.id,
+		            sigma_error_last());
+	webhook_log("comment %s %s#%ld: %s %s", f->name, ev->comment_repo, ev->number,
+	            cr.action == COMMENT_CREATED ? "created" : "edited", cr.id);
+out:
+	free(known);
+	sigma_buf_dispose(&body);
+}
+
 static int run_event_job(worker *w, const webhook_job *job)
 {
 	webhook_service *svc = w->svc;
@@ -373,7 +673,8 @@ static int run_event_job(worker *w, const webhook_job *job)
 	sigma_repo *repo = NULL;
 	sigma_config cfg;
 	sigma_key *key = NULL;
-	char *gitdir = NULL, *cert = NULL, *url = NULL, *ref = NULL, *source = NULL, id[65] = "";
+	char *gitdir = NULL, *cert = NULL, *url = NULL, *ref = NULL, *source = NULL, *findings_text = NULL, id[65] = "";
+	cJSON *findings = NULL;
 	int rc, have_judgement = 0, have_scan = 0;
 	int64_t deadline = 0;
 	judgement j;
@@ -405,7 +706,8 @@ static int run_event_job(worker *w, const webhook_job *job)
 	} else {
 		int64_t fetch_deadline = webhook_wall_ms() + svc->settings->fetch_timeout_ms;
 		webhook_fetch fx = { .mirrors = svc->settings->mirrors, .forge = f, .repository = ev.repository,
-		                     .deadline_ms = fetch_deadline, .ref = ev.ref, .sha = ev.sha, .base_sha = ev.base_sha };
+		                     .deadline_ms = fetch_deadline, .ref = ev.ref, .sha = ev.sha, .base_sha = ev.base_sha,
+		                     .base_ref = ev.base_ref };
 		if ((rc = webhook_mirror_source(&source, &fx.offer_token, f, mapped, ev.clone_url))) {
 			rc = finish_error(w, job, f, &ev, sigma_error_last());
 			goto out;
@@ -448,6 +750,12 @@ static int run_event_job(worker *w, const webhook_job *job)
 		rc = finish_error(w, job, f, &ev, sigma_error_last());
 		goto out;
 	}
+	/* A GitLab merge request names its target branch, not a base commit:
+	 * the merge base with it is what the request's diff is against. */
+	char merge_base[41] = "";
+	if (!ev.base_sha && ev.base_ref && ev.kind == EVENT_PULL_REQUEST &&
+	    webhook_mirror_merge_base(merge_base, gitdir, commit, ev.base_ref) == 0)
+		ev.base_sha = sigma_xstrdup(merge_base);
 	int have_base = ev.base_sha && repo_commit(base, repo, ev.base_sha) == 0 &&
 	                repo_commit_tree(base_tree, repo, base) == 0;
 	sigma_error_clear();
@@ -481,7 +789,9 @@ static int run_event_job(worker *w, const webhook_job *job)
 
 	/* 4. Certify the unreviewed packages, then judge again with what the
 	 * registry now knows. */
-	int certified = certify_unreviewed(w, &cfg, &j, job->id, deadline);
+	findings = cJSON_CreateObject();
+	cJSON *unreviewed = cJSON_AddArrayToObject(findings, "unreviewed");
+	int certified = certify_unreviewed(w, &cfg, &j, job->id, deadline, unreviewed);
 	if (certified == SIGMA_ETIMEOUT) {
 		rc = certified;
 		goto out;
@@ -514,19 +824,35 @@ static int run_event_job(worker *w, const webhook_job *job)
 		goto out;
 	}
 
-	/* 6. The final status, in the transaction that closes the job. */
+	/* 6. What the page and the comment show beside the certificate: the
+	 * dependency diff against the base, what was left unreviewed and why,
+	 * and the hook's report with its fixes. */
+	cJSON_AddItemToObject(findings, "base", have_base ? cJSON_CreateString(base) : cJSON_CreateNull());
+	if (have_base && scan_lazy_get(&before))
+		dependency_diff(findings, &now, &before.set, &j);
+	unreviewed_rest(cJSON_GetObjectItemCaseSensitive(findings, "unreviewed"), &j);
+	add_report(findings, &j, &now, ref, commit);
+	findings_text = cJSON_PrintUnformatted(findings);
+
+	/* 7. The final status, in the transaction that closes the job. */
 	webhook_state state;
 	webhook_worker_describe(&state, desc, sizeof desc, cert);
-	url = target_url(svc, id);
+	url = target_url(svc, id, ev.private_repo);
 	fill_row(&row, job->id, f, ev.status_repo, ev.sha, state, desc, url);
 	int refuses = j.rejected && cfg.enforce != CONFIG_ENFORCE_TESTING;
-	webhook_job_result r = { &row, id, ev.repository, ref, commit, refuses ? "rejected" : "accepted", NULL };
+	webhook_job_result r = { &row, id, ev.repository, ref, commit, refuses ? "rejected" : "accepted", NULL,
+	                         findings_text, have_base ? base : NULL, ev.private_repo };
 	if ((rc = webhook_queue_finish(w->q, job->id, &r)))
 		goto out;
 	webhook_metrics_job(&svc->metrics, job->kind, job_metric(state), webhook_wall_ms() - job->created_ms);
 	webhook_service_wake_poster(svc);
 	webhook_log("job %lld %s %s@%.12s: %s, %zu packages, certificate %.16s", (long long)job->id, job->kind,
 	         ev.repository, ev.sha, j.rejected ? "rejected" : "accepted", j.n, id);
+
+	/* 8. The pull request's comment, after the status is safe in the
+	 * queue: a comment that cannot be posted never holds up the verdict. */
+	if (ev.kind == EVENT_PULL_REQUEST && ev.number > 0 && ev.comment_repo && !f->no_comment)
+		post_comment(w, f, &ev, cert, findings_text, url);
 out:
 	if (have_judgement)
 		judgement_dispose(&j);
@@ -542,6 +868,8 @@ out:
 	free(url);
 	free(ref);
 	free(source);
+	free(findings_text);
+	cJSON_Delete(findings);
 	return rc;
 }
 
@@ -622,11 +950,11 @@ static int run_outbox_job(worker *w, const webhook_job *job)
 		state = STATE_ERROR;
 		snprintf(desc, sizeof desc, "sigma: the push's certificate %.12s is missing", cert_id);
 	}
-	url = cert ? target_url(svc, cert_id) : NULL;
+	url = cert ? target_url(svc, cert_id, 0) : NULL;
 	webhook_status_row row;
 	fill_row(&row, job->id, f, status_repo, sha, state, desc, url);
 	webhook_job_result r = { &row, cert ? cert_id : NULL, repository, json_str(spec, "ref"), sha,
-	                         json_str(spec, "decision"), NULL };
+	                         json_str(spec, "decision"), NULL, NULL, NULL, 0 };
 	if ((rc = webhook_queue_finish(w->q, job->id, &r)))
 		goto out;
 	webhook_metrics_job(&svc->metrics, "outbox", job_metric(state), webhook_wall_ms() - job->created_ms);
@@ -668,6 +996,7 @@ void *webhook_worker_main(void *arg)
 			webhook_log("job %lld: left for the next start: %s", (long long)job.id, sigma_error_last());
 		webhook_job_dispose(&job);
 	}
+	webhook_http_free(w.http);
 	registry_close(w.reg);
 	webhook_queue_close(w.q);
 	return NULL;

@@ -119,7 +119,7 @@ static void test_via_positions(void)
 
 	/* The page rebuilds it: the first lockfile's chain whole, the deep one by its ends. */
 	sigma_buf html = SIGMA_BUF_INIT;
-	rc = webhook_pages_certificate_html(&html, text);
+	rc = webhook_pages_certificate_html(&html, text, NULL, NULL);
 	ok(rc == 0 && strstr(html.ptr, "c0@1.0.0 &rarr; c1@1.0.0 &rarr; c2@1.0.0 &rarr; ") != NULL,
 	   "the page shows the rebuilt chain");
 	ok(rc == 0 && strstr(html.ptr, "c11@1.0.0 &rarr; &hellip; 16 more &hellip; &rarr; c28@1.0.0") != NULL,
@@ -259,7 +259,7 @@ static void test_page_reads_v1(void)
 	const char *v1 = "{\"decision\":\"rejected\",\"id\":\"x\",\"packages\":[{\"name\":\"b\",\"version\":\"2\","
 	                 "\"status\":\"blocked\",\"depth\":1,\"chain\":[\"a@1\",\"b@2\"]}]}";
 	sigma_buf html = SIGMA_BUF_INIT;
-	int rc = webhook_pages_certificate_html(&html, v1);
+	int rc = webhook_pages_certificate_html(&html, v1, NULL, NULL);
 	ok(rc == 0 && strstr(html.ptr, "a@1 &rarr; b@2") != NULL, "the page still shows a stored v1 certificate's chain");
 	sigma_buf_dispose(&html);
 }

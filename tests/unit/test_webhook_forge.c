@@ -142,8 +142,8 @@ int main(void)
 	ok(webhook_forge_parse_event(&ev, FORGE_GITHUB, "push", "[1,", 3) == SIGMA_EINVALID, "broken JSON is an error");
 
 	/* --- status requests */
-	webhook_forge gh = { "gh", FORGE_GITHUB, "http://127.0.0.1:1", "s", "t", "sigma/supply-chain", NULL, NULL };
-	webhook_forge gl = { "gl", FORGE_GITLAB, "http://127.0.0.1:1/api/v4", "s", "t", "sigma/supply-chain", NULL, NULL };
+	webhook_forge gh = { "gh", FORGE_GITHUB, "http://127.0.0.1:1", "s", "t", "sigma/supply-chain", NULL, NULL, 0 };
+	webhook_forge gl = { "gl", FORGE_GITLAB, "http://127.0.0.1:1/api/v4", "s", "t", "sigma/supply-chain", NULL, NULL, 0 };
 	char longdesc[400];
 	memset(longdesc, 'x', sizeof longdesc - 1);
 	longdesc[sizeof longdesc - 1] = '\0';
@@ -259,7 +259,7 @@ int main(void)
 	       webhook_url_origin(origin, sizeof origin, "http://h:99999999/") == SIGMA_EINVALID,
 	   "no origin for file://, paths, scp-style URLs, bad ports");
 	webhook_forge fg = { "gh", FORGE_GITHUB, "https://api.github.com", "s", "t", "c", "https://github.com",
-	                     "https://github.com:443" };
+	                     "https://github.com:443", 0 };
 	char *src = NULL;
 	int offer = -1;
 	ok(webhook_mirror_source(&src, &offer, &fg, NULL, "https://github.com/octo/app.git") == 0 && offer == 1,

@@ -53,7 +53,7 @@ int main(void)
 	ok(webhook_queue_add_status(q, &row) == 0 && webhook_queue_add_status(q, &row) == 0,
 	   "the pending status added twice (a rerun)");
 	webhook_status_row fin = { 0, j1, 1, "gh", "octo/app", "abc", "failure", "rejected", "http://x/c/1", "ctx", 0, 0, 0 };
-	webhook_job_result r = { &fin, "1111", "octo/app", "refs/pull/1/head", "abc", "rejected", NULL };
+	webhook_job_result r = { &fin, "1111", "octo/app", "refs/pull/1/head", "abc", "rejected", NULL, NULL, NULL, 0 };
 	ok(webhook_queue_finish(q, j1, &r) == 0, "the job finishes with its final status");
 	ok(webhook_queue_finish(q, j1, &r) == 0, "finishing again adds nothing");
 	webhook_status_row *rows = NULL;
