@@ -169,10 +169,12 @@ static void put_advisories(sigma_buf *b, const judged *p)
 	sigma_buf_putc(b, ']');
 }
 
-/* `first_of_graph` is the position in the packages array of node 0 of
- * p's graph: policy_judge lists every node of a graph, in node order, so
- * node k sits at first_of_graph + k. */
-static void put_package(sigma_buf *b, const judged *p, size_t first_of_graph)
+/* policy_judge lists every node of a graph, in node order, so node k is
+ * the k-th package of its lockfile's run in the packages array, and `via`
+ * is written as that k (v3): relative to the run, so the run's bytes do not
+ * depend on where it sits and an unchanged lockfile's part is the same
+ * bytes in every certificate (registry_submission_put stores it once). */
+static void put_package(sigma_buf *b, const judged *p)
 {
 	const sigma_graph *g = p->g;
 	const graph_node *n = &g->nodes[p->node];
@@ -243,7 +245,7 @@ static void put_package(sigma_buf *b, const judged *p, size_t first_of_graph)
 	 * cost N^2 (docs/CERTIFICATES.md, "Chains"). */
 	put_key(b, "via", &first);
 	if (n->via >= 0 && n->depth > 0)
-		sigma_buf_put_uint(b, first_of_graph + (uint32_t)n->via);
+		sigma_buf_put_uint(b, (uint32_t)n->via);
 	else
 		sigma_buf_puts(b, "null");
 	if (p->waiver) {
@@ -279,16 +281,35 @@ static cJSON *certificate_frame(const cert_subject *subject)
 	return c;
 }
 
+void cert_parts_dispose(cert_parts *p)
+{
+	free(p->at);
+	memset(p, 0, sizeof *p);
+}
+
 void cert_reusable_dispose(cert_reusable *r)
 {
+	cert_parts_dispose(&r->parts);
 	free(r->lockfiles);
 	free(r->packages);
 	free(r->summary);
 	memset(r, 0, sizeof *r);
 }
 
+/* `rel` (offsets inside a packages text) moved to where that text sits. */
+static void parts_place(cert_parts *out, const cert_parts *rel, size_t at)
+{
+	out->n = rel->n;
+	out->at = sigma_xcalloc(rel->n ? rel->n : 1, sizeof *out->at);
+	for (size_t k = 0; k < rel->n; k++) {
+		out->at[k] = rel->at[k];
+		out->at[k].start += at;
+		out->at[k].end += at;
+	}
+}
+
 int certificate_build_reused(char **out, char id[65], const cert_reusable *r, const cert_subject *subject,
-                             const sigma_key *key, size_t packages_at[2])
+                             const sigma_key *key, cert_parts *parts)
 {
 	cJSON *c = certificate_frame(subject);
 	cJSON_AddStringToObject(c, "decision", "accepted");
@@ -297,10 +318,8 @@ int certificate_build_reused(char **out, char id[65], const cert_reusable *r, co
 	const char *values[] = { r->lockfiles, r->packages, r->summary };
 	size_t at[3];
 	int rc = seal_object_raws(out, id, c, keys, values, 3, "id", key, at);
-	if (!rc && packages_at) {
-		packages_at[0] = at[1];
-		packages_at[1] = at[1] + strlen(r->packages);
-	}
+	if (!rc && parts)
+		parts_place(parts, &r->parts, at[1]);
 	cJSON_Delete(c);
 	return rc;
 }
@@ -326,9 +345,10 @@ static int packages_cap(sigma_buf *b)
 
 int certificate_build(char **out, char id[65], const judgement *j, const scan_set *s,
                       const cert_subject *subject, const sigma_key *key, cert_reusable *keep,
-                      size_t packages_at[2])
+                      cert_parts *parts)
 {
 	cJSON *c = certificate_frame(subject);
+	cert_parts rel = { NULL, 0 }; /* each lockfile's run, inside the packages text */
 
 	cJSON_AddStringToObject(c, "decision", j->rejected ? "rejected" : "accepted");
 	cJSON *reasons = cJSON_AddArrayToObject(c, "reasons");
@@ -383,7 +403,13 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 		}
 		if (i)
 			sigma_buf_putc(&packages, ',');
-		put_package(&packages, p, first_of_graph);
+		if (i == first_of_graph) {
+			rel.at = sigma_xrealloc(rel.at, (rel.n + 1) * sizeof *rel.at);
+			memset(&rel.at[rel.n], 0, sizeof *rel.at);
+			rel.at[rel.n++].start = packages.len;
+		}
+		put_package(&packages, p);
+		rel.at[rel.n - 1].end = packages.len;
 		/* The pieces of a package are written unchecked; the buffer keeps
 		 * its first failure (common/buf.h), so one check covers them. */
 		if ((rc = sigma_buf_error(&packages))) {
@@ -419,10 +445,8 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 		sigma_error_wrap(rc, "certificate: ");
 		goto out;
 	}
-	if (packages_at) {
-		packages_at[0] = at;
-		packages_at[1] = at + packages.len;
-	}
+	if (parts)
+		parts_place(parts, &rel, at);
 	/* Sealing wrote these two members already, so they fit. */
 	if (keep) {
 		memset(keep, 0, sizeof *keep);
@@ -430,8 +454,11 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 		keep->summary = json_canonical(summary);
 		keep->packages = sigma_buf_steal(&packages); /* not a third copy of the largest member */
 		keep->npackages = j->n;
+		keep->parts = rel;
+		memset(&rel, 0, sizeof rel);
 	}
 out:
+	cert_parts_dispose(&rel);
 	sigma_buf_dispose(&packages);
 	cJSON_Delete(c);
 	return rc;
@@ -469,6 +496,9 @@ int certificate_chains_load(cert_chains *out, const cJSON *cert)
 	out->via = sigma_xcalloc(n ? n : 1, sizeof *out->via);
 	out->depth = sigma_xcalloc(n ? n : 1, sizeof *out->depth);
 	out->n = n;
+	/* v3 counts a via from the first package of its lockfile's run; v2
+	 * counted from the start of the array. */
+	int relative = !sigma_streq(json_str(cert, "schema"), CERTIFICATE_SCHEMA_V2);
 	/* Two passes: depths first, since a via may point forward. */
 	cJSON_ArrayForEach(p, packages) {
 		long long d;
@@ -477,17 +507,29 @@ int certificate_chains_load(cert_chains *out, const cJSON *cert)
 		out->pkgs[i] = p;
 		out->depth[i++] = (int)d;
 	}
+	size_t run = 0, run_end = 0; /* the current lockfile's run: [run, run_end) */
 	for (i = 0; i < n; i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(out->pkgs[i], "via");
 		long long up;
+		if (i == run_end) {
+			const char *lf = json_str(out->pkgs[i], "lockfile");
+			run = i;
+			for (run_end = i + 1; run_end < n && sigma_streq(json_str(out->pkgs[run_end], "lockfile"), lf);)
+				run_end++;
+		}
 		out->via[i] = SIZE_MAX;
 		if (out->depth[i] <= 0) {
 			if (!cJSON_IsNull(v))
 				return sigma_error_set(SIGMA_EINVALID, "packages[%zu]: depth %d but a via", i, out->depth[i]);
 			continue;
 		}
-		if (int_member(&up, out->pkgs[i], "via", 0, (long long)n - 1))
+		if (relative) {
+			if (int_member(&up, out->pkgs[i], "via", 0, (long long)(run_end - run) - 1))
+				return sigma_error_set(SIGMA_EINVALID, "packages[%zu]: via is not a package of its lockfile", i);
+			up += (long long)run;
+		} else if (int_member(&up, out->pkgs[i], "via", 0, (long long)n - 1)) {
 			return sigma_error_set(SIGMA_EINVALID, "packages[%zu]: via is not a package position", i);
+		}
 		/* One level up, in the same lockfile: then every walk up ends at a
 		 * direct dependency after exactly depth steps, whatever the input. */
 		if (out->depth[up] != out->depth[i] - 1 ||

@@ -120,9 +120,10 @@ static int reuse_key(char out[80], registry *reg, const sigma_config *cfg, const
 	if (registry_generation(reg, &gen))
 		return SIGMA_ERROR;
 	sigma_buf b = SIGMA_BUF_INIT;
-	/* judged/2: certificate v2 (packages name their chain by "via"); a v1
-	 * packages text must never be reused inside a v2 certificate. */
-	sigma_buf_printf(&b, "judged/2 gen=%lld policy=%d rules=%d depth=%d\n", (long long)gen, cfg->policy_all,
+	/* judged/3: certificate v3 (a via counts from its lockfile's first
+	 * package) kept as one part per lockfile; a v2 packages text must never
+	 * be reused inside a v3 certificate. */
+	sigma_buf_printf(&b, "judged/3 gen=%lld policy=%d rules=%d depth=%d\n", (long long)gen, cfg->policy_all,
 	                 cfg->rules_reject, cfg->reject_depth);
 	for (size_t i = 0; i < s->nrefs; i++)
 		sigma_buf_printf(&b, "%s\t%s\t%s\t%s\n", s->refs[i].format->name, s->refs[i].path, s->refs[i].oid,
@@ -134,41 +135,76 @@ static int reuse_key(char out[80], registry *reg, const sigma_config *cfg, const
 	return 0;
 }
 
+/* The packages text of a kept judgement, from its parts: "[p1,p2,...]",
+ * with where each part sits in it. */
+static int parts_join(cert_reusable *out, registry *reg, const cJSON *hashes)
+{
+	sigma_buf b = SIGMA_BUF_INIT;
+	int rc = 0;
+	size_t n = (size_t)cJSON_GetArraySize(hashes), k = 0;
+	const cJSON *h;
+	out->parts.at = sigma_xcalloc(n ? n : 1, sizeof *out->parts.at);
+	sigma_buf_putc(&b, '[');
+	cJSON_ArrayForEach(h, hashes) {
+		char *body = NULL;
+		if (!cJSON_IsString(h) || strlen(h->valuestring) != 64 || registry_part_get(&body, reg, h->valuestring)) {
+			rc = SIGMA_ENOTFOUND;
+			break;
+		}
+		if (k)
+			sigma_buf_putc(&b, ',');
+		registry_part_at *at = &out->parts.at[k++];
+		at->start = b.len;
+		sigma_buf_puts(&b, body);
+		at->end = b.len;
+		snprintf(at->hash, sizeof at->hash, "%s", h->valuestring);
+		free(body);
+	}
+	out->parts.n = k;
+	if (!rc && !(rc = sigma_buf_putc(&b, ']')))
+		out->packages = sigma_buf_steal(&b);
+	sigma_buf_dispose(&b);
+	return rc;
+}
+
 static int reuse_load(cert_reusable *out, registry *reg, sigma_repo *repo, const char *tree, const char *key)
 {
-	char *deps = NULL, *value = NULL, *packages = NULL;
+	char *deps = NULL, *value = NULL;
 	int rc = SIGMA_ENOTFOUND;
 	cJSON *v = NULL;
+	memset(out, 0, sizeof *out);
 	if (registry_cache_get(reg, key, &deps, &value))
 		goto out;
 	v = cJSON_Parse(value);
 	const char *lockfiles = json_str(v, "lockfiles"), *summary = json_str(v, "summary");
-	const char *hash = json_str(v, "packages");
+	const cJSON *parts = cJSON_GetObjectItemCaseSensitive(v, "parts");
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "n");
-	if (!lockfiles || !summary || !hash || !cJSON_IsNumber(n) || (deps && !scan_deps_hold(repo, tree, deps)) ||
-	    registry_part_get(&packages, reg, hash))
+	if (!lockfiles || !summary || !cJSON_IsArray(parts) || !cJSON_IsNumber(n) ||
+	    (deps && !scan_deps_hold(repo, tree, deps)))
 		goto out;
+	if (parts_join(out, reg, parts)) {
+		cert_reusable_dispose(out);
+		goto out;
+	}
 	out->lockfiles = sigma_xstrdup(lockfiles);
 	out->summary = sigma_xstrdup(summary);
-	out->packages = packages;
 	out->npackages = (size_t)n->valuedouble;
-	snprintf(out->packages_hash, sizeof out->packages_hash, "%s", hash);
-	packages = NULL;
 	rc = 0;
 out:
 	cJSON_Delete(v);
 	free(deps);
 	free(value);
-	free(packages);
 	return rc;
 }
 
-static void reuse_store(registry *reg, const char *key, cert_reusable *keep, const scan_set *s)
+/* Keep a clean judgement's members under `key`. Its parts are already
+ * stored (registry_submission_put, which also filled `stored`'s hashes):
+ * the cache row names them by hash. */
+static void reuse_store(registry *reg, const char *key, const cert_reusable *keep, const cert_parts *stored,
+                        const scan_set *s)
 {
-	char hash[65];
-	if (registry_part_put(reg, hash, keep->packages, strlen(keep->packages)))
+	if (stored->n != keep->parts.n)
 		return;
-	memcpy(keep->packages_hash, hash, sizeof hash);
 	sigma_buf deps = SIGMA_BUF_INIT;
 	for (size_t i = 0; i < s->nrefs; i++)
 		if (s->deps[i])
@@ -176,11 +212,17 @@ static void reuse_store(registry *reg, const char *key, cert_reusable *keep, con
 	cJSON *v = cJSON_CreateObject();
 	cJSON_AddStringToObject(v, "lockfiles", keep->lockfiles);
 	cJSON_AddStringToObject(v, "summary", keep->summary);
-	cJSON_AddStringToObject(v, "packages", hash);
+	cJSON *parts = cJSON_AddArrayToObject(v, "parts");
+	for (size_t k = 0; k < stored->n; k++) {
+		if (strlen(stored->at[k].hash) != 64)
+			goto out; /* stored whole (a small certificate): nothing to name */
+		cJSON_AddItemToArray(parts, cJSON_CreateString(stored->at[k].hash));
+	}
 	cJSON_AddNumberToObject(v, "n", (double)keep->npackages);
 	char *text = cJSON_PrintUnformatted(v);
 	registry_cache_put(reg, key, deps.len ? deps.ptr : NULL, text);
 	free(text);
+out:
 	cJSON_Delete(v);
 	sigma_buf_dispose(&deps);
 }
@@ -205,11 +247,10 @@ static int judge_commit(const judge_args *a)
 	cert_subject subj = { a->repository, a->ref, a->commit, tree };
 	int have_key = reuse_key(key, a->reg, a->cfg, &now) == 0;
 	int reused = have_key && reuse_load(&keep, a->reg, a->repo, tree, key) == 0;
-	registry_part_at at;
-	memset(&at, 0, sizeof at);
-	size_t pat[2];
+	cert_parts parts = { NULL, 0 };
+	int keepable = 0;
 	if (reused) {
-		rc = certificate_build_reused(&cert, id, &keep, &subj, a->key, pat);
+		rc = certificate_build_reused(&cert, id, &keep, &subj, a->key, &parts);
 	} else {
 		scan_tree_resolve(&now, a->repo, a->reg, tree);
 		rc = policy_judge(&j, a->cfg, a->reg, &now, scan_lazy_get, &before);
@@ -217,7 +258,7 @@ static int judge_commit(const judge_args *a)
 		int uncertifiable = 0;
 		if (!rc)
 			uncertifiable = (rc = certificate_build(&cert, id, &j, &now, &subj, a->key,
-			                                        clean && have_key ? &keep : NULL, pat)) < 0;
+			                                        clean && have_key ? &keep : NULL, &parts)) < 0;
 		if (uncertifiable) {
 			/* What was pushed cannot be certified (its certificate would
 			 * pass the cap): that is the input's doing, so it is refused
@@ -229,18 +270,16 @@ static int judge_commit(const judge_args *a)
 			rc = 1;
 			goto out;
 		}
-		if (!rc && clean && have_key && !registry_is_readonly(a->reg))
-			reuse_store(a->reg, key, &keep, &now);
+		keepable = !rc && clean && have_key;
 	}
 	if (!rc && !registry_is_readonly(a->reg)) {
 		/* The certificate is part of the answer: failing to keep it is an
 		 * error. A read-only registry cannot keep it; that was said once
 		 * when it was opened (registry_opened). */
-		at.start = pat[0];
-		at.end = pat[1];
-		memcpy(at.hash, keep.packages_hash, sizeof at.hash);
 		rc = registry_submission_put(a->reg, a->repository, a->ref, a->commit, id,
-		                             j.rejected ? "rejected" : "accepted", cert, &at);
+		                             j.rejected ? "rejected" : "accepted", cert, parts.at, parts.n);
+		if (!rc && keepable)
+			reuse_store(a->reg, key, &keep, &parts, &now);
 		/* An accepted ref is remembered; its status is queued only once the
 		 * whole push is known to be accepted (outbox_accepted): git updates
 		 * no ref when any is refused, and a status must never say "passed"
@@ -267,6 +306,7 @@ out:
 		        a->ref, now.nrefs, reused ? 0 : now.nrefs - (size_t)now.cache_hits - now.nerrors, now.cache_hits,
 		        before.loaded, reused ? "reused" : "computed", (long long)(sigma_now_ms() - started));
 	free(cert);
+	cert_parts_dispose(&parts);
 	cert_reusable_dispose(&keep);
 	judgement_dispose(&j);
 	scan_set_dispose(&now);

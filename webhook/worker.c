@@ -497,15 +497,15 @@ static int run_event_job(worker *w, const webhook_job *job)
 	/* 5. The certificate, stored as the hook stores it. */
 	ref = subject_ref(f, &ev);
 	cert_subject subj = { ev.repository, ref, commit, tree };
-	size_t pat[2];
-	registry_part_at at = { 0, 0, "" };
-	if ((rc = certificate_build(&cert, id, &j, &now, &subj, key, NULL, pat)) ||
-	    (at.start = pat[0], at.end = pat[1],
-	     rc = registry_submission_put(w->reg, ev.repository, ref, commit, id,
-	                                  j.rejected ? "rejected" : "accepted", cert, &at))) {
+	cert_parts parts = { NULL, 0 };
+	if ((rc = certificate_build(&cert, id, &j, &now, &subj, key, NULL, &parts)) ||
+	    (rc = registry_submission_put(w->reg, ev.repository, ref, commit, id,
+	                                  j.rejected ? "rejected" : "accepted", cert, parts.at, parts.n))) {
+		cert_parts_dispose(&parts);
 		rc = finish_error(w, job, f, &ev, sigma_error_last());
 		goto out;
 	}
+	cert_parts_dispose(&parts);
 
 	/* 6. The final status, in the transaction that closes the job. */
 	webhook_state state;
