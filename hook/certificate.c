@@ -284,6 +284,7 @@ static cJSON *certificate_frame(const cert_subject *subject)
 void cert_parts_dispose(cert_parts *p)
 {
 	free(p->at);
+	free(p->lockfile);
 	memset(p, 0, sizeof *p);
 }
 
@@ -301,8 +302,10 @@ static void parts_place(cert_parts *out, const cert_parts *rel, size_t at)
 {
 	out->n = rel->n;
 	out->at = sigma_xcalloc(rel->n ? rel->n : 1, sizeof *out->at);
+	out->lockfile = sigma_xcalloc(rel->n ? rel->n : 1, sizeof *out->lockfile);
 	for (size_t k = 0; k < rel->n; k++) {
 		out->at[k] = rel->at[k];
+		out->lockfile[k] = rel->lockfile ? rel->lockfile[k] : 0;
 		out->at[k].start += at;
 		out->at[k].end += at;
 	}
@@ -343,17 +346,61 @@ static int packages_cap(sigma_buf *b)
 	return 0;
 }
 
+static cJSON *lockfile_entry(const scan_set *s, size_t i)
+{
+	cJSON *l = cJSON_CreateObject();
+	cJSON_AddStringToObject(l, "path", s->refs[i].path);
+	cJSON_AddStringToObject(l, "ecosystem", s->refs[i].format->ecosystem);
+	cJSON_AddStringToObject(l, "format", s->graphs[i] ? s->graphs[i]->format : s->refs[i].format->name);
+	add_opt_string(l, "blob", s->refs[i].oid[0] ? s->refs[i].oid : NULL);
+	cJSON_AddNumberToObject(l, "packages", s->graphs[i] ? s->graphs[i]->nnodes : 0);
+	cJSON_AddBoolToObject(l, "resolved", s->graphs[i] != NULL);
+	return l;
+}
+
+char *certificate_lockfile_entry(const scan_set *s, size_t i)
+{
+	cJSON *l = lockfile_entry(s, i);
+	char *text = json_canonical(l);
+	cJSON_Delete(l);
+	return text;
+}
+
 int certificate_build(char **out, char id[65], const judgement *j, const scan_set *s,
                       const cert_subject *subject, const sigma_key *key, cert_reusable *keep,
                       cert_parts *parts)
 {
+	return certificate_build_kept(out, id, j, s, NULL, subject, key, keep, parts);
+}
+
+int certificate_build_kept(char **out, char id[65], const judgement *j, const scan_set *s,
+                           const cert_kept_set *ks, const cert_subject *subject, const sigma_key *key,
+                           cert_reusable *keep, cert_parts *parts)
+{
 	cJSON *c = certificate_frame(subject);
-	cert_parts rel = { NULL, 0 }; /* each lockfile's run, inside the packages text */
+	cert_parts rel = { .n = 0 }; /* each lockfile's run, inside the packages text */
+	cert_kept *const *kept = ks ? ks->kept : NULL;
+	/* Where each lockfile's packages start: in the packages array (first)
+	 * and in j (judged_at; a kept lockfile has none in j). */
+	size_t *first = sigma_xcalloc(s->nrefs + 1, sizeof *first);
+	size_t *judged_at = sigma_xcalloc(s->nrefs + 1, sizeof *judged_at);
+	size_t total = 0; /* packages in all */
+	for (size_t i = 0, jpos = 0; i < s->nrefs; i++) {
+		size_t m = kept && kept[i] ? kept[i]->npackages : s->graphs[i] ? s->graphs[i]->nnodes : 0;
+		first[i] = total;
+		judged_at[i] = jpos;
+		total += m;
+		if (!(kept && kept[i]) && s->graphs[i])
+			jpos += s->graphs[i]->nnodes;
+	}
+	char *body = NULL;
 
 	cJSON_AddStringToObject(c, "decision", j->rejected ? "rejected" : "accepted");
 	cJSON *reasons = cJSON_AddArrayToObject(c, "reasons");
-	for (size_t i = 0; i < j->n; i++) {
+	for (size_t i = 0, ref = 0; i < j->n; i++) {
 		const judged *p = &j->pkgs[i];
+		while (ref < s->nrefs && s->graphs[ref] != p->g)
+			ref++;
 		if (p->effect != EFFECT_REJECT)
 			continue;
 		const graph_node *n = &p->g->nodes[p->node];
@@ -363,7 +410,8 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 		cJSON_AddStringToObject(r, "ecosystem", p->g->ecosystem);
 		cJSON_AddNumberToObject(r, "depth", n->depth);
 		cJSON_AddStringToObject(r, "lockfile", p->g->lockfile);
-		cJSON_AddNumberToObject(r, "index", (double)i); /* in packages, whose "via" give the chain */
+		/* in packages, whose "via" give the chain */
+		cJSON_AddNumberToObject(r, "index", (double)(ref < s->nrefs ? first[ref] + p->node : i));
 		cJSON_AddStringToObject(r, "message", p->why ? p->why : "");
 		cJSON_AddItemToArray(reasons, r);
 	}
@@ -378,60 +426,88 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 
 	cJSON *lockfiles = cJSON_AddArrayToObject(c, "lockfiles");
 	for (size_t i = 0; i < s->nrefs; i++) {
-		cJSON *l = cJSON_CreateObject();
-		cJSON_AddStringToObject(l, "path", s->refs[i].path);
-		cJSON_AddStringToObject(l, "ecosystem", s->refs[i].format->ecosystem);
-		cJSON_AddStringToObject(l, "format", s->graphs[i] ? s->graphs[i]->format : s->refs[i].format->name);
-		add_opt_string(l, "blob", s->refs[i].oid[0] ? s->refs[i].oid : NULL);
-		cJSON_AddNumberToObject(l, "packages", s->graphs[i] ? s->graphs[i]->nnodes : 0);
-		cJSON_AddBoolToObject(l, "resolved", s->graphs[i] != NULL);
-		cJSON_AddItemToArray(lockfiles, l);
+		cJSON *l = kept && kept[i] ? cJSON_Parse(kept[i]->entry) : lockfile_entry(s, i);
+		cJSON_AddItemToArray(lockfiles, l ? l : cJSON_CreateNull());
 	}
 	sigma_buf packages;
 	int rc = packages_cap(&packages);
 	if (rc)
 		goto out;
 	sigma_buf_putc(&packages, '[');
-	size_t first_of_graph = 0;
-	for (size_t i = 0; i < j->n; i++) {
-		const judged *p = &j->pkgs[i];
-		if (i && p->g != j->pkgs[i - 1].g)
-			first_of_graph = i;
-		if (p->node != i - first_of_graph) {
-			rc = sigma_error_set(SIGMA_ERROR, "certificate: packages not in graph order at %zu", i);
-			goto out;
-		}
-		if (i)
+	for (size_t i = 0; i < s->nrefs; i++) {
+		size_t m = kept && kept[i] ? kept[i]->npackages : s->graphs[i] ? s->graphs[i]->nnodes : 0;
+		if (!m)
+			continue;
+		if (first[i])
 			sigma_buf_putc(&packages, ',');
-		if (i == first_of_graph) {
-			rel.at = sigma_xrealloc(rel.at, (rel.n + 1) * sizeof *rel.at);
-			memset(&rel.at[rel.n], 0, sizeof *rel.at);
-			rel.at[rel.n++].start = packages.len;
+		rel.at = sigma_xrealloc(rel.at, (rel.n + 1) * sizeof *rel.at);
+		rel.lockfile = sigma_xrealloc(rel.lockfile, (rel.n + 1) * sizeof *rel.lockfile);
+		memset(&rel.at[rel.n], 0, sizeof *rel.at);
+		rel.lockfile[rel.n] = i;
+		rel.at[rel.n++].start = packages.len;
+		if (kept && kept[i]) {
+			/* One kept run in memory at a time, besides the text. */
+			if ((rc = ks->part_get(&body, ks->ctx, kept[i]->hash))) {
+				sigma_error_wrap(rc, "certificate: %s: the kept packages: ", s->refs[i].path);
+				goto out;
+			}
+			sigma_buf_puts(&packages, body);
+			free(body);
+			body = NULL;
+			memcpy(rel.at[rel.n - 1].hash, kept[i]->hash, sizeof rel.at[rel.n - 1].hash);
+		} else {
+			for (size_t k = 0; k < m; k++) {
+				const judged *p = &j->pkgs[judged_at[i] + k];
+				if (judged_at[i] + k >= j->n || p->g != s->graphs[i] || p->node != k) {
+					rc = sigma_error_set(SIGMA_ERROR, "certificate: packages not in graph order at %zu",
+					                     first[i] + k);
+					goto out;
+				}
+				if (k)
+					sigma_buf_putc(&packages, ',');
+				put_package(&packages, p);
+				/* The pieces of a package are written unchecked; the buffer
+				 * keeps its first failure (common/buf.h), so one check
+				 * covers them. */
+				if ((rc = sigma_buf_error(&packages))) {
+					sigma_error_wrap(rc, "certificate: %s, package %u of %zu: ", p->g->lockfile, p->node, j->n);
+					goto out;
+				}
+			}
 		}
-		put_package(&packages, p);
 		rel.at[rel.n - 1].end = packages.len;
-		/* The pieces of a package are written unchecked; the buffer keeps
-		 * its first failure (common/buf.h), so one check covers them. */
 		if ((rc = sigma_buf_error(&packages))) {
-			sigma_error_wrap(rc, "certificate: %s, package %u of %zu: ", p->g->lockfile, p->node, j->n);
+			sigma_error_wrap(rc, "certificate: %s: ", s->refs[i].path);
 			goto out;
 		}
 	}
 	if ((rc = sigma_buf_putc(&packages, ']'))) {
-		sigma_error_wrap(rc, "certificate: %zu packages: ", j->n);
+		sigma_error_wrap(rc, "certificate: %zu packages: ", total);
 		goto out;
+	}
+	size_t per_depth[5], unreachable = j->unreachable, per_status[4];
+	memcpy(per_depth, j->per_depth, sizeof per_depth);
+	memcpy(per_status, j->per_status, sizeof per_status);
+	for (size_t i = 0; kept && i < s->nrefs; i++) {
+		if (!kept[i])
+			continue;
+		for (int d = 0; d < 5; d++)
+			per_depth[d] += kept[i]->per_depth[d];
+		for (int k = 0; k < 4; k++)
+			per_status[k] += kept[i]->per_status[k];
+		unreachable += kept[i]->unreachable;
 	}
 
 	cJSON *summary = cJSON_AddObjectToObject(c, "summary");
 	cJSON *depth = cJSON_AddObjectToObject(summary, "depth");
 	static const char *const dnames[5] = { "0", "1", "2", "3", "deeper" };
 	for (int d = 0; d < 5; d++)
-		cJSON_AddNumberToObject(depth, dnames[d], (double)j->per_depth[d]);
-	cJSON_AddNumberToObject(depth, "unreachable", (double)j->unreachable);
+		cJSON_AddNumberToObject(depth, dnames[d], (double)per_depth[d]);
+	cJSON_AddNumberToObject(depth, "unreachable", (double)unreachable);
 	cJSON *status = cJSON_AddObjectToObject(summary, "status");
 	static const char *const snames[4] = { "certified", "flagged", "blocked", "uncertified" };
 	for (int k = 0; k < 4; k++)
-		cJSON_AddNumberToObject(status, snames[k], (double)j->per_status[k]);
+		cJSON_AddNumberToObject(status, snames[k], (double)per_status[k]);
 	cJSON_AddNumberToObject(summary, "rejecting", (double)j->n_reject);
 	cJSON_AddNumberToObject(summary, "warnings", (double)j->n_warn);
 	cJSON_AddNumberToObject(summary, "lockfile_errors", (double)j->n_errors);
@@ -453,11 +529,14 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 		keep->lockfiles = json_canonical(lockfiles);
 		keep->summary = json_canonical(summary);
 		keep->packages = sigma_buf_steal(&packages); /* not a third copy of the largest member */
-		keep->npackages = j->n;
+		keep->npackages = total;
 		keep->parts = rel;
 		memset(&rel, 0, sizeof rel);
 	}
 out:
+	free(body);
+	free(first);
+	free(judged_at);
 	cert_parts_dispose(&rel);
 	sigma_buf_dispose(&packages);
 	cJSON_Delete(c);

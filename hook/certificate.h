@@ -33,8 +33,29 @@ typedef struct cert_subject {
  * registry_submission_put, or into a packages text for cert_reusable. */
 typedef struct cert_parts {
 	registry_part_at *at;
+	size_t *lockfile;  /* lockfile[k]: the index (in the scan_set's refs) of at[k]'s lockfile */
 	size_t n;
 } cert_parts;
+
+/* A lockfile judged clean before (no package with anything to say), whose
+ * certificate pieces are reused as they were: its graph is neither loaded
+ * nor judged again. Its run of packages is fetched by hash when the
+ * certificate is written, one at a time. */
+typedef struct cert_kept {
+	char *entry;        /* its "lockfiles" element, canonical JSON */
+	char hash[65];      /* its packages run's part hash, "" when it has no package */
+	size_t npackages;
+	size_t per_depth[5], unreachable, per_status[4];
+} cert_kept;
+
+typedef struct cert_kept_set {
+	cert_kept **kept;   /* kept[i] for refs[i], or NULL: judged now */
+	int (*part_get)(char **out, void *ctx, const char *hash);
+	void *ctx;
+} cert_kept_set;
+
+/* refs[i]'s element of the "lockfiles" array, canonical JSON; the caller's. */
+char *certificate_lockfile_entry(const scan_set *s, size_t i);
 
 void cert_parts_dispose(cert_parts *p);
 
@@ -62,6 +83,13 @@ void cert_reusable_dispose(cert_reusable *r);
 int certificate_build(char **out, char id[65], const judgement *j, const scan_set *s,
                       const cert_subject *subject, const sigma_key *key, cert_reusable *keep,
                       cert_parts *parts);
+
+/* The same where some lockfiles are `kept` (see cert_kept; `j` then judges
+ * only the others, whose graphs are in `s`). The certificate is the one
+ * certificate_build would write had they all been judged. */
+int certificate_build_kept(char **out, char id[65], const judgement *j, const scan_set *s,
+                           const cert_kept_set *kept, const cert_subject *subject, const sigma_key *key,
+                           cert_reusable *keep, cert_parts *parts);
 
 /* An accepted certificate from reused members, for a new subject. */
 int certificate_build_reused(char **out, char id[65], const cert_reusable *r, const cert_subject *subject,

@@ -497,7 +497,7 @@ static int run_event_job(worker *w, const webhook_job *job)
 	/* 5. The certificate, stored as the hook stores it. */
 	ref = subject_ref(f, &ev);
 	cert_subject subj = { ev.repository, ref, commit, tree };
-	cert_parts parts = { NULL, 0 };
+	cert_parts parts = { .n = 0 };
 	if ((rc = certificate_build(&cert, id, &j, &now, &subj, key, NULL, &parts)) ||
 	    (rc = registry_submission_put(w->reg, ev.repository, ref, commit, id,
 	                                  j.rejected ? "rejected" : "accepted", cert, parts.at, parts.n))) {

@@ -91,7 +91,7 @@ static void test_via_positions(void)
 	f.j.rejected = 1;
 	cert_subject subj = { "repo", "refs/heads/main", NULL, NULL };
 	char *text = NULL, id[65];
-	cert_parts parts = { NULL, 0 };
+	cert_parts parts = { .n = 0 };
 	int rc = certificate_build(&text, id, &f.j, &f.s, &subj, NULL, NULL, &parts);
 	ok(rc == 0 && text, "a two-lockfile certificate builds");
 	ok(parts.n == 2 && text && text[parts.at[0].start - 1] == '[' && text[parts.at[0].end] == ',' &&
@@ -270,7 +270,7 @@ static void test_part_position_independent(void)
 	fixture_init(&f7, 7, 40);
 	cert_subject subj = { "repo", "refs/heads/main", NULL, NULL };
 	char *t3 = NULL, *t7 = NULL, id3[65], id7[65];
-	cert_parts p3 = { NULL, 0 }, p7 = { NULL, 0 };
+	cert_parts p3 = { .n = 0 }, p7 = { .n = 0 };
 	int rc = certificate_build(&t3, id3, &f3.j, &f3.s, &subj, NULL, NULL, &p3) ||
 	         certificate_build(&t7, id7, &f7.j, &f7.s, &subj, NULL, NULL, &p7);
 	ok(!rc && p3.n == 2 && p7.n == 2 && p3.at[1].start != p7.at[1].start &&
