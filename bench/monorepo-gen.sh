@@ -8,9 +8,9 @@
 # comment line naming its project), so no two share a blob and each one is
 # parsed and judged on its own, as in a real monorepo.
 #
-# monorepo-gen.sh --touch OUT K: change project K's lockfile (a comment or
-# the root name again, with a counter), the way a push that changes one
-# lockfile does.
+# monorepo-gen.sh --touch OUT K: change project K's lockfile (one package's
+# integrity, with a counter so every touch differs), the way a push that
+# changes one lockfile does.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 fx=$here/../tests/fixtures
@@ -43,7 +43,13 @@ if [ "${1:-}" = --touch ]; then
 	lock=$(ls "$dir" | grep -E '^(package-lock\.json|pnpm-lock\.yaml|yarn\.lock)$')
 	n=$(( $(cat "$dir/.touched" 2>/dev/null || echo 0) + 1 ))
 	echo "$n" > "$dir/.touched"
-	mark "$dir/$lock" "p$k-change-$n"
+	# One package's integrity, so the lockfile's packages (and its part
+	# of the certificate) change, not only its bytes.
+	if grep -q 'sha512-' "$dir/$lock"; then
+		sed -i "0,/sha512-/s//sha512-c$n/" "$dir/$lock"
+	else
+		sed -i "0,/checksum: /s//checksum: c$n/" "$dir/$lock"
+	fi
 	exit 0
 fi
 
