@@ -292,7 +292,6 @@ void cert_reusable_dispose(cert_reusable *r)
 {
 	cert_parts_dispose(&r->parts);
 	free(r->lockfiles);
-	free(r->packages);
 	free(r->summary);
 	memset(r, 0, sizeof *r);
 }
@@ -311,29 +310,13 @@ static void parts_place(cert_parts *out, const cert_parts *rel, size_t at)
 	}
 }
 
-int certificate_build_reused(char **out, char id[65], const cert_reusable *r, const cert_subject *subject,
-                             const sigma_key *key, cert_parts *parts)
-{
-	cJSON *c = certificate_frame(subject);
-	cJSON_AddStringToObject(c, "decision", "accepted");
-	cJSON_AddArrayToObject(c, "reasons");
-	const char *keys[] = { "lockfiles", "packages", "summary" };
-	const char *values[] = { r->lockfiles, r->packages, r->summary };
-	size_t at[3];
-	int rc = seal_object_raws(out, id, c, keys, values, 3, "id", key, at);
-	if (!rc && parts)
-		parts_place(parts, &r->parts, at[1]);
-	cJSON_Delete(c);
-	return rc;
-}
-
 /* The packages member is capped at the buffer default (256 MiB), which
  * SIGMA_CERT_MAX_BYTES may lower (never raise): a certificate that would
  * not fit fails the judgement rather than being sealed cut short. The knob
  * exists so the tests can reach the cap with a small lockfile. */
-static int packages_cap(sigma_buf *b)
+static int packages_cap(size_t *out)
 {
-	sigma_buf_init(b, 0);
+	*out = SIGMA_BUF_DEFAULT_MAX;
 	const char *v = getenv("SIGMA_CERT_MAX_BYTES");
 	if (!v || !*v)
 		return 0;
@@ -342,8 +325,100 @@ static int packages_cap(sigma_buf *b)
 	if (end == v || *end || n < 2 || n > SIGMA_BUF_DEFAULT_MAX)
 		return sigma_error_set(SIGMA_EINVALID, "SIGMA_CERT_MAX_BYTES: expected bytes from 2 to %zu, got '%s'",
 		                       SIGMA_BUF_DEFAULT_MAX, v);
-	b->max = (size_t)n;
+	*out = (size_t)n;
 	return 0;
+}
+
+/* Start streaming `c`'s packages member: the text so far is the payload up
+ * to the value, capped so the value cannot pass packages_cap. */
+static int packages_begin(seal_stream *st, const cJSON *c, size_t *cap)
+{
+	int rc = packages_cap(cap);
+	if (!rc && !(rc = seal_stream_begin(st, c, "packages", "id")))
+		st->text.max = st->text.len + *cap;
+	return rc;
+}
+
+/* The buffer's failure, said in terms of the packages member's own cap
+ * (the buffer's counts the text before it too). */
+static int cap_error(int rc, size_t cap)
+{
+	if (rc == SIGMA_ETOOBIG)
+		sigma_error_set(SIGMA_ETOOBIG, "buffer cap of %zu bytes reached", cap);
+	return rc;
+}
+
+/* One lockfile's run, fetched from storage by hash, appended to `b`. */
+static int put_stored_run(sigma_buf *b, const cert_kept_set *src, const char *hash, const char *what)
+{
+	char *body = NULL;
+	int rc = src->part_get(&body, src->ctx, hash);
+	if (rc)
+		return sigma_error_wrap(rc, "certificate: %s: the kept packages: ", what);
+	sigma_buf_puts(b, body);
+	free(body);
+	return 0;
+}
+
+/* End the packages member and seal; where each run sits goes to `parts`. */
+static int packages_finish(char **out, char id[65], seal_stream *st, const cert_parts *rel, size_t npackages,
+                           size_t cap, const sigma_key *key, cert_parts *parts)
+{
+	int rc = cap_error(sigma_buf_putc(&st->text, ']'), cap);
+	if (rc) {
+		seal_stream_dispose(st);
+		return sigma_error_wrap(rc, "certificate: %zu packages: ", npackages);
+	}
+	st->text.max = SIZE_MAX / 4; /* the packages' cap is passed; the rest is small */
+	size_t at = 0;
+	if ((rc = seal_stream_finish(out, id, &at, st, key)))
+		return sigma_error_wrap(rc, "certificate: ");
+	if (parts)
+		parts_place(parts, rel, at);
+	return 0;
+}
+
+int certificate_build_reused(char **out, char id[65], const cert_reusable *r, const cert_kept_set *src,
+                             const cert_subject *subject, const sigma_key *key, cert_parts *parts)
+{
+	cJSON *c = certificate_frame(subject);
+	cJSON_AddStringToObject(c, "decision", "accepted");
+	cJSON_AddArrayToObject(c, "reasons");
+	cJSON *lockfiles = cJSON_Parse(r->lockfiles), *summary = cJSON_Parse(r->summary);
+	cert_parts rel = { .n = 0 };
+	seal_stream st;
+	int rc = 0;
+	if (!lockfiles || !summary) {
+		cJSON_Delete(lockfiles);
+		cJSON_Delete(summary);
+		rc = sigma_error_set(SIGMA_EINVALID, "certificate: a kept judgement is not JSON");
+		goto out;
+	}
+	cJSON_AddItemToObject(c, "lockfiles", lockfiles);
+	cJSON_AddItemToObject(c, "summary", summary);
+	size_t cap;
+	if ((rc = packages_begin(&st, c, &cap)))
+		goto out;
+	size_t raw = st.raw_at;
+	rel.at = sigma_xcalloc(r->parts.n + 1, sizeof *rel.at);
+	sigma_buf_putc(&st.text, '[');
+	for (size_t k = 0; k < r->parts.n; k++) {
+		if (k)
+			sigma_buf_putc(&st.text, ',');
+		rel.at[k].start = st.text.len - raw;
+		if ((rc = put_stored_run(&st.text, src, r->parts.at[k].hash, "reused"))) {
+			seal_stream_dispose(&st);
+			goto out;
+		}
+		rel.at[k].end = st.text.len - raw;
+		memcpy(rel.at[k].hash, r->parts.at[k].hash, sizeof rel.at[k].hash);
+		rel.n = k + 1;
+	}
+	rc = packages_finish(out, id, &st, &rel, r->npackages, cap, key, parts);
+out:
+	cert_parts_dispose(&rel);
+	cJSON_Delete(c);
+	return rc;
 }
 
 static cJSON *lockfile_entry(const scan_set *s, size_t i)
@@ -393,7 +468,6 @@ int certificate_build_kept(char **out, char id[65], const judgement *j, const sc
 		if (!(kept && kept[i]) && s->graphs[i])
 			jpos += s->graphs[i]->nnodes;
 	}
-	char *body = NULL;
 
 	cJSON_AddStringToObject(c, "decision", j->rejected ? "rejected" : "accepted");
 	cJSON *reasons = cJSON_AddArrayToObject(c, "reasons");
@@ -429,62 +503,6 @@ int certificate_build_kept(char **out, char id[65], const judgement *j, const sc
 		cJSON *l = kept && kept[i] ? cJSON_Parse(kept[i]->entry) : lockfile_entry(s, i);
 		cJSON_AddItemToArray(lockfiles, l ? l : cJSON_CreateNull());
 	}
-	sigma_buf packages;
-	int rc = packages_cap(&packages);
-	if (rc)
-		goto out;
-	sigma_buf_putc(&packages, '[');
-	for (size_t i = 0; i < s->nrefs; i++) {
-		size_t m = kept && kept[i] ? kept[i]->npackages : s->graphs[i] ? s->graphs[i]->nnodes : 0;
-		if (!m)
-			continue;
-		if (first[i])
-			sigma_buf_putc(&packages, ',');
-		rel.at = sigma_xrealloc(rel.at, (rel.n + 1) * sizeof *rel.at);
-		rel.lockfile = sigma_xrealloc(rel.lockfile, (rel.n + 1) * sizeof *rel.lockfile);
-		memset(&rel.at[rel.n], 0, sizeof *rel.at);
-		rel.lockfile[rel.n] = i;
-		rel.at[rel.n++].start = packages.len;
-		if (kept && kept[i]) {
-			/* One kept run in memory at a time, besides the text. */
-			if ((rc = ks->part_get(&body, ks->ctx, kept[i]->hash))) {
-				sigma_error_wrap(rc, "certificate: %s: the kept packages: ", s->refs[i].path);
-				goto out;
-			}
-			sigma_buf_puts(&packages, body);
-			free(body);
-			body = NULL;
-			memcpy(rel.at[rel.n - 1].hash, kept[i]->hash, sizeof rel.at[rel.n - 1].hash);
-		} else {
-			for (size_t k = 0; k < m; k++) {
-				const judged *p = &j->pkgs[judged_at[i] + k];
-				if (judged_at[i] + k >= j->n || p->g != s->graphs[i] || p->node != k) {
-					rc = sigma_error_set(SIGMA_ERROR, "certificate: packages not in graph order at %zu",
-					                     first[i] + k);
-					goto out;
-				}
-				if (k)
-					sigma_buf_putc(&packages, ',');
-				put_package(&packages, p);
-				/* The pieces of a package are written unchecked; the buffer
-				 * keeps its first failure (common/buf.h), so one check
-				 * covers them. */
-				if ((rc = sigma_buf_error(&packages))) {
-					sigma_error_wrap(rc, "certificate: %s, package %u of %zu: ", p->g->lockfile, p->node, j->n);
-					goto out;
-				}
-			}
-		}
-		rel.at[rel.n - 1].end = packages.len;
-		if ((rc = sigma_buf_error(&packages))) {
-			sigma_error_wrap(rc, "certificate: %s: ", s->refs[i].path);
-			goto out;
-		}
-	}
-	if ((rc = sigma_buf_putc(&packages, ']'))) {
-		sigma_error_wrap(rc, "certificate: %zu packages: ", total);
-		goto out;
-	}
 	size_t per_depth[5], unreachable = j->unreachable, per_status[4];
 	memcpy(per_depth, j->per_depth, sizeof per_depth);
 	memcpy(per_status, j->per_status, sizeof per_status);
@@ -515,30 +533,75 @@ int certificate_build_kept(char **out, char id[65], const judgement *j, const sc
 	 * webhook service's job, so nothing is left out by the cap here. */
 	cJSON_AddNumberToObject(summary, "uncertified_cap", 0);
 
-	const char *pkey = "packages", *pval = packages.ptr;
-	size_t at = 0;
-	if ((rc = seal_object_raws(out, id, c, &pkey, &pval, 1, "id", key, &at))) {
-		sigma_error_wrap(rc, "certificate: ");
+	/* The packages go straight into the sealed text, one lockfile after
+	 * another (a kept one's run fetched from storage): the certificate is
+	 * in memory once, whatever the number of lockfiles. */
+	seal_stream st;
+	size_t cap;
+	int rc = packages_begin(&st, c, &cap), streaming = !rc;
+	if (rc)
 		goto out;
+	sigma_buf *b = &st.text;
+	size_t raw = st.raw_at;
+	sigma_buf_putc(b, '[');
+	for (size_t i = 0; i < s->nrefs; i++) {
+		size_t m = kept && kept[i] ? kept[i]->npackages : s->graphs[i] ? s->graphs[i]->nnodes : 0;
+		if (!m)
+			continue;
+		if (first[i])
+			sigma_buf_putc(b, ',');
+		rel.at = sigma_xrealloc(rel.at, (rel.n + 1) * sizeof *rel.at);
+		rel.lockfile = sigma_xrealloc(rel.lockfile, (rel.n + 1) * sizeof *rel.lockfile);
+		memset(&rel.at[rel.n], 0, sizeof *rel.at);
+		rel.lockfile[rel.n] = i;
+		rel.at[rel.n++].start = b->len - raw;
+		if (kept && kept[i]) {
+			if ((rc = put_stored_run(b, ks, kept[i]->hash, s->refs[i].path)))
+				goto out;
+			memcpy(rel.at[rel.n - 1].hash, kept[i]->hash, sizeof rel.at[rel.n - 1].hash);
+		} else {
+			for (size_t k = 0; k < m; k++) {
+				const judged *p = &j->pkgs[judged_at[i] + k];
+				if (judged_at[i] + k >= j->n || p->g != s->graphs[i] || p->node != k) {
+					rc = sigma_error_set(SIGMA_ERROR, "certificate: packages not in graph order at %zu",
+					                     first[i] + k);
+					goto out;
+				}
+				if (k)
+					sigma_buf_putc(b, ',');
+				put_package(b, p);
+				/* The pieces of a package are written unchecked; the buffer
+				 * keeps its first failure (common/buf.h), so one check
+				 * covers them. */
+				if ((rc = cap_error(sigma_buf_error(b), cap))) {
+					sigma_error_wrap(rc, "certificate: %s, package %u of %zu: ", p->g->lockfile, p->node, j->n);
+					goto out;
+				}
+			}
+		}
+		rel.at[rel.n - 1].end = b->len - raw;
+		if ((rc = cap_error(sigma_buf_error(b), cap))) {
+			sigma_error_wrap(rc, "certificate: %s: ", s->refs[i].path);
+			goto out;
+		}
 	}
-	if (parts)
-		parts_place(parts, &rel, at);
-	/* Sealing wrote these two members already, so they fit. */
+	streaming = 0; /* packages_finish disposes the stream either way */
+	if ((rc = packages_finish(out, id, &st, &rel, total, cap, key, parts)))
+		goto out;
 	if (keep) {
 		memset(keep, 0, sizeof *keep);
 		keep->lockfiles = json_canonical(lockfiles);
 		keep->summary = json_canonical(summary);
-		keep->packages = sigma_buf_steal(&packages); /* not a third copy of the largest member */
 		keep->npackages = total;
 		keep->parts = rel;
 		memset(&rel, 0, sizeof rel);
 	}
 out:
-	free(body);
+	if (streaming)
+		seal_stream_dispose(&st);
 	free(first);
 	free(judged_at);
 	cert_parts_dispose(&rel);
-	sigma_buf_dispose(&packages);
 	cJSON_Delete(c);
 	return rc;
 }

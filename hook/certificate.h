@@ -64,10 +64,9 @@ void cert_parts_dispose(cert_parts *p);
  * warned or unreadable) they can be reused as they are. Canonical texts. */
 typedef struct cert_reusable {
 	char *lockfiles;   /* the "lockfiles" array */
-	char *packages;    /* the "packages" array */
 	char *summary;     /* the "summary" object */
 	size_t npackages;
-	cert_parts parts;  /* each lockfile's run inside packages */
+	cert_parts parts;  /* each lockfile's run of packages, by part hash once stored */
 } cert_reusable;
 
 void cert_reusable_dispose(cert_reusable *r);
@@ -91,9 +90,11 @@ int certificate_build_kept(char **out, char id[65], const judgement *j, const sc
                            const cert_kept_set *kept, const cert_subject *subject, const sigma_key *key,
                            cert_reusable *keep, cert_parts *parts);
 
-/* An accepted certificate from reused members, for a new subject. */
-int certificate_build_reused(char **out, char id[65], const cert_reusable *r, const cert_subject *subject,
-                             const sigma_key *key, cert_parts *parts);
+/* An accepted certificate from reused members, for a new subject: the
+ * packages are the runs r->parts names, fetched with src->part_get one at
+ * a time. */
+int certificate_build_reused(char **out, char id[65], const cert_reusable *r, const cert_kept_set *src,
+                             const cert_subject *subject, const sigma_key *key, cert_parts *parts);
 
 /* ---------------------------------------------------------------- reading chains back
  *

@@ -135,36 +135,20 @@ static int reuse_key(char out[80], registry *reg, const sigma_config *cfg, const
 	return 0;
 }
 
-/* The packages text of a kept judgement, from its parts: "[p1,p2,...]",
- * with where each part sits in it. */
-static int parts_join(cert_reusable *out, registry *reg, const cJSON *hashes)
+/* The part hashes a kept judgement names, in order: its packages are
+ * those runs, fetched while the certificate is written. */
+static int parts_named(cert_reusable *out, registry *reg, const cJSON *hashes)
 {
-	sigma_buf b = SIGMA_BUF_INIT;
-	int rc = 0;
 	size_t n = (size_t)cJSON_GetArraySize(hashes), k = 0;
 	const cJSON *h;
 	out->parts.at = sigma_xcalloc(n ? n : 1, sizeof *out->parts.at);
-	sigma_buf_putc(&b, '[');
 	cJSON_ArrayForEach(h, hashes) {
-		char *body = NULL;
-		if (!cJSON_IsString(h) || strlen(h->valuestring) != 64 || registry_part_get(&body, reg, h->valuestring)) {
-			rc = SIGMA_ENOTFOUND;
-			break;
-		}
-		if (k)
-			sigma_buf_putc(&b, ',');
-		registry_part_at *at = &out->parts.at[k++];
-		at->start = b.len;
-		sigma_buf_puts(&b, body);
-		at->end = b.len;
-		snprintf(at->hash, sizeof at->hash, "%s", h->valuestring);
-		free(body);
+		if (!cJSON_IsString(h) || strlen(h->valuestring) != 64 || !registry_part_has(reg, h->valuestring))
+			return SIGMA_EINVALID;
+		snprintf(out->parts.at[k++].hash, sizeof out->parts.at[0].hash, "%s", h->valuestring);
+		out->parts.n = k;
 	}
-	out->parts.n = k;
-	if (!rc && !(rc = sigma_buf_putc(&b, ']')))
-		out->packages = sigma_buf_steal(&b);
-	sigma_buf_dispose(&b);
-	return rc;
+	return 0;
 }
 
 static int reuse_load(cert_reusable *out, registry *reg, sigma_repo *repo, const char *tree, const char *key)
@@ -182,7 +166,7 @@ static int reuse_load(cert_reusable *out, registry *reg, sigma_repo *repo, const
 	if (!lockfiles || !summary || !cJSON_IsArray(parts) || !cJSON_IsNumber(n) ||
 	    (deps && !scan_deps_hold(repo, tree, deps)))
 		goto out;
-	if (parts_join(out, reg, parts)) {
+	if (parts_named(out, reg, parts)) {
 		cert_reusable_dispose(out);
 		goto out;
 	}
@@ -290,7 +274,10 @@ static int kept_load(cert_kept **out, char **deps_out, registry *reg, sigma_repo
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "n");
 	size_t unreachable[1];
 	k = sigma_xcalloc(1, sizeof *k);
-	if (!entry || !part || (*part && strlen(part) != 64) || !cJSON_IsNumber(n) || n->valuedouble < 0 ||
+	/* A part that is not there (a registry pruned by hand) is no reason
+	 * to fail the push: the lockfile is judged again instead. */
+	if (!entry || !part || (*part && (strlen(part) != 64 || !registry_part_has(reg, part))) ||
+	    !cJSON_IsNumber(n) || n->valuedouble < 0 ||
 	    (!*part) != (n->valuedouble == 0) ||
 	    counts_load(k->per_depth, cJSON_GetObjectItemCaseSensitive(v, "depth"), 5) ||
 	    counts_load(k->per_status, cJSON_GetObjectItemCaseSensitive(v, "status"), 4) ||
@@ -390,7 +377,8 @@ static int judge_commit(const judge_args *a)
 		}
 	}
 	if (reused) {
-		rc = certificate_build_reused(&cert, id, &keep, &subj, a->key, &parts);
+		cert_kept_set src = { NULL, part_from_registry, a->reg };
+		rc = certificate_build_reused(&cert, id, &keep, &src, &subj, a->key, &parts);
 	} else {
 		scan_tree_resolve(&now, a->repo, a->reg, tree, skip);
 		rc = policy_judge(&j, a->cfg, a->reg, &now, scan_lazy_get, &before);

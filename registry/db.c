@@ -1273,6 +1273,17 @@ int registry_part_put(registry *r, char hash[65], const char *text, size_t len)
 	return step_done(r, s, "store a certificate part");
 }
 
+int registry_part_has(registry *r, const char *hash)
+{
+	sqlite3_stmt *s = stmt(r, ST_PART_HAS);
+	if (!s)
+		return 0;
+	bind_text(s, 1, hash);
+	int have = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return have;
+}
+
 int registry_part_get(char **out, registry *r, const char *hash)
 {
 	sqlite3_stmt *s = stmt(r, ST_PART_GET);

@@ -149,6 +149,8 @@ int registry_generation(registry *r, int64_t *out);
 
 /* Content-addressed certificate parts (hash = hex SHA-256 of the text). */
 int registry_part_put(registry *r, char hash[65], const char *text, size_t len);
+/* Non-zero when the part is stored (no read of its text). */
+int registry_part_has(registry *r, const char *hash);
 /* SIGMA_ENOTFOUND when there is no such part. */
 int registry_part_get(char **out, registry *r, const char *hash);
 

@@ -14,10 +14,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cjson/cJSON.h>
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "common/seal.h"
+#include "common/sign.h"
 #include "hook/certificate.h"
 #include "hook/lockfile.h"
 #include "webhook/pages.h"
@@ -306,6 +309,47 @@ static void test_v2_still_read(void)
 	cJSON_Delete(c);
 }
 
+/* The streamed seal writes exactly the bytes seal_object_raws writes,
+ * signed or not, and says where the streamed value sits. */
+static void test_stream_seal_same_bytes(void)
+{
+	char dir[] = "/tmp/sigma-seal.XXXXXX", priv[64], pub[64], kid[65];
+	sigma_key *key = NULL;
+	int have_key = mkdtemp(dir) != NULL;
+	snprintf(priv, sizeof priv, "%s/k", dir);
+	snprintf(pub, sizeof pub, "%s/k.pub", dir);
+	have_key = have_key && sign_keygen(priv, pub, kid, -1) == 0 && sign_key_load_private(&key, priv) == 0;
+	ok(have_key, "a signing key for the comparison");
+	const char *value = "[{\"a\":1},{\"b\":\"\u00e9\"}]";
+	for (int signed_ = 0; signed_ < 2; signed_++) {
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "schema", "x");
+		cJSON_AddStringToObject(c, "decision", "accepted");
+		cJSON_AddArrayToObject(c, "reasons");
+		cJSON_AddStringToObject(c, "tool", "t");
+		const char *k = "packages";
+		char *want = NULL, *got = NULL, id1[65], id2[65];
+		size_t at1 = 0, at2 = 0;
+		int rc1 = seal_object_raws(&want, id1, c, &k, &value, 1, "id", signed_ ? key : NULL, &at1);
+		seal_stream st;
+		int rc2 = seal_stream_begin(&st, c, "packages", "id");
+		if (!rc2) {
+			sigma_buf_puts(&st.text, value);
+			rc2 = seal_stream_finish(&got, id2, &at2, &st, signed_ ? key : NULL);
+		}
+		ok(!rc1 && !rc2 && !strcmp(want, got) && !strcmp(id1, id2) && at1 == at2 &&
+		   !strncmp(got + at2, value, strlen(value)),
+		   "%s: the streamed seal is byte for byte seal_object_raws's", signed_ ? "signed" : "unsigned");
+		free(want);
+		free(got);
+		cJSON_Delete(c);
+	}
+	sign_key_free(key);
+	unlink(priv);
+	unlink(pub);
+	rmdir(dir);
+}
+
 static void test_page_reads_v1(void)
 {
 	const char *v1 = "{\"decision\":\"rejected\",\"id\":\"x\",\"packages\":[{\"name\":\"b\",\"version\":\"2\","
@@ -321,6 +365,7 @@ int main(void)
 	test_via_positions();
 	test_part_position_independent();
 	test_v2_still_read();
+	test_stream_seal_same_bytes();
 	test_cap_fails_closed();
 	test_buffer_sticks();
 	test_utf8();
