@@ -32,7 +32,7 @@ enum {
 };
 
 /* The schema version this build writes. */
-#define REGISTRY_SCHEMA_VERSION 5
+#define REGISTRY_SCHEMA_VERSION 6
 
 /* Why a registry could not be opened: each has its own fix, which the hook
  * and `sigma doctor` name. */
