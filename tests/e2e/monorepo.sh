@@ -113,8 +113,8 @@ check "after a block, a push changing no lockfile is judged afresh (nothing kept
 	grep -q "lockfiles=$N parsed=0 cached=$N kept=0 old_tip_scanned=1 judgement=computed" "$T/out4"
 check "... accepted, the blocked pg already there a warning, not a refusal" \
 	bash -c "test $rc -eq 0 && grep -q 'accepted: $N lockfiles, [0-9]* packages, [1-9][0-9]* warning' '$T/out4'"
-mkdir -p "$work/projects/new"
-cp "$FIXTURES/npm/express-api/package.json" "$FIXTURES/npm/express-api/package-lock.json" "$work/projects/new/"
+mkdir -p "$work/projects/zz-new"
+cp "$FIXTURES/npm/express-api/package.json" "$FIXTURES/npm/express-api/package-lock.json" "$work/projects/zz-new/"
 git -C "$work" add -A
 git -C "$work" commit -qm "a new project with express"
 git -C "$work" push -q "$server" HEAD:refs/heads/main 2> "$T/out5"; rc=$?
@@ -126,5 +126,18 @@ check "a new project bringing the blocked pg as a direct dependency is refused" 
 kept=$(grep -o "kept=[0-9]*" "$T/out5" | cut -d= -f2)
 check "... the new lockfile parsed, the clean ones kept from the previous push ($kept), the others judged again" \
 	bash -c "grep -q 'lockfiles=$((N + 1)) parsed=1 cached=$((N - kept)) kept=$kept' '$T/out5' && test $kept -ge $((N / 4)) && test $kept -lt $N"
+c5=$(git -C "$work" rev-parse HEAD)
+stored "$c5" "$T/c5.json"
+check "the refused push's certificate verifies, kept runs and judged ones together" \
+	bash -c "'$SIGMA_BIN' verify '$T/c5.json' | grep -q '^OK: '"
+check "... and its reason names pg by its position in the whole packages array" \
+	python3 - "$T/c5.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+r = [r for r in c["reasons"] if r.get("index") is not None and r["lockfile"] == "projects/zz-new/package-lock.json"]
+assert r and c["decision"] == "rejected"
+p = c["packages"][r[0]["index"]]
+assert p["name"] == "pg" and p["version"] == "8.23.1" and p["lockfile"] == "projects/zz-new/package-lock.json", p
+PY
 
 done_testing
