@@ -11,6 +11,7 @@
 #   make bench-formats  cold and cache-hit pushes per format, bench/formats-results.md
 #   make bench-certify  certification per package, lookups for 10,000 packages
 #   make bench-chain    sigma scan of one chain of 10,000 to 100,000 packages, bench/chain-results.md
+#   make bench-monorepo 100 to 2,000 lockfiles through the hook, registry growth, bench/monorepo-results.md
 #   make install PREFIX=/usr/local   [DESTDIR=... UNITDIR=...]; make uninstall the same way
 
 PREFIX   ?= /usr/local
@@ -58,7 +59,7 @@ EXE_OBJ  := $(BUILD)/main.o $(filter $(BUILD)/sandbox/%,$(LIB_OBJ)) \
 CORE_OBJ := $(BUILD)/core.o $(filter-out $(EXE_OBJ),$(LIB_OBJ))
 EXE_LIBS := -ldl -lpthread -lm
 
-.PHONY: all check asan fuzz demo bench bench-sandbox bench-formats bench-parsers bench-certify bench-chain install uninstall clean
+.PHONY: all check asan fuzz demo bench bench-sandbox bench-formats bench-parsers bench-certify bench-chain bench-monorepo install uninstall clean
 all: $(SIGMA_OUT) $(SIGMA_CORE)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
@@ -139,6 +140,9 @@ bench-certify: sigma sigma-core.so
 
 bench-chain: sigma sigma-core.so
 	bash bench/chain.sh
+
+bench-monorepo: sigma sigma-core.so
+	bash bench/monorepo.sh
 
 # What `make install` puts under $(DESTDIR)$(PREFIX), and `make uninstall`
 # removes, file by file: the two binaries, the manual pages, the example

@@ -1,6 +1,7 @@
 /* seal.c: see seal.h. Each member is written once as canonical text; a
  * raw member's value (what can be a megabyte of packages) is never copied
  * but into the final output. The id hashes the members where they lie. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 #include "common/seal.h"
 #include "common/util.h"
 
-typedef struct member {
+typedef struct seal_member {
 	const char *key;
 	char *head;        /* "key":value canonical, or "key": for a raw member */
 	size_t hlen;
@@ -240,5 +241,176 @@ int seal_check(const char *json, size_t len, const char *id_field, sigma_key *co
 	cJSON_Delete(sig);
 out:
 	cJSON_Delete(obj);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- one member streamed */
+
+void seal_stream_dispose(seal_stream *st)
+{
+	for (size_t i = 0; st->m && i < st->n; i++)
+		free(st->m[i].head);
+	free(st->m);
+	free(st->at);
+	sigma_buf_dispose(&st->text);
+	memset(st, 0, sizeof *st);
+}
+
+int seal_stream_begin(seal_stream *st, const cJSON *obj, const char *raw_key, const char *id_field)
+{
+	memset(st, 0, sizeof *st);
+	size_t n = (size_t)cJSON_GetArraySize(obj);
+	st->m = sigma_xcalloc(n + 1, sizeof *st->m);
+	st->at = sigma_xcalloc(n + 1, sizeof *st->at);
+	st->id_field = id_field;
+	const cJSON *c;
+	int rc = 0;
+	cJSON_ArrayForEach(c, obj) {
+		if (!strcmp(c->string, id_field) || !strcmp(c->string, "signature") || !strcmp(c->string, raw_key)) {
+			rc = sigma_error_set(SIGMA_EINVALID, "already sealed");
+			goto out;
+		}
+		st->m[st->n].key = c->string;
+		st->m[st->n].raw = -1;
+		if ((rc = member_text(&st->m[st->n].head, c->string, c, &st->m[st->n].hlen))) {
+			sigma_error_wrap(rc, "member \"%s\": ", c->string);
+			goto out;
+		}
+		st->n++;
+	}
+	st->m[st->n].key = raw_key;
+	st->m[st->n].raw = 0;
+	if ((rc = member_text(&st->m[st->n].head, raw_key, NULL, &st->m[st->n].hlen)))
+		goto out;
+	st->n++;
+	qsort(st->m, st->n, sizeof *st->m, member_cmp);
+	/* The text may pass the buffer default (the streamed member has its
+	 * own cap, which its writer sets); the whole is bounded by that. */
+	sigma_buf_init(&st->text, SIZE_MAX / 4);
+	sigma_buf_putc(&st->text, '{');
+	for (st->next = 0; st->next < st->n; st->next++) {
+		if (st->next)
+			sigma_buf_putc(&st->text, ',');
+		st->at[st->next] = st->text.len;
+		sigma_buf_put(&st->text, st->m[st->next].head, st->m[st->next].hlen);
+		if (st->m[st->next].raw == 0)
+			break;
+	}
+	st->next++;
+	st->raw_at = st->text.len;
+	rc = sigma_buf_error(&st->text);
+out:
+	if (rc)
+		seal_stream_dispose(st);
+	return rc;
+}
+
+/* `text` (len bytes) as the member "key":value inserted before the first
+ * member whose key sorts after `key` (or last): its offset in the payload
+ * and the bytes to insert, comma included. */
+typedef struct insertion {
+	size_t at;
+	char *bytes;
+	size_t len;
+} insertion;
+
+static void insertion_of(insertion *out, const seal_stream *st, const char *head, size_t hlen, size_t payload_len)
+{
+	const char *key_end = memchr(head + 1, '"', hlen - 1);
+	size_t klen = key_end ? (size_t)(key_end - head - 1) : 0;
+	size_t i = 0;
+	for (; i < st->n; i++) {
+		size_t ml = strlen(st->m[i].key);
+		int cmp = memcmp(st->m[i].key, head + 1, ml < klen ? ml : klen);
+		if (cmp > 0 || (cmp == 0 && ml > klen))
+			break;
+	}
+	out->bytes = sigma_xmalloc(hlen + 2);
+	if (i < st->n) {
+		out->at = st->at[i];
+		memcpy(out->bytes, head, hlen);
+		out->bytes[hlen] = ',';
+	} else {
+		out->at = payload_len - 1; /* before the closing brace */
+		out->bytes[0] = ',';
+		memcpy(out->bytes + 1, head, hlen);
+	}
+	out->len = hlen + 1;
+}
+
+int seal_stream_finish(char **out, char id[65], size_t *raw_at, seal_stream *st, const sigma_key *key)
+{
+	int rc = sigma_buf_error(&st->text);
+	char *sig = NULL, *id_head = NULL, *sig_head = NULL;
+	insertion ins[2];
+	size_t nins = 0;
+	memset(ins, 0, sizeof ins);
+	if (rc)
+		goto out;
+	for (; st->next < st->n; st->next++) {
+		sigma_buf_putc(&st->text, ',');
+		st->at[st->next] = st->text.len;
+		sigma_buf_put(&st->text, st->m[st->next].head, st->m[st->next].hlen);
+	}
+	sigma_buf_putc(&st->text, '}');
+	if ((rc = sigma_buf_error(&st->text)))
+		goto out;
+	/* The payload is the text as it stands: hash it, sign it, then put the
+	 * id and the signature into the same buffer, in their sorted places. */
+	const char *payload = st->text.ptr;
+	size_t plen = st->text.len;
+	sigma_sha256_hex(payload, plen, id);
+	if (key && (rc = sign_data(&sig, key, payload, plen)))
+		goto out;
+	size_t hlen;
+	cJSON *idv = cJSON_CreateString(id);
+	member_text(&id_head, st->id_field, idv, &hlen); /* 64 hex digits: cannot fail */
+	cJSON_Delete(idv);
+	insertion_of(&ins[nins++], st, id_head, hlen, plen);
+	if (sig) {
+		cJSON *sv = cJSON_CreateObject();
+		cJSON_AddStringToObject(sv, "alg", "ed25519");
+		cJSON_AddStringToObject(sv, "key_id", sign_key_id(key));
+		cJSON_AddStringToObject(sv, "value", sig);
+		member_text(&sig_head, "signature", sv, &hlen); /* hex and base64: cannot fail */
+		cJSON_Delete(sv);
+		insertion_of(&ins[nins++], st, sig_head, hlen, plen);
+		if (ins[1].at < ins[0].at) {
+			insertion t = ins[0];
+			ins[0] = ins[1];
+			ins[1] = t;
+		}
+	}
+	size_t grow = 0;
+	for (size_t k = 0; k < nins; k++)
+		grow += ins[k].len;
+	char *t = sigma_xrealloc(st->text.ptr, plen + grow + 1);
+	/* From the end: each stretch moves by the insertions before it. */
+	size_t end = plen;
+	for (size_t k = nins; k-- > 0;) {
+		size_t shift = 0;
+		for (size_t q = 0; q <= k; q++)
+			shift += ins[q].len;
+		memmove(t + ins[k].at + shift, t + ins[k].at, end - ins[k].at);
+		memcpy(t + ins[k].at + shift - ins[k].len, ins[k].bytes, ins[k].len);
+		end = ins[k].at;
+	}
+	t[plen + grow] = '\0';
+	if (raw_at) {
+		*raw_at = st->raw_at;
+		for (size_t k = 0; k < nins; k++)
+			if (ins[k].at < st->raw_at)
+				*raw_at += ins[k].len;
+	}
+	st->text.ptr = NULL;
+	st->text.len = st->text.cap = 0;
+	*out = t;
+out:
+	for (size_t k = 0; k < nins; k++)
+		free(ins[k].bytes);
+	free(id_head);
+	free(sig_head);
+	free(sig);
+	seal_stream_dispose(st);
 	return rc;
 }

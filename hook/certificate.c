@@ -169,10 +169,12 @@ static void put_advisories(sigma_buf *b, const judged *p)
 	sigma_buf_putc(b, ']');
 }
 
-/* `first_of_graph` is the position in the packages array of node 0 of
- * p's graph: policy_judge lists every node of a graph, in node order, so
- * node k sits at first_of_graph + k. */
-static void put_package(sigma_buf *b, const judged *p, size_t first_of_graph)
+/* policy_judge lists every node of a graph, in node order, so node k is
+ * the k-th package of its lockfile's run in the packages array, and `via`
+ * is written as that k (v3): relative to the run, so the run's bytes do not
+ * depend on where it sits and an unchanged lockfile's part is the same
+ * bytes in every certificate (registry_submission_put stores it once). */
+static void put_package(sigma_buf *b, const judged *p)
 {
 	const sigma_graph *g = p->g;
 	const graph_node *n = &g->nodes[p->node];
@@ -243,7 +245,7 @@ static void put_package(sigma_buf *b, const judged *p, size_t first_of_graph)
 	 * cost N^2 (docs/CERTIFICATES.md, "Chains"). */
 	put_key(b, "via", &first);
 	if (n->via >= 0 && n->depth > 0)
-		sigma_buf_put_uint(b, first_of_graph + (uint32_t)n->via);
+		sigma_buf_put_uint(b, (uint32_t)n->via);
 	else
 		sigma_buf_puts(b, "null");
 	if (p->waiver) {
@@ -282,39 +284,42 @@ static cJSON *certificate_frame(const cert_subject *subject)
 	return c;
 }
 
+void cert_parts_dispose(cert_parts *p)
+{
+	free(p->at);
+	free(p->lockfile);
+	memset(p, 0, sizeof *p);
+}
+
 void cert_reusable_dispose(cert_reusable *r)
 {
+	cert_parts_dispose(&r->parts);
 	free(r->lockfiles);
-	free(r->packages);
 	free(r->summary);
 	memset(r, 0, sizeof *r);
 }
 
-int certificate_build_reused(char **out, char id[65], const cert_reusable *r, const cert_subject *subject,
-                             const sigma_key *key, size_t packages_at[2])
+/* `rel` (offsets inside a packages text) moved to where that text sits. */
+static void parts_place(cert_parts *out, const cert_parts *rel, size_t at)
 {
-	cJSON *c = certificate_frame(subject);
-	cJSON_AddStringToObject(c, "decision", "accepted");
-	cJSON_AddArrayToObject(c, "reasons");
-	const char *keys[] = { "lockfiles", "packages", "summary" };
-	const char *values[] = { r->lockfiles, r->packages, r->summary };
-	size_t at[3];
-	int rc = seal_object_raws(out, id, c, keys, values, 3, "id", key, at);
-	if (!rc && packages_at) {
-		packages_at[0] = at[1];
-		packages_at[1] = at[1] + strlen(r->packages);
+	out->n = rel->n;
+	out->at = sigma_xcalloc(rel->n ? rel->n : 1, sizeof *out->at);
+	out->lockfile = sigma_xcalloc(rel->n ? rel->n : 1, sizeof *out->lockfile);
+	for (size_t k = 0; k < rel->n; k++) {
+		out->at[k] = rel->at[k];
+		out->lockfile[k] = rel->lockfile ? rel->lockfile[k] : 0;
+		out->at[k].start += at;
+		out->at[k].end += at;
 	}
-	cJSON_Delete(c);
-	return rc;
 }
 
 /* The packages member is capped at the buffer default (256 MiB), which
  * SIGMA_CERT_MAX_BYTES may lower (never raise): a certificate that would
  * not fit fails the judgement rather than being sealed cut short. The knob
  * exists so the tests can reach the cap with a small lockfile. */
-static int packages_cap(sigma_buf *b)
+static int packages_cap(size_t *out)
 {
-	sigma_buf_init(b, 0);
+	*out = SIGMA_BUF_DEFAULT_MAX;
 	const char *v = getenv("SIGMA_CERT_MAX_BYTES");
 	if (!v || !*v)
 		return 0;
@@ -323,15 +328,149 @@ static int packages_cap(sigma_buf *b)
 	if (end == v || *end || n < 2 || n > SIGMA_BUF_DEFAULT_MAX)
 		return sigma_error_set(SIGMA_EINVALID, "SIGMA_CERT_MAX_BYTES: expected bytes from 2 to %zu, got '%s'",
 		                       SIGMA_BUF_DEFAULT_MAX, v);
-	b->max = (size_t)n;
+	*out = (size_t)n;
 	return 0;
+}
+
+/* Start streaming `c`'s packages member: the text so far is the payload up
+ * to the value, capped so the value cannot pass packages_cap. */
+static int packages_begin(seal_stream *st, const cJSON *c, size_t *cap)
+{
+	int rc = packages_cap(cap);
+	if (!rc && !(rc = seal_stream_begin(st, c, "packages", "id")))
+		st->text.max = st->text.len + *cap;
+	return rc;
+}
+
+/* The buffer's failure, said in terms of the packages member's own cap
+ * (the buffer's counts the text before it too). */
+static int cap_error(int rc, size_t cap)
+{
+	if (rc == SIGMA_ETOOBIG)
+		sigma_error_set(SIGMA_ETOOBIG, "buffer cap of %zu bytes reached", cap);
+	return rc;
+}
+
+/* One lockfile's run, fetched from storage by hash, appended to `b`. */
+static int put_stored_run(sigma_buf *b, const cert_kept_set *src, const char *hash, const char *what)
+{
+	char *body = NULL;
+	int rc = src->part_get(&body, src->ctx, hash);
+	if (rc)
+		return sigma_error_wrap(rc, "certificate: %s: the kept packages: ", what);
+	sigma_buf_puts(b, body);
+	free(body);
+	return 0;
+}
+
+/* End the packages member and seal; where each run sits goes to `parts`. */
+static int packages_finish(char **out, char id[65], seal_stream *st, const cert_parts *rel, size_t npackages,
+                           size_t cap, const sigma_key *key, cert_parts *parts)
+{
+	int rc = cap_error(sigma_buf_putc(&st->text, ']'), cap);
+	if (rc) {
+		seal_stream_dispose(st);
+		return sigma_error_wrap(rc, "certificate: %zu packages: ", npackages);
+	}
+	st->text.max = SIZE_MAX / 4; /* the packages' cap is passed; the rest is small */
+	size_t at = 0;
+	if ((rc = seal_stream_finish(out, id, &at, st, key)))
+		return sigma_error_wrap(rc, "certificate: ");
+	if (parts)
+		parts_place(parts, rel, at);
+	return 0;
+}
+
+int certificate_build_reused(char **out, char id[65], const cert_reusable *r, const cert_kept_set *src,
+                             const cert_subject *subject, const sigma_key *key, cert_parts *parts)
+{
+	cJSON *c = certificate_frame(subject);
+	cJSON_AddStringToObject(c, "decision", "accepted");
+	cJSON_AddArrayToObject(c, "reasons");
+	cJSON *lockfiles = cJSON_Parse(r->lockfiles), *summary = cJSON_Parse(r->summary);
+	cert_parts rel = { .n = 0 };
+	seal_stream st;
+	int rc = 0;
+	if (!lockfiles || !summary) {
+		cJSON_Delete(lockfiles);
+		cJSON_Delete(summary);
+		rc = sigma_error_set(SIGMA_EINVALID, "certificate: a kept judgement is not JSON");
+		goto out;
+	}
+	cJSON_AddItemToObject(c, "lockfiles", lockfiles);
+	cJSON_AddItemToObject(c, "summary", summary);
+	size_t cap;
+	if ((rc = packages_begin(&st, c, &cap)))
+		goto out;
+	size_t raw = st.raw_at;
+	rel.at = sigma_xcalloc(r->parts.n + 1, sizeof *rel.at);
+	sigma_buf_putc(&st.text, '[');
+	for (size_t k = 0; k < r->parts.n; k++) {
+		if (k)
+			sigma_buf_putc(&st.text, ',');
+		rel.at[k].start = st.text.len - raw;
+		if ((rc = put_stored_run(&st.text, src, r->parts.at[k].hash, "reused"))) {
+			seal_stream_dispose(&st);
+			goto out;
+		}
+		rel.at[k].end = st.text.len - raw;
+		memcpy(rel.at[k].hash, r->parts.at[k].hash, sizeof rel.at[k].hash);
+		rel.n = k + 1;
+	}
+	rc = packages_finish(out, id, &st, &rel, r->npackages, cap, key, parts);
+out:
+	cert_parts_dispose(&rel);
+	cJSON_Delete(c);
+	return rc;
+}
+
+static cJSON *lockfile_entry(const scan_set *s, size_t i)
+{
+	cJSON *l = cJSON_CreateObject();
+	cJSON_AddStringToObject(l, "path", s->refs[i].path);
+	cJSON_AddStringToObject(l, "ecosystem", s->refs[i].format->ecosystem);
+	cJSON_AddStringToObject(l, "format", s->graphs[i] ? s->graphs[i]->format : s->refs[i].format->name);
+	add_opt_string(l, "blob", s->refs[i].oid[0] ? s->refs[i].oid : NULL);
+	cJSON_AddNumberToObject(l, "packages", s->graphs[i] ? s->graphs[i]->nnodes : 0);
+	cJSON_AddBoolToObject(l, "resolved", s->graphs[i] != NULL);
+	return l;
+}
+
+char *certificate_lockfile_entry(const scan_set *s, size_t i)
+{
+	cJSON *l = lockfile_entry(s, i);
+	char *text = json_canonical(l);
+	cJSON_Delete(l);
+	return text;
 }
 
 int certificate_build(char **out, char id[65], const judgement *j, const scan_set *s,
                       const cert_subject *subject, const sigma_key *key, cert_reusable *keep,
-                      size_t packages_at[2])
+                      cert_parts *parts)
+{
+	return certificate_build_kept(out, id, j, s, NULL, subject, key, keep, parts);
+}
+
+int certificate_build_kept(char **out, char id[65], const judgement *j, const scan_set *s,
+                           const cert_kept_set *ks, const cert_subject *subject, const sigma_key *key,
+                           cert_reusable *keep, cert_parts *parts)
 {
 	cJSON *c = certificate_frame(subject);
+	cert_parts rel = { .n = 0 }; /* each lockfile's run, inside the packages text */
+	cert_kept *const *kept = ks ? ks->kept : NULL;
+	/* Where each lockfile's packages start: in the packages array (first)
+	 * and in j (judged_at; a kept lockfile has none in j). */
+	size_t *first = sigma_xcalloc(s->nrefs + 1, sizeof *first);
+	size_t *judged_at = sigma_xcalloc(s->nrefs + 1, sizeof *judged_at);
+	size_t total = 0; /* packages in all */
+	for (size_t i = 0, jpos = 0; i < s->nrefs; i++) {
+		size_t m = kept && kept[i] ? kept[i]->npackages : s->graphs[i] ? s->graphs[i]->nnodes : 0;
+		first[i] = total;
+		judged_at[i] = jpos;
+		total += m;
+		if (!(kept && kept[i]) && s->graphs[i])
+			jpos += s->graphs[i]->nnodes;
+	}
 
 	/* In testing mode nothing is refused: the decision is what happened to
 	 * the push, and what enforcement would have done is kept beside it. */
@@ -339,8 +478,10 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 	if (subject->testing)
 		cJSON_AddStringToObject(c, "would_decision", j->rejected ? "rejected" : "accepted");
 	cJSON *reasons = cJSON_AddArrayToObject(c, "reasons");
-	for (size_t i = 0; i < j->n; i++) {
+	for (size_t i = 0, ref = 0; i < j->n; i++) {
 		const judged *p = &j->pkgs[i];
+		while (ref < s->nrefs && s->graphs[ref] != p->g)
+			ref++;
 		if (p->effect != EFFECT_REJECT)
 			continue;
 		const graph_node *n = &p->g->nodes[p->node];
@@ -350,7 +491,8 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 		cJSON_AddStringToObject(r, "ecosystem", p->g->ecosystem);
 		cJSON_AddNumberToObject(r, "depth", n->depth);
 		cJSON_AddStringToObject(r, "lockfile", p->g->lockfile);
-		cJSON_AddNumberToObject(r, "index", (double)i); /* in packages, whose "via" give the chain */
+		/* in packages, whose "via" give the chain */
+		cJSON_AddNumberToObject(r, "index", (double)(ref < s->nrefs ? first[ref] + p->node : i));
 		cJSON_AddStringToObject(r, "message", p->why ? p->why : "");
 		cJSON_AddItemToArray(reasons, r);
 	}
@@ -365,54 +507,32 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 
 	cJSON *lockfiles = cJSON_AddArrayToObject(c, "lockfiles");
 	for (size_t i = 0; i < s->nrefs; i++) {
-		cJSON *l = cJSON_CreateObject();
-		cJSON_AddStringToObject(l, "path", s->refs[i].path);
-		cJSON_AddStringToObject(l, "ecosystem", s->refs[i].format->ecosystem);
-		cJSON_AddStringToObject(l, "format", s->graphs[i] ? s->graphs[i]->format : s->refs[i].format->name);
-		add_opt_string(l, "blob", s->refs[i].oid[0] ? s->refs[i].oid : NULL);
-		cJSON_AddNumberToObject(l, "packages", s->graphs[i] ? s->graphs[i]->nnodes : 0);
-		cJSON_AddBoolToObject(l, "resolved", s->graphs[i] != NULL);
-		cJSON_AddItemToArray(lockfiles, l);
+		cJSON *l = kept && kept[i] ? cJSON_Parse(kept[i]->entry) : lockfile_entry(s, i);
+		cJSON_AddItemToArray(lockfiles, l ? l : cJSON_CreateNull());
 	}
-	sigma_buf packages;
-	int rc = packages_cap(&packages);
-	if (rc)
-		goto out;
-	sigma_buf_putc(&packages, '[');
-	size_t first_of_graph = 0;
-	for (size_t i = 0; i < j->n; i++) {
-		const judged *p = &j->pkgs[i];
-		if (i && p->g != j->pkgs[i - 1].g)
-			first_of_graph = i;
-		if (p->node != i - first_of_graph) {
-			rc = sigma_error_set(SIGMA_ERROR, "certificate: packages not in graph order at %zu", i);
-			goto out;
-		}
-		if (i)
-			sigma_buf_putc(&packages, ',');
-		put_package(&packages, p, first_of_graph);
-		/* The pieces of a package are written unchecked; the buffer keeps
-		 * its first failure (common/buf.h), so one check covers them. */
-		if ((rc = sigma_buf_error(&packages))) {
-			sigma_error_wrap(rc, "certificate: %s, package %u of %zu: ", p->g->lockfile, p->node, j->n);
-			goto out;
-		}
-	}
-	if ((rc = sigma_buf_putc(&packages, ']'))) {
-		sigma_error_wrap(rc, "certificate: %zu packages: ", j->n);
-		goto out;
+	size_t per_depth[5], unreachable = j->unreachable, per_status[4];
+	memcpy(per_depth, j->per_depth, sizeof per_depth);
+	memcpy(per_status, j->per_status, sizeof per_status);
+	for (size_t i = 0; kept && i < s->nrefs; i++) {
+		if (!kept[i])
+			continue;
+		for (int d = 0; d < 5; d++)
+			per_depth[d] += kept[i]->per_depth[d];
+		for (int k = 0; k < 4; k++)
+			per_status[k] += kept[i]->per_status[k];
+		unreachable += kept[i]->unreachable;
 	}
 
 	cJSON *summary = cJSON_AddObjectToObject(c, "summary");
 	cJSON *depth = cJSON_AddObjectToObject(summary, "depth");
 	static const char *const dnames[5] = { "0", "1", "2", "3", "deeper" };
 	for (int d = 0; d < 5; d++)
-		cJSON_AddNumberToObject(depth, dnames[d], (double)j->per_depth[d]);
-	cJSON_AddNumberToObject(depth, "unreachable", (double)j->unreachable);
+		cJSON_AddNumberToObject(depth, dnames[d], (double)per_depth[d]);
+	cJSON_AddNumberToObject(depth, "unreachable", (double)unreachable);
 	cJSON *status = cJSON_AddObjectToObject(summary, "status");
 	static const char *const snames[4] = { "certified", "flagged", "blocked", "uncertified" };
 	for (int k = 0; k < 4; k++)
-		cJSON_AddNumberToObject(status, snames[k], (double)j->per_status[k]);
+		cJSON_AddNumberToObject(status, snames[k], (double)per_status[k]);
 	cJSON_AddNumberToObject(summary, "rejecting", (double)j->n_reject);
 	cJSON_AddNumberToObject(summary, "warnings", (double)j->n_warn);
 	cJSON_AddNumberToObject(summary, "lockfile_errors", (double)j->n_errors);
@@ -420,26 +540,75 @@ int certificate_build(char **out, char id[65], const judgement *j, const scan_se
 	 * webhook service's job, so nothing is left out by the cap here. */
 	cJSON_AddNumberToObject(summary, "uncertified_cap", 0);
 
-	const char *pkey = "packages", *pval = packages.ptr;
-	size_t at = 0;
-	if ((rc = seal_object_raws(out, id, c, &pkey, &pval, 1, "id", key, &at))) {
-		sigma_error_wrap(rc, "certificate: ");
+	/* The packages go straight into the sealed text, one lockfile after
+	 * another (a kept one's run fetched from storage): the certificate is
+	 * in memory once, whatever the number of lockfiles. */
+	seal_stream st;
+	size_t cap;
+	int rc = packages_begin(&st, c, &cap), streaming = !rc;
+	if (rc)
 		goto out;
+	sigma_buf *b = &st.text;
+	size_t raw = st.raw_at;
+	sigma_buf_putc(b, '[');
+	for (size_t i = 0; i < s->nrefs; i++) {
+		size_t m = kept && kept[i] ? kept[i]->npackages : s->graphs[i] ? s->graphs[i]->nnodes : 0;
+		if (!m)
+			continue;
+		if (first[i])
+			sigma_buf_putc(b, ',');
+		rel.at = sigma_xrealloc(rel.at, (rel.n + 1) * sizeof *rel.at);
+		rel.lockfile = sigma_xrealloc(rel.lockfile, (rel.n + 1) * sizeof *rel.lockfile);
+		memset(&rel.at[rel.n], 0, sizeof *rel.at);
+		rel.lockfile[rel.n] = i;
+		rel.at[rel.n++].start = b->len - raw;
+		if (kept && kept[i]) {
+			if ((rc = put_stored_run(b, ks, kept[i]->hash, s->refs[i].path)))
+				goto out;
+			memcpy(rel.at[rel.n - 1].hash, kept[i]->hash, sizeof rel.at[rel.n - 1].hash);
+		} else {
+			for (size_t k = 0; k < m; k++) {
+				const judged *p = &j->pkgs[judged_at[i] + k];
+				if (judged_at[i] + k >= j->n || p->g != s->graphs[i] || p->node != k) {
+					rc = sigma_error_set(SIGMA_ERROR, "certificate: packages not in graph order at %zu",
+					                     first[i] + k);
+					goto out;
+				}
+				if (k)
+					sigma_buf_putc(b, ',');
+				put_package(b, p);
+				/* The pieces of a package are written unchecked; the buffer
+				 * keeps its first failure (common/buf.h), so one check
+				 * covers them. */
+				if ((rc = cap_error(sigma_buf_error(b), cap))) {
+					sigma_error_wrap(rc, "certificate: %s, package %u of %zu: ", p->g->lockfile, p->node, j->n);
+					goto out;
+				}
+			}
+		}
+		rel.at[rel.n - 1].end = b->len - raw;
+		if ((rc = cap_error(sigma_buf_error(b), cap))) {
+			sigma_error_wrap(rc, "certificate: %s: ", s->refs[i].path);
+			goto out;
+		}
 	}
-	if (packages_at) {
-		packages_at[0] = at;
-		packages_at[1] = at + packages.len;
-	}
-	/* Sealing wrote these two members already, so they fit. */
+	streaming = 0; /* packages_finish disposes the stream either way */
+	if ((rc = packages_finish(out, id, &st, &rel, total, cap, key, parts)))
+		goto out;
 	if (keep) {
 		memset(keep, 0, sizeof *keep);
 		keep->lockfiles = json_canonical(lockfiles);
 		keep->summary = json_canonical(summary);
-		keep->packages = sigma_buf_steal(&packages); /* not a third copy of the largest member */
-		keep->npackages = j->n;
+		keep->npackages = total;
+		keep->parts = rel;
+		memset(&rel, 0, sizeof rel);
 	}
 out:
-	sigma_buf_dispose(&packages);
+	if (streaming)
+		seal_stream_dispose(&st);
+	free(first);
+	free(judged_at);
+	cert_parts_dispose(&rel);
 	cJSON_Delete(c);
 	return rc;
 }
@@ -476,6 +645,9 @@ int certificate_chains_load(cert_chains *out, const cJSON *cert)
 	out->via = sigma_xcalloc(n ? n : 1, sizeof *out->via);
 	out->depth = sigma_xcalloc(n ? n : 1, sizeof *out->depth);
 	out->n = n;
+	/* v3 counts a via from the first package of its lockfile's run; v2
+	 * counted from the start of the array. */
+	int relative = !sigma_streq(json_str(cert, "schema"), CERTIFICATE_SCHEMA_V2);
 	/* Two passes: depths first, since a via may point forward. */
 	cJSON_ArrayForEach(p, packages) {
 		long long d;
@@ -484,17 +656,29 @@ int certificate_chains_load(cert_chains *out, const cJSON *cert)
 		out->pkgs[i] = p;
 		out->depth[i++] = (int)d;
 	}
+	size_t run = 0, run_end = 0; /* the current lockfile's run: [run, run_end) */
 	for (i = 0; i < n; i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(out->pkgs[i], "via");
 		long long up;
+		if (i == run_end) {
+			const char *lf = json_str(out->pkgs[i], "lockfile");
+			run = i;
+			for (run_end = i + 1; run_end < n && sigma_streq(json_str(out->pkgs[run_end], "lockfile"), lf);)
+				run_end++;
+		}
 		out->via[i] = SIZE_MAX;
 		if (out->depth[i] <= 0) {
 			if (!cJSON_IsNull(v))
 				return sigma_error_set(SIGMA_EINVALID, "packages[%zu]: depth %d but a via", i, out->depth[i]);
 			continue;
 		}
-		if (int_member(&up, out->pkgs[i], "via", 0, (long long)n - 1))
+		if (relative) {
+			if (int_member(&up, out->pkgs[i], "via", 0, (long long)(run_end - run) - 1))
+				return sigma_error_set(SIGMA_EINVALID, "packages[%zu]: via is not a package of its lockfile", i);
+			up += (long long)run;
+		} else if (int_member(&up, out->pkgs[i], "via", 0, (long long)n - 1)) {
 			return sigma_error_set(SIGMA_EINVALID, "packages[%zu]: via is not a package position", i);
+		}
 		/* One level up, in the same lockfile: then every walk up ends at a
 		 * direct dependency after exactly depth steps, whatever the input. */
 		if (out->depth[up] != out->depth[i] - 1 ||

@@ -137,9 +137,10 @@ static int reuse_key(char out[80], registry *reg, const sigma_config *cfg, const
 	if (registry_generation(reg, &gen))
 		return SIGMA_ERROR;
 	sigma_buf b = SIGMA_BUF_INIT;
-	/* judged/2: certificate v2 (packages name their chain by "via"); a v1
-	 * packages text must never be reused inside a v2 certificate. */
-	sigma_buf_printf(&b, "judged/2 gen=%lld policy=%d rules=%d depth=%d\n", (long long)gen, cfg->policy_all,
+	/* judged/3: certificate v3 (a via counts from its lockfile's first
+	 * package) kept as one part per lockfile; a v2 packages text must never
+	 * be reused inside a v3 certificate. */
+	sigma_buf_printf(&b, "judged/3 gen=%lld policy=%d rules=%d depth=%d\n", (long long)gen, cfg->policy_all,
 	                 cfg->rules_reject, cfg->reject_depth);
 	for (size_t i = 0; i < s->nrefs; i++)
 		sigma_buf_printf(&b, "%s\t%s\t%s\t%s\n", s->refs[i].format->name, s->refs[i].path, s->refs[i].oid,
@@ -151,41 +152,60 @@ static int reuse_key(char out[80], registry *reg, const sigma_config *cfg, const
 	return 0;
 }
 
+/* The part hashes a kept judgement names, in order: its packages are
+ * those runs, fetched while the certificate is written. */
+static int parts_named(cert_reusable *out, registry *reg, const cJSON *hashes)
+{
+	size_t n = (size_t)cJSON_GetArraySize(hashes), k = 0;
+	const cJSON *h;
+	out->parts.at = sigma_xcalloc(n ? n : 1, sizeof *out->parts.at);
+	cJSON_ArrayForEach(h, hashes) {
+		if (!cJSON_IsString(h) || strlen(h->valuestring) != 64 || !registry_part_has(reg, h->valuestring))
+			return SIGMA_EINVALID;
+		snprintf(out->parts.at[k++].hash, sizeof out->parts.at[0].hash, "%s", h->valuestring);
+		out->parts.n = k;
+	}
+	return 0;
+}
+
 static int reuse_load(cert_reusable *out, registry *reg, sigma_repo *repo, const char *tree, const char *key)
 {
-	char *deps = NULL, *value = NULL, *packages = NULL;
+	char *deps = NULL, *value = NULL;
 	int rc = SIGMA_ENOTFOUND;
 	cJSON *v = NULL;
+	memset(out, 0, sizeof *out);
 	if (registry_cache_get(reg, key, &deps, &value))
 		goto out;
 	v = cJSON_Parse(value);
 	const char *lockfiles = json_str(v, "lockfiles"), *summary = json_str(v, "summary");
-	const char *hash = json_str(v, "packages");
+	const cJSON *parts = cJSON_GetObjectItemCaseSensitive(v, "parts");
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "n");
-	if (!lockfiles || !summary || !hash || !cJSON_IsNumber(n) || (deps && !scan_deps_hold(repo, tree, deps)) ||
-	    registry_part_get(&packages, reg, hash))
+	if (!lockfiles || !summary || !cJSON_IsArray(parts) || !cJSON_IsNumber(n) ||
+	    (deps && !scan_deps_hold(repo, tree, deps)))
 		goto out;
+	if (parts_named(out, reg, parts)) {
+		cert_reusable_dispose(out);
+		goto out;
+	}
 	out->lockfiles = sigma_xstrdup(lockfiles);
 	out->summary = sigma_xstrdup(summary);
-	out->packages = packages;
 	out->npackages = (size_t)n->valuedouble;
-	snprintf(out->packages_hash, sizeof out->packages_hash, "%s", hash);
-	packages = NULL;
 	rc = 0;
 out:
 	cJSON_Delete(v);
 	free(deps);
 	free(value);
-	free(packages);
 	return rc;
 }
 
-static void reuse_store(registry *reg, const char *key, cert_reusable *keep, const scan_set *s)
+/* Keep a clean judgement's members under `key`. Its parts are already
+ * stored (registry_submission_put, which also filled `stored`'s hashes):
+ * the cache row names them by hash. */
+static void reuse_store(registry *reg, const char *key, const cert_reusable *keep, const cert_parts *stored,
+                        const scan_set *s)
 {
-	char hash[65];
-	if (registry_part_put(reg, hash, keep->packages, strlen(keep->packages)))
+	if (stored->n != keep->parts.n)
 		return;
-	memcpy(keep->packages_hash, hash, sizeof hash);
 	sigma_buf deps = SIGMA_BUF_INIT;
 	for (size_t i = 0; i < s->nrefs; i++)
 		if (s->deps[i])
@@ -193,13 +213,149 @@ static void reuse_store(registry *reg, const char *key, cert_reusable *keep, con
 	cJSON *v = cJSON_CreateObject();
 	cJSON_AddStringToObject(v, "lockfiles", keep->lockfiles);
 	cJSON_AddStringToObject(v, "summary", keep->summary);
-	cJSON_AddStringToObject(v, "packages", hash);
+	cJSON *parts = cJSON_AddArrayToObject(v, "parts");
+	for (size_t k = 0; k < stored->n; k++) {
+		if (strlen(stored->at[k].hash) != 64)
+			goto out; /* stored whole (a small certificate): nothing to name */
+		cJSON_AddItemToArray(parts, cJSON_CreateString(stored->at[k].hash));
+	}
 	cJSON_AddNumberToObject(v, "n", (double)keep->npackages);
 	char *text = cJSON_PrintUnformatted(v);
 	registry_cache_put(reg, key, deps.len ? deps.ptr : NULL, text);
 	free(text);
+out:
 	cJSON_Delete(v);
 	sigma_buf_dispose(&deps);
+}
+
+/* ---------------------------------------------------------------- per-lockfile reuse
+ *
+ * The same reasoning, one lockfile at a time: a lockfile none of whose
+ * packages has anything to say (no block, flag, finding, advisory or
+ * waiver: no `why`) is judged the same whatever the commit, the ref and the
+ * old tip ("introduced" only matters for packages with a why). Its
+ * certificate pieces (its "lockfiles" element, its packages run, stored as
+ * a part, and its counts) are kept under a key of its format, path, blob,
+ * manifest blob, the settings and the registry generation, with the files
+ * its resolver read as deps. A later push, on any branch or repository of
+ * the same registry, that carries the same lockfile neither parses nor
+ * judges it: the run is copied into the certificate from the part. A
+ * lockfile with anything to say is judged afresh every time. */
+
+static int lock_key(char out[80], int64_t gen, const sigma_config *cfg, const lockfile_ref *ref)
+{
+	char *text = sigma_xasprintf("lockjudged/1 gen=%lld policy=%d rules=%d depth=%d\n%s\t%s\t%s\t%s\n",
+	                             (long long)gen, cfg->policy_all, cfg->rules_reject, cfg->reject_depth,
+	                             ref->format->name, ref->path, ref->oid, ref->manifest_oid);
+	char hex[65];
+	sigma_sha256_hex(text, strlen(text), hex);
+	free(text);
+	snprintf(out, 80, "lockjudged:%s", hex);
+	return 0;
+}
+
+static void kept_free(cert_kept *k)
+{
+	if (k)
+		free(k->entry);
+	free(k);
+}
+
+/* Counts in a kept row: an array of `n` non-negative integers. */
+static int counts_load(size_t *out, const cJSON *a, size_t n)
+{
+	if (!cJSON_IsArray(a) || (size_t)cJSON_GetArraySize(a) != n)
+		return SIGMA_EINVALID;
+	for (size_t k = 0; k < n; k++) {
+		const cJSON *v = cJSON_GetArrayItem(a, (int)k);
+		if (!cJSON_IsNumber(v) || v->valuedouble < 0)
+			return SIGMA_EINVALID;
+		out[k] = (size_t)v->valuedouble;
+	}
+	return 0;
+}
+
+/* The kept judgement of one lockfile, when there is one and the files its
+ * resolver read are unchanged in `tree`; *deps gets those (the caller's). */
+static int kept_load(cert_kept **out, char **deps_out, registry *reg, sigma_repo *repo, const char *tree,
+                     const char *key)
+{
+	char *deps = NULL, *value = NULL;
+	cJSON *v = NULL;
+	cert_kept *k = NULL;
+	int rc = SIGMA_ENOTFOUND;
+	if (registry_cache_get(reg, key, &deps, &value) || (deps && !scan_deps_hold(repo, tree, deps)))
+		goto out;
+	v = cJSON_Parse(value);
+	const char *entry = json_str(v, "entry"), *part = json_str(v, "part");
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "n");
+	size_t unreachable[1];
+	k = sigma_xcalloc(1, sizeof *k);
+	/* A part that is not there (a registry pruned by hand) is no reason
+	 * to fail the push: the lockfile is judged again instead. */
+	if (!entry || !part || (*part && (strlen(part) != 64 || !registry_part_has(reg, part))) ||
+	    !cJSON_IsNumber(n) || n->valuedouble < 0 ||
+	    (!*part) != (n->valuedouble == 0) ||
+	    counts_load(k->per_depth, cJSON_GetObjectItemCaseSensitive(v, "depth"), 5) ||
+	    counts_load(k->per_status, cJSON_GetObjectItemCaseSensitive(v, "status"), 4) ||
+	    counts_load(unreachable, cJSON_GetObjectItemCaseSensitive(v, "unreachable"), 1))
+		goto out;
+	k->entry = sigma_xstrdup(entry);
+	snprintf(k->hash, sizeof k->hash, "%s", part);
+	k->npackages = (size_t)n->valuedouble;
+	k->unreachable = unreachable[0];
+	*out = k;
+	*deps_out = deps;
+	k = NULL;
+	deps = NULL;
+	rc = 0;
+out:
+	kept_free(k);
+	cJSON_Delete(v);
+	free(deps);
+	free(value);
+	return rc;
+}
+
+/* Keep refs[i]'s judgement (pkgs[0..n), its packages in j) if it is clean;
+ * `hash` is its stored run's part hash ("" when it has no package). */
+static void kept_store(registry *reg, const char *key, const scan_set *s, size_t i, const judged *pkgs, size_t n,
+                       const char *hash)
+{
+	static const char *const statuses[4] = { "certified", "flagged", "blocked", "uncertified" };
+	double depth[5] = { 0 }, status[4] = { 0 }, unreachable = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (pkgs[k].why)
+			return; /* something to say: judged afresh every time */
+		int d = pkgs[k].g->nodes[pkgs[k].node].depth;
+		if (d < 0)
+			unreachable++;
+		else
+			depth[d > 3 ? 4 : d]++;
+		for (int st = 0; st < 4; st++)
+			if (!strcmp(pkgs[k].status, statuses[st]))
+				status[st]++;
+	}
+	if (n && strlen(hash) != 64)
+		return;
+	char *entry = certificate_lockfile_entry(s, i);
+	cJSON *v = cJSON_CreateObject();
+	cJSON_AddStringToObject(v, "entry", entry);
+	cJSON_AddStringToObject(v, "part", n ? hash : "");
+	cJSON_AddNumberToObject(v, "n", (double)n);
+	cJSON_AddItemToObject(v, "depth", cJSON_CreateDoubleArray(depth, 5));
+	cJSON_AddItemToObject(v, "status", cJSON_CreateDoubleArray(status, 4));
+	cJSON_AddItemToObject(v, "unreachable", cJSON_CreateDoubleArray(&unreachable, 1));
+	char *text = cJSON_PrintUnformatted(v);
+	registry_cache_put(reg, key, s->deps[i], text);
+	free(text);
+	free(entry);
+	cJSON_Delete(v);
+}
+
+static int part_from_registry(char **out, void *ctx, const char *hash)
+{
+	return registry_part_get(out, ctx, hash);
 }
 
 static int judge_commit(const judge_args *a)
@@ -223,19 +379,33 @@ static int judge_commit(const judge_args *a)
 	cert_subject subj = { a->repository, a->ref, a->commit, tree, a->scan ? NULL : pusher_name(), testing };
 	int have_key = reuse_key(key, a->reg, a->cfg, &now) == 0;
 	int reused = have_key && reuse_load(&keep, a->reg, a->repo, tree, key) == 0;
-	registry_part_at at;
-	memset(&at, 0, sizeof at);
-	size_t pat[2];
+	cert_parts parts = { .n = 0 };
+	int keepable = 0;
+	size_t nkept = 0, total = 0;
+	cert_kept **kept = sigma_xcalloc(now.nrefs + 1, sizeof *kept);
+	unsigned char *skip = sigma_xcalloc(now.nrefs + 1, 1);
+	char (*lkeys)[80] = sigma_xcalloc(now.nrefs + 1, sizeof *lkeys);
+	int64_t gen;
+	int have_gen = !reused && registry_generation(a->reg, &gen) == 0;
+	for (size_t i = 0; have_gen && i < now.nrefs; i++) {
+		lock_key(lkeys[i], gen, a->cfg, &now.refs[i]);
+		if (kept_load(&kept[i], &now.deps[i], a->reg, a->repo, tree, lkeys[i]) == 0) {
+			skip[i] = 1;
+			nkept++;
+		}
+	}
 	if (reused) {
-		rc = certificate_build_reused(&cert, id, &keep, &subj, a->key, pat);
+		cert_kept_set src = { NULL, part_from_registry, a->reg };
+		rc = certificate_build_reused(&cert, id, &keep, &src, &subj, a->key, &parts);
 	} else {
-		scan_tree_resolve(&now, a->repo, a->reg, tree);
+		scan_tree_resolve(&now, a->repo, a->reg, tree, skip);
 		rc = policy_judge(&j, a->cfg, a->reg, &now, scan_lazy_get, &before);
+		cert_kept_set ks = { kept, part_from_registry, a->reg };
 		int clean = !rc && !j.candidates && !now.nerrors && !j.rejected;
 		int uncertifiable = 0;
 		if (!rc)
-			uncertifiable = (rc = certificate_build(&cert, id, &j, &now, &subj, a->key,
-			                                        clean && have_key ? &keep : NULL, pat)) < 0;
+			uncertifiable = (rc = certificate_build_kept(&cert, id, &j, &now, &ks, &subj, a->key,
+			                                             clean && have_key ? &keep : NULL, &parts)) < 0;
 		if (uncertifiable) {
 			/* What was pushed cannot be certified (its certificate would
 			 * pass the cap): that is the input's doing, so it is refused
@@ -247,18 +417,30 @@ static int judge_commit(const judge_args *a)
 			rc = 1;
 			goto out;
 		}
-		if (!rc && clean && have_key && !registry_is_readonly(a->reg))
-			reuse_store(a->reg, key, &keep, &now);
+		keepable = !rc && clean && have_key;
+		for (size_t i = 0; i < now.nrefs; i++)
+			total += kept[i] ? kept[i]->npackages : now.graphs[i] ? now.graphs[i]->nnodes : 0;
 	}
 	if (!rc && !registry_is_readonly(a->reg)) {
 		/* The certificate is part of the answer: failing to keep it is an
 		 * error. A read-only registry cannot keep it; that was said once
 		 * when it was opened (registry_opened). */
-		at.start = pat[0];
-		at.end = pat[1];
-		memcpy(at.hash, keep.packages_hash, sizeof at.hash);
 		rc = registry_submission_put(a->reg, a->repository, a->ref, a->commit, id,
-		                             j.rejected && !testing ? "rejected" : "accepted", cert, &at);
+		                             j.rejected && !testing ? "rejected" : "accepted", cert, parts.at, parts.n);
+		if (!rc && keepable)
+			reuse_store(a->reg, key, &keep, &parts, &now);
+		/* Each lockfile judged now and clean is kept for the next push. */
+		for (size_t i = 0, jpos = 0, k = 0; !rc && have_gen && i < now.nrefs; i++) {
+			if (kept[i] || !now.graphs[i])
+				continue;
+			size_t m = now.graphs[i]->nnodes;
+			while (k < parts.n && parts.lockfile[k] < i)
+				k++;
+			const char *hash = k < parts.n && parts.lockfile[k] == i ? parts.at[k].hash : "";
+			if (jpos + m <= j.n)
+				kept_store(a->reg, lkeys[i], &now, i, &j.pkgs[jpos], m, hash);
+			jpos += m;
+		}
 		/* An accepted ref is remembered; its status is queued only once the
 		 * whole push is known to be accepted (outbox_accepted): git updates
 		 * no ref when any is refused, and a status must never say "passed"
@@ -274,7 +456,7 @@ static int judge_commit(const judge_args *a)
 			                    .on_error_accept = a->cfg->on_error_accept,
 			                    .gitlab = !a->scan && *report_hook_prefix(), .verbose = 1,
 			                    .public_url = a->cfg->public_url, .contact = a->cfg->contact,
-			                    .scan = a->scan, .npackages = reused ? keep.npackages : 0,
+			                    .scan = a->scan, .npackages = reused ? keep.npackages : total,
 			                    .testing = testing };
 			report_print(a->scan ? stdout : stderr, &j, &now, &rctx);
 		}
@@ -283,10 +465,17 @@ static int judge_commit(const judge_args *a)
 	}
 out:
 	if (getenv("SIGMA_TRACE"))
-		fprintf(stderr, "sigma: trace: %s lockfiles=%zu parsed=%zu cached=%d old_tip_scanned=%d judgement=%s ms=%lld\n",
-		        a->ref, now.nrefs, reused ? 0 : now.nrefs - (size_t)now.cache_hits - now.nerrors, now.cache_hits,
-		        before.loaded, reused ? "reused" : "computed", (long long)(sigma_now_ms() - started));
+		fprintf(stderr, "sigma: trace: %s lockfiles=%zu parsed=%zu cached=%d kept=%zu old_tip_scanned=%d judgement=%s ms=%lld\n",
+		        a->ref, now.nrefs, reused ? 0 : now.nrefs - (size_t)now.cache_hits - now.nerrors - nkept,
+		        now.cache_hits, nkept, before.loaded, reused ? "reused" : "computed",
+		        (long long)(sigma_now_ms() - started));
+	for (size_t i = 0; i < now.nrefs; i++)
+		kept_free(kept[i]);
+	free(kept);
+	free(skip);
+	free(lkeys);
 	free(cert);
+	cert_parts_dispose(&parts);
 	cert_reusable_dispose(&keep);
 	judgement_dispose(&j);
 	scan_set_dispose(&now);

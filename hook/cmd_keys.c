@@ -173,12 +173,13 @@ int keys_verify_main(int argc, char **argv)
 	int is_signed = cJSON_GetObjectItemCaseSensitive(probe, "signature") != NULL;
 	char signer[65], id[65] = "";
 	rc = seal_check(text.ptr, text.len, id_field, keys, loaded, signer, id);
-	/* A v2 submission certificate names each chain by links; an intact seal
+	/* A v2 or v3 submission certificate names each chain by links; an intact seal
 	 * over links that lead nowhere would still be a certificate no one can
 	 * read, so they are checked too. */
 	cert_chains chains;
 	memset(&chains, 0, sizeof chains);
-	if (!rc && sigma_streq(json_str(probe, "schema"), CERTIFICATE_SCHEMA) &&
+	if (!rc && (sigma_streq(json_str(probe, "schema"), CERTIFICATE_SCHEMA) ||
+	            sigma_streq(json_str(probe, "schema"), CERTIFICATE_SCHEMA_V2)) &&
 	    (rc = certificate_chains_load(&chains, probe)))
 		sigma_error_wrap(rc, "the chains do not hold: ");
 	cert_chains_dispose(&chains);

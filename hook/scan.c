@@ -454,10 +454,10 @@ int scan_tree_list(scan_set *out, sigma_repo *r, registry *reg, const char *tree
 	return 0;
 }
 
-void scan_tree_resolve(scan_set *s, sigma_repo *r, registry *reg, const char *tree)
+void scan_tree_resolve(scan_set *s, sigma_repo *r, registry *reg, const char *tree, const unsigned char *skip)
 {
 	for (size_t i = 0; i < s->nrefs; i++)
-		if (!s->graphs[i])
+		if (!s->graphs[i] && !(skip && skip[i]))
 			graph_for_tree_ref(s, i, r, reg, tree);
 }
 
@@ -465,7 +465,7 @@ int scan_tree(scan_set *out, sigma_repo *r, registry *reg, const char *tree, con
 {
 	int rc = scan_tree_list(out, r, reg, tree, base_tree);
 	if (!rc)
-		scan_tree_resolve(out, r, reg, tree);
+		scan_tree_resolve(out, r, reg, tree, NULL);
 	return rc;
 }
 

@@ -44,9 +44,10 @@ typedef struct scan_set {
 int scan_tree(scan_set *out, sigma_repo *r, registry *reg, const char *tree, const char *base_tree);
 
 /* The two halves of scan_tree: the lockfile list only (graphs left NULL),
- * then the graphs of that list. */
+ * then the graphs of that list, but for the refs whose `skip` (may be
+ * NULL) is set: the hook's lockfiles whose judgement is kept whole. */
 int scan_tree_list(scan_set *out, sigma_repo *r, registry *reg, const char *tree, const char *base_tree);
-void scan_tree_resolve(scan_set *s, sigma_repo *r, registry *reg, const char *tree);
+void scan_tree_resolve(scan_set *s, sigma_repo *r, registry *reg, const char *tree, const unsigned char *skip);
 
 /* Non-zero when the files a resolver read (a deps text as in scan_set)
  * are still the same blobs in `tree`. */

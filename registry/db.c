@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
+#include "common/buf.h"
 #include "common/error.h"
 #include "common/sqlitedb.h"
 #include "common/json.h"
@@ -94,6 +95,29 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER releases_ins AFTER INSERT ON releases BEGIN UPDATE generation SET n = n + 1; END;"
 	"CREATE TRIGGER releases_upd AFTER UPDATE ON releases BEGIN UPDATE generation SET n = n + 1; END;"
 	"CREATE TRIGGER releases_del AFTER DELETE ON releases BEGIN UPDATE generation SET n = n + 1; END;",
+	/* 7: a certificate's packages stored as one part per lockfile (issue
+	 * 22): a push that changes one lockfile of a monorepo stores that
+	 * lockfile's part, not every package again. parts_index names a part
+	 * holding the JSON array of the part hashes, in order; the view joins
+	 * them with ',' at part_at, so readers still select one whole text.
+	 * The ORDER BY subquery inside an aggregate is never flattened by
+	 * SQLite, so group_concat sees the parts in index order. A part that
+	 * is missing or altered makes the assembled text fail its id. */
+	"ALTER TABLE submissions ADD COLUMN parts_index TEXT;"
+	"DROP VIEW submission_certificates;"
+	"CREATE VIEW submission_certificates AS"
+	"  SELECT s.repository, s.ref, s.commit_oid, s.id, s.decision, s.issued_at,"
+	"    CASE WHEN s.parts_index IS NOT NULL THEN"
+	"      CAST(substr(CAST(s.certificate AS BLOB), 1, s.part_at) ||"
+	"           (SELECT group_concat(body, ',') FROM"
+	"             (SELECT c.body AS body FROM certificate_parts i, json_each(i.body) e"
+	"                JOIN certificate_parts c ON c.hash = e.value"
+	"               WHERE i.hash = s.parts_index ORDER BY e.key)) ||"
+	"           substr(CAST(s.certificate AS BLOB), s.part_at + 1) AS TEXT)"
+	"    WHEN s.part_hash IS NULL THEN s.certificate"
+	"    ELSE CAST(substr(CAST(s.certificate AS BLOB), 1, s.part_at) || p.body ||"
+	"              substr(CAST(s.certificate AS BLOB), s.part_at + 1) AS TEXT) END AS certificate"
+	"  FROM submissions s LEFT JOIN certificate_parts p ON p.hash = s.part_hash;",
 };
 
 enum {
@@ -126,7 +150,7 @@ static const char *const statements[ST__COUNT] = {
 		"INSERT OR REPLACE INTO cache(key, deps, value, created_at) VALUES (?1, ?2, ?3, ?4)",
 	[ST_SUB_PUT] =
 		"INSERT OR REPLACE INTO submissions(repository, ref, commit_oid, id, decision, issued_at,"
-		" certificate, part_hash, part_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		" certificate, part_hash, part_at, parts_index) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[ST_SUB_GET] =
 		"SELECT certificate FROM submission_certificates WHERE commit_oid=?1 ORDER BY issued_at DESC LIMIT 1",
 	[ST_PART_HAS] = "SELECT 1 FROM certificate_parts WHERE hash=?1",
@@ -827,67 +851,143 @@ static int top_member(const char *text, size_t len, const char *key, size_t *sta
 	return SIGMA_ENOTFOUND;
 }
 
-/* Certificates above this size keep their packages member in
- * certificate_parts, shared between every submission with the same list. */
+/* Certificates above this size keep their packages apart, in
+ * certificate_parts, shared between every submission with the same
+ * lockfile (or, when the caller names no parts, the same list). */
 #define PART_MIN ((size_t)4096)
+
+/* The parts as the caller described them hold together: in order, each
+ * inside the text, consecutive ones separated by exactly one ',', and the
+ * run of them is the whole content of an array ('[' before, ']' after),
+ * which is what the view joins back. Anything else is stored unsplit. */
+static int parts_hold(const char *json, size_t len, const registry_part_at *parts, size_t n)
+{
+	if (!n || parts[0].start == 0 || json[parts[0].start - 1] != '[')
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		if (parts[k].start >= parts[k].end || parts[k].end > len)
+			return 0;
+		if (k + 1 < n && (parts[k + 1].start != parts[k].end + 1 || json[parts[k].end] != ','))
+			return 0;
+	}
+	return parts[n - 1].end < len && json[parts[n - 1].end] == ']';
+}
+
+static int part_store(registry *r, char hash[65], const char *text, size_t len)
+{
+	if (!hash[0])
+		sigma_sha256_hex(text, len, hash);
+	sqlite3_stmt *h = stmt(r, ST_PART_HAS);
+	if (!h)
+		return db_fail(r, "store submission certificate");
+	bind_text(h, 1, hash);
+	int have = sqlite3_step(h) == SQLITE_ROW;
+	sqlite3_reset(h);
+	if (have)
+		return 0;
+	sqlite3_stmt *p = stmt(r, ST_PART_PUT);
+	if (!p)
+		return db_fail(r, "store submission certificate");
+	bind_text(p, 1, hash);
+	sqlite3_bind_text(p, 2, text, (int)len, SQLITE_STATIC);
+	return step_done(r, p, "store submission certificate");
+}
+
+typedef struct submission_row {
+	const char *repository, *ref, *commit, *id, *decision, *json;
+	registry_part_at *parts;
+	size_t nparts;
+} submission_row;
+
+static int submission_put_tx(registry *r, void *ctx)
+{
+	const submission_row *a = ctx;
+	char now[32], hash[65] = "", index_hash[65] = "";
+	sigma_utc_now(now);
+	const char *json = a->json;
+	size_t len = strlen(json), ps = 0, pe = 0;
+	registry_part_at whole;
+	registry_part_at *parts = a->parts;
+	size_t n = a->nparts;
+	if (!parts_hold(json, len, parts, n)) {
+		/* No per-lockfile parts: the packages array whole, as one part. */
+		if (top_member(json, len, "packages", &whole.start, &whole.end) != 0)
+			whole.start = whole.end = 0;
+		whole.hash[0] = '\0';
+		parts = &whole;
+		n = 1;
+	}
+	ps = parts[0].start;
+	pe = parts[n - 1].end;
+	int split = len > PART_MIN && pe - ps > PART_MIN;
+	int rc = 0;
+	sigma_buf index = SIGMA_BUF_INIT;
+	char *elided = NULL;
+	if (split) {
+		if (n > 1)
+			sigma_buf_putc(&index, '[');
+		for (size_t k = 0; k < n && !rc; k++) {
+			memcpy(hash, parts[k].hash, sizeof hash);
+			hash[64] = '\0';
+			rc = part_store(r, hash, json + parts[k].start, parts[k].end - parts[k].start);
+			memcpy(parts[k].hash, hash, sizeof hash);
+			if (n > 1)
+				sigma_buf_printf(&index, "%s\"%s\"", k ? "," : "", hash);
+		}
+		if (!rc && n > 1) {
+			sigma_buf_putc(&index, ']');
+			if ((rc = sigma_buf_error(&index)) == 0)
+				rc = part_store(r, index_hash, index.ptr, index.len);
+		}
+		if (rc)
+			goto out;
+	}
+	sqlite3_stmt *s = stmt(r, ST_SUB_PUT);
+	if (!s) {
+		rc = db_fail(r, "store submission certificate");
+		goto out;
+	}
+	bind_text(s, 1, a->repository);
+	bind_text(s, 2, a->ref);
+	bind_text(s, 3, a->commit);
+	bind_text(s, 4, a->id);
+	bind_text(s, 5, a->decision);
+	bind_text(s, 6, now);
+	if (split) {
+		elided = sigma_xmalloc(len - (pe - ps) + 1);
+		memcpy(elided, json, ps);
+		memcpy(elided + ps, json + pe, len - pe + 1);
+		sqlite3_bind_text(s, 7, elided, -1, SQLITE_STATIC);
+		if (n > 1)
+			sqlite3_bind_null(s, 8);
+		else
+			bind_text(s, 8, hash);
+		sqlite3_bind_int64(s, 9, (sqlite3_int64)ps);
+		if (n > 1)
+			bind_text(s, 10, index_hash);
+		else
+			sqlite3_bind_null(s, 10);
+	} else {
+		sqlite3_bind_text(s, 7, json, -1, SQLITE_STATIC);
+		sqlite3_bind_null(s, 8);
+		sqlite3_bind_null(s, 9);
+		sqlite3_bind_null(s, 10);
+	}
+	rc = step_done(r, s, "store submission certificate");
+out:
+	free(elided);
+	sigma_buf_dispose(&index);
+	return rc;
+}
 
 int registry_submission_put(registry *r, const char *repository, const char *ref,
                             const char *commit, const char *id, const char *decision,
-                            const char *certificate_json, const registry_part_at *packages)
+                            const char *certificate_json, registry_part_at *parts, size_t nparts)
 {
-	char now[32], hash[65] = "";
-	sigma_utc_now(now);
-	size_t len = strlen(certificate_json), ps = 0, pe = 0;
-	int found = packages ? (ps = packages->start, pe = packages->end, pe <= len && ps <= pe)
-	                     : top_member(certificate_json, len, "packages", &ps, &pe) == 0;
-	int split = len > PART_MIN && found && pe - ps > PART_MIN;
-	if (split) {
-		if (packages && packages->hash[0])
-			memcpy(hash, packages->hash, sizeof hash);
-		else
-			sigma_sha256_hex(certificate_json + ps, pe - ps, hash);
-		sqlite3_stmt *h = stmt(r, ST_PART_HAS);
-		if (!h)
-			return db_fail(r, "store submission certificate");
-		bind_text(h, 1, hash);
-		int have = sqlite3_step(h) == SQLITE_ROW;
-		sqlite3_reset(h);
-		if (!have) {
-			sqlite3_stmt *p = stmt(r, ST_PART_PUT);
-			if (!p)
-				return db_fail(r, "store submission certificate");
-			bind_text(p, 1, hash);
-			sqlite3_bind_text(p, 2, certificate_json + ps, (int)(pe - ps), SQLITE_STATIC);
-			int rc = step_done(r, p, "store submission certificate");
-			if (rc)
-				return rc;
-		}
-	}
-	sqlite3_stmt *s = stmt(r, ST_SUB_PUT);
-	if (!s)
-		return db_fail(r, "store submission certificate");
-	bind_text(s, 1, repository);
-	bind_text(s, 2, ref);
-	bind_text(s, 3, commit);
-	bind_text(s, 4, id);
-	bind_text(s, 5, decision);
-	bind_text(s, 6, now);
-	char *elided = NULL;
-	if (split) {
-		elided = sigma_xmalloc(len - (pe - ps) + 1);
-		memcpy(elided, certificate_json, ps);
-		memcpy(elided + ps, certificate_json + pe, len - pe + 1);
-		sqlite3_bind_text(s, 7, elided, -1, SQLITE_STATIC);
-		bind_text(s, 8, hash);
-		sqlite3_bind_int64(s, 9, (sqlite3_int64)ps);
-	} else {
-		sqlite3_bind_text(s, 7, certificate_json, -1, SQLITE_STATIC);
-		sqlite3_bind_null(s, 8);
-		sqlite3_bind_null(s, 9);
-	}
-	int rc = step_done(r, s, "store submission certificate");
-	free(elided);
-	return rc;
+	submission_row a = { repository, ref, commit, id, decision, certificate_json, parts, nparts };
+	/* One transaction: the parts, the index and the row that names them
+	 * land together (and 500 parts cost one commit, not 500). */
+	return registry_transaction(r, submission_put_tx, &a);
 }
 
 int registry_submission_get(char **out, registry *r, const char *commit)
@@ -1244,6 +1344,17 @@ int registry_part_put(registry *r, char hash[65], const char *text, size_t len)
 	bind_text(s, 1, hash);
 	sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
 	return step_done(r, s, "store a certificate part");
+}
+
+int registry_part_has(registry *r, const char *hash)
+{
+	sqlite3_stmt *s = stmt(r, ST_PART_HAS);
+	if (!s)
+		return 0;
+	bind_text(s, 1, hash);
+	int have = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return have;
 }
 
 int registry_part_get(char **out, registry *r, const char *hash)

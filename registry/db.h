@@ -32,7 +32,7 @@ enum {
 };
 
 /* The schema version this build writes. */
-#define REGISTRY_SCHEMA_VERSION 6
+#define REGISTRY_SCHEMA_VERSION 7
 
 /* Why a registry could not be opened: each has its own fix, which the hook
  * and `sigma doctor` name. */
@@ -116,17 +116,23 @@ int registry_record(char **out, registry *r, const char *ecosystem, const char *
 int registry_cache_get(registry *r, const char *table_key, char **deps, char **value);
 void registry_cache_put(registry *r, const char *table_key, const char *deps, const char *value);
 
-/* Submission certificates. A large "packages" member is stored apart, once
- * per distinct list (certificate_parts). `packages` says where it sits in
- * certificate_json and, when hash is not empty, its SHA-256, if the caller
- * knows (it spares a scan and a hash of up to a megabyte); NULL: found here. */
+/* Submission certificates. Their packages are stored apart, in
+ * content-addressed certificate_parts: `parts` (nparts of them) are the
+ * byte ranges of each lockfile's packages in certificate_json, in order,
+ * separated by single commas, together the whole content of the packages
+ * array; each part's hash may be given (hex SHA-256 of its bytes) or ""
+ * (computed here, and written back). A push that changes one lockfile thus stores one new
+ * part plus a small index. With no parts (or parts that do not hold
+ * together) the packages array is found here and stored as one part.
+ * Small certificates are stored whole. All in one transaction. The view
+ * submission_certificates gives every certificate back whole. */
 typedef struct registry_part_at {
-	size_t start, end; /* the value's bytes in the certificate text */
+	size_t start, end; /* the part's bytes in the certificate text */
 	char hash[65];     /* hex SHA-256 of those bytes, or "" */
 } registry_part_at;
 int registry_submission_put(registry *r, const char *repository, const char *ref,
                             const char *commit, const char *id, const char *decision,
-                            const char *certificate_json, const registry_part_at *packages);
+                            const char *certificate_json, registry_part_at *parts, size_t nparts);
 /* The latest certificate for a commit (any ref), *out the caller's.
  * SIGMA_ENOTFOUND when none. */
 int registry_submission_get(char **out, registry *r, const char *commit);
@@ -147,6 +153,8 @@ int registry_generation(registry *r, int64_t *out);
 
 /* Content-addressed certificate parts (hash = hex SHA-256 of the text). */
 int registry_part_put(registry *r, char hash[65], const char *text, size_t len);
+/* Non-zero when the part is stored (no read of its text). */
+int registry_part_has(registry *r, const char *hash);
 /* SIGMA_ENOTFOUND when there is no such part. */
 int registry_part_get(char **out, registry *r, const char *hash);
 

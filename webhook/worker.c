@@ -813,16 +813,16 @@ static int run_event_job(worker *w, const webhook_job *job)
 	/* 5. The certificate, stored as the hook stores it. */
 	ref = subject_ref(f, &ev);
 	cert_subject subj = { ev.repository, ref, commit, tree, NULL, cfg.enforce == CONFIG_ENFORCE_TESTING };
-	size_t pat[2];
-	registry_part_at at = { 0, 0, "" };
-	if ((rc = certificate_build(&cert, id, &j, &now, &subj, key, NULL, pat)) ||
-	    (at.start = pat[0], at.end = pat[1],
-	     rc = registry_submission_put(w->reg, ev.repository, ref, commit, id,
+	cert_parts parts = { .n = 0 };
+	if ((rc = certificate_build(&cert, id, &j, &now, &subj, key, NULL, &parts)) ||
+	    (rc = registry_submission_put(w->reg, ev.repository, ref, commit, id,
 	                                  j.rejected && cfg.enforce != CONFIG_ENFORCE_TESTING ? "rejected" : "accepted",
-	                                  cert, &at))) {
+	                                  cert, parts.at, parts.n))) {
+		cert_parts_dispose(&parts);
 		rc = finish_error(w, job, f, &ev, sigma_error_last());
 		goto out;
 	}
+	cert_parts_dispose(&parts);
 
 	/* 6. What the page and the comment show beside the certificate: the
 	 * dependency diff against the base, what was left unreviewed and why,

@@ -50,7 +50,7 @@ git add -A && git commit -qm rename && git push -q origin other 2> "$T/out"
 check "a changed package.json next to the lockfile is parsed again" grep -q "parsed=1 cached=0" "$T/out"
 
 # A corrupt cache row is not trusted: it is parsed again and overwritten.
-sqlite3 "$SIGMA_DB" "UPDATE cache SET value='{\"n\":7}' WHERE key LIKE 'lock:%' OR key LIKE 'judged:%'"
+sqlite3 "$SIGMA_DB" "UPDATE cache SET value='{\"n\":7}' WHERE key LIKE 'lock:%' OR key LIKE 'judged:%' OR key LIKE 'lockjudged:%'"
 echo y > Y && git add -A && git commit -qm y && git push -q origin other 2> "$T/out"
 check "a corrupt cache entry is re-parsed, not trusted" grep -q "parsed=1 cached=0" "$T/out"
 # Certificates share their packages list: the react app's 1,244 packages are

@@ -33,7 +33,7 @@ check "... saying OK" grep -q "^OK: " "$out"
 check "every chain rebuilt from via is a path of real edges from a direct dependency" python3 - "$T/cert.json" $N <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1])); n = int(sys.argv[2]); p = c["packages"]
-assert c["schema"] == "sigma.certificate/v2" and len(p) == n
+assert c["schema"] == "sigma.certificate/v3" and len(p) == n
 at = {q["name"]: i for i, q in enumerate(p)}
 for i, q in enumerate(p):
     assert "chain" not in q

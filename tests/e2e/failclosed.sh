@@ -55,13 +55,16 @@ broken "a SQLite file without the schema" "not an initialised registry" "sigma r
 export SIGMA_DB=$T/newer.db && sqlite3 "$good_db" ".backup '$SIGMA_DB'" && sqlite3 "$SIGMA_DB" "PRAGMA user_version = 99"
 broken "a newer schema" "schema 99 is newer" "install that version"
 
-# Schema 4 as an older sigma left it: without migrations 5 and 6 (waivers,
-# advisory columns, releases; a new migration adds its own undoing here).
+# Schema 4 as an older sigma left it: without migrations 5 to 7 (waivers,
+# advisory columns, releases, per-lockfile parts; a new migration adds its
+# own undoing here).
 now=$(sqlite3 "$good_db" "PRAGMA user_version")
 export SIGMA_DB=$T/older.db && sqlite3 "$good_db" ".backup '$SIGMA_DB'" && sqlite3 "$SIGMA_DB" \
 	"$(for t in advisories_ins advisories_upd advisories_del waivers_ins waivers_upd waivers_del \
 	           releases_ins releases_upd releases_del; do echo "DROP TRIGGER $t;"; done)
 	 DROP TABLE waivers; DROP TABLE releases; ALTER TABLE advisories DROP COLUMN aliases; ALTER TABLE advisories DROP COLUMN score;
+	 DROP VIEW submission_certificates; ALTER TABLE submissions DROP COLUMN parts_index;
+	 CREATE VIEW submission_certificates AS SELECT certificate FROM submissions;
 	 PRAGMA user_version = 4"
 broken "an older schema" "schema 4 is older than this sigma ($now)" "sigma registry migrate --db"
 check "... which the hook did not migrate" test "$(sqlite3 "$SIGMA_DB" "PRAGMA user_version")" -eq 4

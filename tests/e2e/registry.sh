@@ -102,8 +102,8 @@ check "scan of a clean project exits 0" test "$rc" -eq 0
 "$SIGMA_BIN" scan "$T/api" > "$out" 2>&1; rc=$?
 check "scan with a blocked L1 exits 1" test "$rc" -eq 1
 "$SIGMA_BIN" scan --json "$T/api" > "$out" 2>/dev/null
-check "scan --json prints a sigma.certificate/v2 with the decision" \
-	grep -q '"decision":"rejected".*"schema":"sigma.certificate/v2"' "$out"
+check "scan --json prints a sigma.certificate/v3 with the decision" \
+	grep -q '"decision":"rejected".*"schema":"sigma.certificate/v3"' "$out"
 check "... whose packages carry depth and parents" \
 	grep -q '"depth":1,"dev":false,"direct":false,"ecosystem":"npm","effect":"reject".*"name":"body-parser","parents":\["express@4.22.3"\]' "$out"
 check "... and the chain: body-parser's via is express's position, express's is null" python3 -c '

@@ -1,8 +1,10 @@
-/* test_certificate.c: certificate v2 chains and the fail-closed cap.
+/* test_certificate.c: certificate v3 chains and the fail-closed cap.
  *
  * Builds judgements by hand over two small graphs (no registry), then
- * checks that each package's `via` is the position of its predecessor in
- * the packages array (offset by the packages of the lockfiles before it),
+ * checks that each package's `via` is the position of its predecessor
+ * counted from its lockfile's first package (v3; v2 counted from the start
+ * of the array and is still read), that each lockfile's packages are one
+ * part whose bytes do not depend on where the lockfile sits,
  * that the chain rebuilt from the links is the graph's shortest chain,
  * that a certificate over its cap fails with nothing sealed, that the link
  * checks refuse every kind of bad link, that a string that is not UTF-8
@@ -12,10 +14,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cjson/cJSON.h>
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "common/seal.h"
+#include "common/sign.h"
 #include "hook/certificate.h"
 #include "hook/lockfile.h"
 #include "webhook/pages.h"
@@ -89,16 +94,20 @@ static void test_via_positions(void)
 	f.j.rejected = 1;
 	cert_subject subj = { "repo", "refs/heads/main", NULL, NULL, NULL, 0 };
 	char *text = NULL, id[65];
-	int rc = certificate_build(&text, id, &f.j, &f.s, &subj, NULL, NULL, NULL);
+	cert_parts parts = { .n = 0 };
+	int rc = certificate_build(&text, id, &f.j, &f.s, &subj, NULL, NULL, &parts);
 	ok(rc == 0 && text, "a two-lockfile certificate builds");
+	ok(parts.n == 2 && text && text[parts.at[0].start - 1] == '[' && text[parts.at[0].end] == ',' &&
+	   parts.at[1].start == parts.at[0].end + 1 && text[parts.at[1].end] == ']',
+	   "... in two parts, one per lockfile, that together are the packages array");
 	cJSON *c = cJSON_Parse(text ? text : "");
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(c, "packages");
 	ok(cJSON_GetArraySize(p) == 43, "... with 43 packages");
 	const cJSON *b1 = cJSON_GetArrayItem(p, 4), *b0 = cJSON_GetArrayItem(p, 3), *a2 = cJSON_GetArrayItem(p, 2);
 	ok(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(b0, "via")), "a direct dependency's via is null");
 	ok(cJSON_GetObjectItemCaseSensitive(a2, "via")->valuedouble == 1, "the first lockfile's c2 is reached via position 1");
-	ok(cJSON_GetObjectItemCaseSensitive(b1, "via")->valuedouble == 3,
-	   "the second lockfile's c1 is reached via position 3 (its own c0, after the first lockfile's 3)");
+	ok(cJSON_GetObjectItemCaseSensitive(b1, "via")->valuedouble == 0,
+	   "the second lockfile's c1 is reached via 0: its own c0, counted from its lockfile's first package");
 	ok(!cJSON_GetObjectItemCaseSensitive(b1, "chain"), "no package carries a chain array");
 	const cJSON *r = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(c, "reasons"), 0);
 	ok(r && cJSON_GetObjectItemCaseSensitive(r, "index")->valuedouble == 42 &&
@@ -126,6 +135,7 @@ static void test_via_positions(void)
 	   "... and a 40-long one by its ends around the count left out");
 	sigma_buf_dispose(&html);
 	cJSON_Delete(c);
+	cert_parts_dispose(&parts);
 	free(text);
 	fixture_dispose(&f);
 }
@@ -254,6 +264,92 @@ static void test_bad_links(void)
 	cJSON_Delete(c);
 }
 
+/* The same lockfile after 3 packages and after 7: its part is the same
+ * bytes, which is what lets the registry store it once. */
+static void test_part_position_independent(void)
+{
+	fixture f3, f7;
+	fixture_init(&f3, 3, 40);
+	fixture_init(&f7, 7, 40);
+	cert_subject subj = { "repo", "refs/heads/main", NULL, NULL, NULL, 0 };
+	char *t3 = NULL, *t7 = NULL, id3[65], id7[65];
+	cert_parts p3 = { .n = 0 }, p7 = { .n = 0 };
+	int rc = certificate_build(&t3, id3, &f3.j, &f3.s, &subj, NULL, NULL, &p3) ||
+	         certificate_build(&t7, id7, &f7.j, &f7.s, &subj, NULL, NULL, &p7);
+	ok(!rc && p3.n == 2 && p7.n == 2 && p3.at[1].start != p7.at[1].start &&
+	   p3.at[1].end - p3.at[1].start == p7.at[1].end - p7.at[1].start &&
+	   memcmp(t3 + p3.at[1].start, t7 + p7.at[1].start, p3.at[1].end - p3.at[1].start) == 0,
+	   "a lockfile's part is the same bytes wherever it sits in the packages array");
+	ok(!rc && p3.at[0].end - p3.at[0].start < p7.at[0].end - p7.at[0].start,
+	   "... while the lockfile that differs (3 packages, then 7) has a different part");
+	cert_parts_dispose(&p3);
+	cert_parts_dispose(&p7);
+	free(t3);
+	free(t7);
+	fixture_dispose(&f3);
+	fixture_dispose(&f7);
+}
+
+/* v2 counted a via from the start of the array: still read that way. */
+static void test_v2_still_read(void)
+{
+	cJSON *c = links("a,0,-1 a,1,0 b,0,-1 b,1,2");
+	cJSON_AddStringToObject(c, "schema", CERTIFICATE_SCHEMA_V2);
+	cert_chains ch;
+	ok(certificate_chains_load(&ch, c) == 0 && ch.via[3] == 2, "a v2 certificate's absolute via is read as one");
+	cert_chains_dispose(&ch);
+	cJSON_Delete(c);
+	c = links("a,0,-1 a,1,0 b,0,-1 b,1,2");
+	ok(certificate_chains_load(&ch, c) == SIGMA_EINVALID, "... and the same via in v3 is past its lockfile: refused");
+	cert_chains_dispose(&ch);
+	cJSON_Delete(c);
+	c = links("a,0,-1 a,1,0 b,0,-1 b,1,0");
+	ok(certificate_chains_load(&ch, c) == 0 && ch.via[3] == 2, "v3 counts it from the lockfile's first package");
+	cert_chains_dispose(&ch);
+	cJSON_Delete(c);
+}
+
+/* The streamed seal writes exactly the bytes seal_object_raws writes,
+ * signed or not, and says where the streamed value sits. */
+static void test_stream_seal_same_bytes(void)
+{
+	char dir[] = "/tmp/sigma-seal.XXXXXX", priv[64], pub[64], kid[65];
+	sigma_key *key = NULL;
+	int have_key = mkdtemp(dir) != NULL;
+	snprintf(priv, sizeof priv, "%s/k", dir);
+	snprintf(pub, sizeof pub, "%s/k.pub", dir);
+	have_key = have_key && sign_keygen(priv, pub, kid, -1) == 0 && sign_key_load_private(&key, priv) == 0;
+	ok(have_key, "a signing key for the comparison");
+	const char *value = "[{\"a\":1},{\"b\":\"\u00e9\"}]";
+	for (int signed_ = 0; signed_ < 2; signed_++) {
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "schema", "x");
+		cJSON_AddStringToObject(c, "decision", "accepted");
+		cJSON_AddArrayToObject(c, "reasons");
+		cJSON_AddStringToObject(c, "tool", "t");
+		const char *k = "packages";
+		char *want = NULL, *got = NULL, id1[65], id2[65];
+		size_t at1 = 0, at2 = 0;
+		int rc1 = seal_object_raws(&want, id1, c, &k, &value, 1, "id", signed_ ? key : NULL, &at1);
+		seal_stream st;
+		int rc2 = seal_stream_begin(&st, c, "packages", "id");
+		if (!rc2) {
+			sigma_buf_puts(&st.text, value);
+			rc2 = seal_stream_finish(&got, id2, &at2, &st, signed_ ? key : NULL);
+		}
+		ok(!rc1 && !rc2 && !strcmp(want, got) && !strcmp(id1, id2) && at1 == at2 &&
+		   !strncmp(got + at2, value, strlen(value)),
+		   "%s: the streamed seal is byte for byte seal_object_raws's", signed_ ? "signed" : "unsigned");
+		free(want);
+		free(got);
+		cJSON_Delete(c);
+	}
+	sign_key_free(key);
+	unlink(priv);
+	unlink(pub);
+	rmdir(dir);
+}
+
 static void test_page_reads_v1(void)
 {
 	const char *v1 = "{\"decision\":\"rejected\",\"id\":\"x\",\"packages\":[{\"name\":\"b\",\"version\":\"2\","
@@ -267,6 +363,9 @@ static void test_page_reads_v1(void)
 int main(void)
 {
 	test_via_positions();
+	test_part_position_independent();
+	test_v2_still_read();
+	test_stream_seal_same_bytes();
 	test_cap_fails_closed();
 	test_buffer_sticks();
 	test_utf8();
