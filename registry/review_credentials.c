@@ -46,7 +46,7 @@ static const review_pattern patterns[] = {
 
 static const char *const secret_words[] = {
 	"TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "ACCESS_KEY", "PRIVATE_KEY",
-	"AWS_", "CREDENTIAL", "AUTH", "NPM_TOKEN", "SESSION", "COOKIE", NULL,
+	"CREDENTIAL", "NPM_TOKEN", "SESSION_TOKEN", NULL,
 };
 
 /* The variable name after an accessor: "X" in process.env.X,
@@ -83,9 +83,25 @@ static void on_hit(void *ctx, const unpack_file *f, const review_pattern *p, int
 		if (!secret)
 			return;
 	}
+	/* A credential file named without being read on the line (pip's
+	 * help text about .pypirc) is a mention: LOW, and not raised. */
+	if (!strcmp(p->code, "credential-file")) {
+		static const char *const reads[] = { "readFile", "open(", "read(", "createReadStream", "expanduser",
+		                                     "homedir", "Path.home", "HOME", "USERPROFILE", NULL };
+		int read = 0;
+		for (int i = 0; reads[i]; i++)
+			read |= review_span_has(ls, le, reads[i]);
+		if (!read) {
+			review_findings_add(c->out, NAME, "credential-mention", SEV_LOW, f->path, line, "%s (named, not read here)",
+			                    p->message);
+			return;
+		}
+	}
 	const char *flow = "";
-	if (c->network) {
-		sev = sev >= SEV_MEDIUM ? SEV_HIGH : SEV_MEDIUM;
+	/* Enumerating or copying the environment is what a process spawner
+	 * does for its child: a source with no sink stays LOW. */
+	if (c->network && sev >= SEV_MEDIUM) {
+		sev = SEV_MEDIUM; /* whether it is sent is the flow reviewer's question */
 		flow = ", in a file that also makes network calls";
 	}
 	if (var[0])
