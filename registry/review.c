@@ -181,11 +181,27 @@ static int regex_may_follow(char prev)
 	return !prev || strchr("(,=:[!&|?{};+-*%<>~^\n", prev) != NULL;
 }
 
+/* "return /re/": after these words a '/' starts a regex. */
+static int keyword_before(const char *data, size_t at, char prev)
+{
+	static const char *const words[] = { "return", "typeof", "case", "void", "delete", "in", "of", NULL };
+	if (!isalpha((unsigned char)prev))
+		return 0;
+	size_t start = at + 1;
+	while (start > 0 && (isalnum((unsigned char)data[start - 1]) || data[start - 1] == '_' || data[start - 1] == '$'))
+		start--;
+	for (int i = 0; words[i]; i++)
+		if (strlen(words[i]) == at + 1 - start && !memcmp(data + start, words[i], at + 1 - start))
+			return 1;
+	return 0;
+}
+
 void review_lex(const char *data, size_t len, unsigned lang, char **code_out, char **mask_out)
 {
 	char *code = sigma_xcalloc(1, len + 1), *mask = sigma_xcalloc(1, len + 1);
 	memcpy(code, data, len);
 	char prev = 0; /* the last code character that is not blank */
+	size_t prev_at = 0;
 	size_t i = 0;
 	while (i < len) {
 		char c = data[i];
@@ -240,7 +256,7 @@ void review_lex(const char *data, size_t len, unsigned lang, char **code_out, ch
 			}
 			i = i < len ? i + 1 : len;
 			kind = REVIEW_LEX_STRING;
-		} else if (lang == REVIEW_JS && c == '/' && regex_may_follow(prev)) {
+		} else if (lang == REVIEW_JS && c == '/' && (regex_may_follow(prev) || keyword_before(data, prev_at, prev))) {
 			int in_class = 0;
 			i++;
 			while (i < len && data[i] != '\n' && (in_class || data[i] != '/')) {
@@ -257,7 +273,7 @@ void review_lex(const char *data, size_t len, unsigned lang, char **code_out, ch
 		}
 		if (kind < 0) {
 			if (!isspace((unsigned char)c))
-				prev = c;
+				prev = c, prev_at = i;
 			i++;
 			continue;
 		}

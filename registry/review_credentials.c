@@ -1,7 +1,9 @@
 /* review_credentials.c: the credential and environment access reviewer.
  *
  * Reading NODE_ENV is ordinary; reading NPM_TOKEN, AWS keys or ~/.ssh is
- * what credential stealers do. Sensitive variables and files are MEDIUM;
+ * what credential stealers do, and what uploaders and SDKs do too: every
+ * finding here is LOW evidence (a source); the flow reviewer decides
+ * whether a secret reaches a sink. The text below is the history. Sensitive variables and files are MEDIUM;
  * serialising the whole environment is MEDIUM (enumerating it, as debug
  * does for DEBUG_* options, is LOW). Any of them in a file that also makes
  * network calls is raised one level, to HIGH for the sensitive ones: the
@@ -98,10 +100,12 @@ static void on_hit(void *ctx, const unpack_file *f, const review_pattern *p, int
 		}
 	}
 	const char *flow = "";
-	/* Enumerating or copying the environment is what a process spawner
-	 * does for its child: a source with no sink stays LOW. */
-	if (c->network && sev >= SEV_MEDIUM) {
-		sev = SEV_MEDIUM; /* whether it is sent is the flow reviewer's question */
+	/* A source is not a sink: whether the secret reaches the network is
+	 * the flow reviewer's question (review_flow.c, CRITICAL when it does).
+	 * Here every read is evidence to show, LOW: setuptools reads .pypirc
+	 * to upload, and spawners copy the environment for their children. */
+	sev = SEV_LOW;
+	if (c->network) {
 		flow = ", in a file that also makes network calls";
 	}
 	if (var[0])

