@@ -4,7 +4,8 @@
  * severity, file:line where it knows them, and a message. Reviewers are
  * independent on purpose: each one looks at the package from one angle
  * (install scripts, network, process execution, credentials, obfuscation,
- * typosquatting, known malware, the archive itself), none sees another's
+ * typosquatting, known malware, the archive itself, data flow, metadata),
+ * none sees another's
  * findings, and the consensus policy (consensus.h, docs/COUNCIL.md) is the
  * only place where their findings meet.
  *

@@ -10,7 +10,9 @@
  *     (devDependencies are not installed for a consumer, and are skipped);
  *   - an npm package with no description, no repository and no README
  *     all at once: nothing to hold the author to, the shape of throwaway
- *     malware: HIGH. Any one of the three is enough to be quiet;
+ *     malware, but also of every private and test package: MEDIUM (it
+ *     counts towards the three-reviewer rule). Any one of the three is
+ *     enough to be quiet;
  *   - an executable (ELF, PE, Mach-O) under an innocent extension (an
  *     image, a font, text, JSON, JavaScript): a payload that hides from
  *     reviewers who skip data files: HIGH. Executables under their own
@@ -54,7 +56,7 @@ static void manifest_checks(review_findings *out, const review_package *pkg, con
 	for (size_t i = 0; pkg->files && i < pkg->files->nfiles; i++)
 		has_readme |= !strncasecmp(pkg->files->files[i].path, "readme", 6);
 	if ((!desc || !*desc) && !has_repo && !has_readme)
-		review_findings_add(out, NAME, "no-provenance", SEV_HIGH, "package.json", 0,
+		review_findings_add(out, NAME, "no-provenance", SEV_MEDIUM, "package.json", 0,
 		                    "no description, no repository or homepage, and no README");
 
 	/* The registry document against the tarball. */

@@ -29,7 +29,7 @@ int main(void)
 	const char *bare[] = { "package.json", "{\"name\":\"x\",\"version\":\"1.0.0\"}", "index.js", "1;", NULL };
 	fixture_crafted(&f, "npm", "x", bare);
 	x = run(&f, &fs, "no-provenance");
-	ok(x && x->severity == SEV_HIGH, "no description, repository or README: HIGH");
+	ok(x && x->severity == SEV_MEDIUM, "no description, repository or README: MEDIUM");
 	review_findings_dispose(&fs);
 	fixture_dispose(&f);
 	const char *readme[] = { "package.json", "{\"name\":\"x\",\"version\":\"1.0.0\"}", "README.md", "# x", NULL };
