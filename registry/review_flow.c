@@ -78,6 +78,9 @@ typedef struct flow {
 	unsigned lang;
 	taint names[MAX_NAMES];
 	size_t nnames;
+	unsigned any_labels;  /* the union of the names' labels: a quick "none of these" */
+	int has_publish, has_detached, has_dll, has_loader, has_bracket_call; /* file-level gates for judge */
+	int has_secret_var, has_buffer_decode, has_requests;                 /* ... and for sources */
 	const char *function; /* the latest "function NAME" / "def NAME" seen */
 	size_t function_len;
 	int fetches;          /* the file reads from the network */
@@ -150,6 +153,7 @@ static int label_in(flow *fl, const char *name, size_t n, unsigned labels, int s
 	}
 	unsigned before = t->labels;
 	t->labels |= labels;
+	fl->any_labels |= labels;
 	return t->labels != before;
 }
 
@@ -157,7 +161,7 @@ static int label_in(flow *fl, const char *name, size_t n, unsigned labels, int s
 static unsigned used_labels(const flow *fl, const char *s, const char *e, unsigned want)
 {
 	unsigned got = 0;
-	if (!fl->nnames)
+	if (!(fl->any_labels & want))
 		return 0;
 	const char *base = fl->code;
 	for (const char *p = s; p < e;) {
@@ -181,7 +185,7 @@ static unsigned used_labels(const flow *fl, const char *s, const char *e, unsign
 /* The first use in [s, e) of a name with one of the labels, or NULL. */
 static const char *first_use(const flow *fl, const char *s, const char *e, unsigned want)
 {
-	if (!fl->nnames)
+	if (!(fl->any_labels & want))
 		return NULL;
 	for (const char *p = s; p < e; p++) {
 		if (fl->mask[p - fl->code] != REVIEW_LEX_CODE || !ident_char(*p) || (p > fl->code && ident_char(p[-1])))
@@ -312,14 +316,15 @@ static unsigned sources(const flow *fl, const char *s, const char *e)
 {
 	unsigned l = 0;
 	/* "{ ...process.env, X: 1 }" is a child's environment, not a dump. */
-	if (span_has_any(s, e, fl->p.env_whole) || secret_variable(s, e) || span_has_any(s, e, fl->p.credential_paths))
+	if (span_has_any(s, e, fl->p.env_whole) || (fl->has_secret_var && secret_variable(s, e)) ||
+	    span_has_any(s, e, fl->p.credential_paths))
 		l |= T_SECRET;
 	if (code_has_any(fl, s, e, fl->p.decoders) || escapes(s, e) ||
-	    (span_find(s, e, "Buffer.from(") && (span_find(s, e, "'base64'") || span_find(s, e, "\"base64\"") ||
+	    (fl->has_buffer_decode && span_find(s, e, "Buffer.from(") && (span_find(s, e, "'base64'") || span_find(s, e, "\"base64\"") ||
 	                                         span_find(s, e, "'hex'") || span_find(s, e, "\"hex\""))) ||
 	    (span_has_any(s, e, fl->p.read_apis) && span_has_any(s, e, fl->p.images)))
 		l |= T_DECODED;
-	if (code_has_any(fl, s, e, fl->p.fetches) || (span_find(s, e, "requests.") && span_find(s, e, ".content")))
+	if (code_has_any(fl, s, e, fl->p.fetches) || (fl->has_requests && span_find(s, e, "requests.") && span_find(s, e, ".content")))
 		l |= T_REMOTE;
 	if (span_has_any(s, e, fl->p.net_objects))
 		l |= T_NET;
@@ -362,14 +367,15 @@ static int assign(flow *fl, const char *s, const char *e, unsigned labels)
 			while (q > s && ident_char(q[-1]))
 				q--;
 			name = q;
-		} else if ((!strncmp(p, " of ", 4) || !strncmp(p, " in ", 4)) && p > s && ident_char(p[-1])) {
+		} else if (*p == ' ' && p + 4 <= e && (p[1] == 'o' || p[1] == 'i') && p[3] == ' ' &&
+		           (!memcmp(p, " of ", 4) || !memcmp(p, " in ", 4)) && p > s && ident_char(p[-1])) {
 			/* for (const x of xs), for x in xs */
 			const char *q = p;
 			name_end = q;
 			while (q > s && ident_char(q[-1]))
 				q--;
 			name = q;
-		} else if (!strncmp(p, " as ", 4) && p + 4 < e && ident_char(p[4])) {
+		} else if (*p == ' ' && p + 4 < e && p[1] == 'a' && !memcmp(p, " as ", 4) && ident_char(p[4])) {
 			name = p + 4;
 			name_end = name;
 			while (name_end < e && ident_char(*name_end))
@@ -424,7 +430,7 @@ static void enter(flow *fl, const char *s, const char *e)
 		t++;
 	const char *first = t > fl->code && t[-1] != '\n' ? NULL : t; /* at column 0? */
 	static const char *const modifiers[] = { "export ", "default ", "async ", NULL };
-	for (int again = 1; again;) {
+	for (int again = t < e && (*t == 'e' || *t == 'd' || *t == 'a'); again;) {
 		again = 0;
 		for (int i = 0; modifiers[i]; i++)
 			if ((size_t)(e - t) > strlen(modifiers[i]) && !strncmp(t, modifiers[i], strlen(modifiers[i]))) {
@@ -432,7 +438,7 @@ static void enter(flow *fl, const char *s, const char *e)
 				again = 1;
 			}
 	}
-	if (span_find_word(t, e, "function ") == t || span_find_word(t, e, "def ") == t)
+	if (((size_t)(e - t) > 9 && !memcmp(t, "function ", 9)) || ((size_t)(e - t) > 4 && !memcmp(t, "def ", 4)))
 		fl->scope = ++fl->nscopes;
 	else if (first && t < e && *t != '}' && *t != ')')
 		fl->scope = 0;
@@ -442,8 +448,8 @@ static void enter(flow *fl, const char *s, const char *e)
 static int propagate(flow *fl, const char *s, const char *e)
 {
 	int changed = 0;
-	const char *fn = span_find_word(s, e, "function ");
-	const char *def = span_find_word(s, e, "def ");
+	const char *fn = fl->lang == REVIEW_JS ? span_find_word(s, e, "function ") : NULL;
+	const char *def = fl->lang == REVIEW_PY ? span_find_word(s, e, "def ") : NULL;
 	const char *head = fn ? fn + 9 : def ? def + 4 : NULL;
 	if (head) {
 		const char *q = head;
@@ -642,12 +648,12 @@ static void judge_statement(flow *fl, review_findings *out, const pkg_facts *pf,
 	/* Loading a module or calling a method by a decoded name. */
 	int by_decoded = 0;
 	static const char *const loaders[] = { "require(", "__import__(", NULL };
-	for (int i = 0; loaders[i]; i++)
+	for (int i = 0; fl->has_loader && loaders[i]; i++)
 		for (const char *at = s; (at = span_find_word(at, e, loaders[i])); at++) {
 			const char *open = at + strlen(loaders[i]) - 1;
 			by_decoded |= (sources(fl, open, args_end(fl, open, e)) & T_DECODED) != 0;
 		}
-	for (const char *at = s; (at = span_find(at, e, "](")); at++) {
+	for (const char *at = s; fl->has_bracket_call && (at = span_find(at, e, "](")); at++) {
 		const char *open = at;
 		for (int depth = 0; open > s; open--) {
 			if (*open == ']')
@@ -683,12 +689,12 @@ static void judge_statement(flow *fl, review_findings *out, const pkg_facts *pf,
 		                    "a file written from a network response is run as a program%s",
 		                    fl->scope ? " (inside a function)" : " when the module loads");
 	}
-	if (span_find(s, e, "npm publish") && !reported[3]++)
+	if (fl->has_publish && span_find(s, e, "npm publish") && !reported[3]++)
 		review_findings_add(out, NAME, "worm", pf->install_runs_code ? SEV_CRITICAL : SEV_HIGH, f->path, line,
 		                    "runs npm publish%s", pf->install_runs_code
 		                    ? " from a package whose install script runs its code: a self-propagating worm"
 		                    : "");
-	if ((span_find(s, e, "detached: true") || span_find(s, e, "detached:true") || span_find(s, e, "detached:!0") ||
+	if (fl->has_detached && (span_find(s, e, "detached: true") || span_find(s, e, "detached:true") || span_find(s, e, "detached:!0") ||
 	     span_find(s, e, "start_new_session=True") || span_find(s, e, "DETACHED_PROCESS")) &&
 	    (span_find(s, e, "'ignore'") || span_find(s, e, "\"ignore\"") || span_find(s, e, "DEVNULL") ||
 	     span_find(s, e, ".unref()")) && proc && !reported[4]++)
@@ -699,7 +705,7 @@ static void judge_statement(flow *fl, review_findings *out, const pkg_facts *pf,
 	                                        "ProgramData", NULL };
 	/* The target directory is often built in the statement before. */
 	const char *fs_ = fl->code, *fe = fl->code + fl->f->len;
-	if (span_find(s, e, ".dll") && span_has_any(fs_, fe, app_dirs) &&
+	if (fl->has_dll && span_find(s, e, ".dll") && span_has_any(fs_, fe, app_dirs) &&
 	    (span_find(s, e, "copyFile") || span_find(s, e, "writeFile") || span_find(s, e, "rename") ||
 	     span_find(s, e, "shutil.copy")) && !reported[5]++)
 		review_findings_add(out, NAME, "dll-plant", SEV_HIGH, f->path, line,
@@ -831,11 +837,21 @@ static void review_file(review_findings *out, const unpack_file *f, const pkg_fa
 	fl->minified = f->len / lines > 300;
 	const char *end = code + f->len;
 	const present *pp = &fl->p;
+	fl->has_secret_var = secret_variable(f->data, f->data + f->len);
+	fl->has_buffer_decode = memmem(f->data, f->len, "Buffer.from(", 12) != NULL;
+	fl->has_requests = memmem(f->data, f->len, "requests.", 9) != NULL;
 	/* NODE_ENV checks are everywhere: only a secret variable counts. */
 	fl->sourceful = pp->env_whole[0] || pp->credential_paths[0] || pp->decoders[0] || pp->fetches[0] ||
-	                pp->images[0] || secret_variable(f->data, f->data + f->len) || escapes(f->data, f->data + f->len) ||
+	                pp->images[0] || fl->has_secret_var || escapes(f->data, f->data + f->len) ||
 	                (memmem(f->data, f->len, "Buffer.from(", 12) &&
 	                 (memmem(f->data, f->len, "base64", 6) || memmem(f->data, f->len, "hex", 3)));
+	fl->has_publish = memmem(f->data, f->len, "npm publish", 11) != NULL;
+	fl->has_detached = memmem(f->data, f->len, "detached", 8) || memmem(f->data, f->len, "DETACHED", 8) ||
+	                   memmem(f->data, f->len, "start_new_session", 17);
+	fl->has_dll = memmem(f->data, f->len, ".dll", 4) != NULL;
+	fl->has_loader = memmem(f->data, f->len, "require(", 8) || memmem(f->data, f->len, "__import__(", 11);
+	/* a call by a computed name only matters when something decodes */
+	fl->has_bracket_call = fl->sourceful && memmem(f->data, f->len, "](", 2);
 	fl->acting = pp->processes[0] || memmem(f->data, f->len, "npm publish", 11) || memmem(f->data, f->len, ".dll", 4) ||
 	             lang == REVIEW_SH;
 	for (int pass = 0; fl->sourceful && pass < 2; pass++) {
