@@ -32,14 +32,17 @@ int main(void)
 	review_findings_dispose(&fs);
 	ok(judge("npm", "types-node", &fs) == SEV_HIGH && fixture_find(&fs, "scope-confusion"), "types-node: @types/node with the scope folded");
 	review_findings_dispose(&fs);
-	ok(judge("npm", "cross-env.js", &fs) == SEV_HIGH && judge("pypi", "py-numpy", &fs) == SEV_HIGH,
+	review_findings fs2;
+	ok(judge("npm", "cross-env.js", &fs) == SEV_HIGH && judge("pypi", "py-numpy", &fs2) == SEV_HIGH,
 	   "a popular name with a language affix (cross-env.js, py-numpy) is HIGH");
 	review_findings_dispose(&fs);
+	review_findings_dispose(&fs2);
 	ok(judge("npm", "uuidd", &fs) == SEV_HIGH, "a doubled letter on a short popular name (uuidd) is HIGH");
 	review_findings_dispose(&fs);
-	ok(judge("npm", "uuid-tool", &fs) == SEV_CLEAR && judge("npm", "reactive", &fs) == SEV_CLEAR,
+	ok(judge("npm", "uuid-tool", &fs) == SEV_CLEAR && judge("npm", "reactive", &fs2) == SEV_CLEAR,
 	   "a popular name inside a longer name is not an affix");
 	review_findings_dispose(&fs);
+	review_findings_dispose(&fs2);
 	ok(judge("npm", "@evil/lodash", &fs) == SEV_LOW, "@evil/lodash: a popular name under an unknown scope is LOW");
 	review_findings_dispose(&fs);
 	ok(judge("npm", "lodash", &fs) == SEV_CLEAR && judge("pypi", "requests", &fs) == SEV_CLEAR, "popular names are quiet");
