@@ -10,6 +10,7 @@
 #   make bench-parsers  each lockfile resolver's MB/s, bench/parsers-results.md
 #   make bench-formats  cold and cache-hit pushes per format, bench/formats-results.md
 #   make bench-certify  certification per package, lookups for 10,000 packages
+#   make bench-council  the council on malicious samples and popular packages, bench/council-results.md
 #   make bench-chain    sigma scan of one chain of 10,000 to 100,000 packages, bench/chain-results.md
 #   make bench-monorepo 100 to 2,000 lockfiles through the hook, registry growth, bench/monorepo-results.md
 #   make install PREFIX=/usr/local   [DESTDIR=... UNITDIR=...]; make uninstall the same way
@@ -59,7 +60,7 @@ EXE_OBJ  := $(BUILD)/main.o $(filter $(BUILD)/sandbox/%,$(LIB_OBJ)) \
 CORE_OBJ := $(BUILD)/core.o $(filter-out $(EXE_OBJ),$(LIB_OBJ))
 EXE_LIBS := -ldl -lpthread -lm
 
-.PHONY: all check asan fuzz demo bench bench-sandbox bench-formats bench-parsers bench-certify bench-chain bench-monorepo install uninstall clean
+.PHONY: all check asan fuzz demo bench bench-sandbox bench-formats bench-parsers bench-certify bench-council bench-chain bench-monorepo install uninstall clean
 all: $(SIGMA_OUT) $(SIGMA_CORE)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
@@ -137,6 +138,13 @@ bench-parsers: $(BUILD)/bench/parse
 
 bench-certify: sigma sigma-core.so
 	bash bench/certify.sh
+
+$(BUILD)/bench/council: bench/council.c $(BUILD)/libsigma.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsigma.a $(LDLIBS) $(TEST_LIBS)
+
+bench-council: $(BUILD)/bench/council
+	bash bench/council.sh
 
 bench-chain: sigma sigma-core.so
 	bash bench/chain.sh

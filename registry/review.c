@@ -5,6 +5,7 @@
  * that is what keeps the council at hundreds of MB/s on real packages.
  * Regular expressions would buy little: the reviewers look for API names
  * and a few shapes, and the consensus weighs the evidence. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,7 @@ void review_findings_dispose(review_findings *f)
 static const reviewer *const council[] = {
 	&review_install, &review_network, &review_exec, &review_credentials,
 	&review_obfuscation, &review_typosquat, &review_malware, &review_archive,
+	&review_flow, &review_metadata,
 };
 
 const reviewer *const *review_council(size_t *n)
@@ -167,6 +169,127 @@ void review_scan(const unpack_file *f, const review_pattern *pats, size_t n, int
 			fn(ctx, f, p, line, ls, le);
 		}
 	}
+}
+
+/* ---------------------------------------------------------------- lexing */
+
+/* Can a '/' after this character start a regular expression literal?
+ * After an operator or an opening bracket it can; after a name, a number
+ * or a closing bracket it is a division. */
+static int regex_may_follow(char prev)
+{
+	return !prev || strchr("(,=:[!&|?{};+-*%<>~^\n", prev) != NULL;
+}
+
+/* "return /re/": after these words a '/' starts a regex. */
+static int keyword_before(const char *data, size_t at, char prev)
+{
+	static const char *const words[] = { "return", "typeof", "case", "void", "delete", "in", "of", NULL };
+	if (!isalpha((unsigned char)prev))
+		return 0;
+	size_t start = at + 1;
+	while (start > 0 && (isalnum((unsigned char)data[start - 1]) || data[start - 1] == '_' || data[start - 1] == '$'))
+		start--;
+	for (int i = 0; words[i]; i++)
+		if (strlen(words[i]) == at + 1 - start && !memcmp(data + start, words[i], at + 1 - start))
+			return 1;
+	return 0;
+}
+
+void review_lex(const char *data, size_t len, unsigned lang, char **code_out, char **mask_out)
+{
+	char *code = sigma_xcalloc(1, len + 1), *mask = sigma_xcalloc(1, len + 1);
+	memcpy(code, data, len);
+	char prev = 0; /* the last code character that is not blank */
+	size_t prev_at = 0;
+	size_t i = 0;
+	while (i < len) {
+		char c = data[i];
+		size_t start = i;
+		int kind = -1;
+		if (lang == REVIEW_JS && c == '/' && i + 1 < len && data[i + 1] == '/') {
+			while (i < len && data[i] != '\n')
+				i++;
+			kind = REVIEW_LEX_COMMENT;
+		} else if (lang == REVIEW_JS && c == '/' && i + 1 < len && data[i + 1] == '*') {
+			const char *close = memmem(data + i + 2, len - i - 2, "*/", 2);
+			i = close ? (size_t)(close - data) + 2 : len;
+			kind = REVIEW_LEX_COMMENT;
+		} else if (lang != REVIEW_JS && c == '#' && (lang == REVIEW_PY || i == 0 || isspace((unsigned char)data[i - 1]))) {
+			while (i < len && data[i] != '\n')
+				i++;
+			kind = REVIEW_LEX_COMMENT;
+		} else if (lang == REVIEW_PY && (c == '\'' || c == '"') && i + 2 < len && data[i + 1] == c && data[i + 2] == c) {
+			char q[4] = { c, c, c, 0 };
+			const char *close = i + 3 < len ? memmem(data + i + 3, len - i - 3, q, 3) : NULL;
+			i = close ? (size_t)(close - data) + 3 : len;
+			kind = REVIEW_LEX_STRING;
+		} else if (c == '`' && lang == REVIEW_JS) {
+			/* A template literal; its ${} may hold braces and templates of
+			 * its own (one level deep is tracked), all taken as string. */
+			int depth = 0;
+			i++;
+			while (i < len && (depth > 0 || data[i] != '`')) {
+				if (data[i] == '\\')
+					i++;
+				else if (depth == 0 && data[i] == '$' && i + 1 < len && data[i + 1] == '{')
+					depth = 1, i++;
+				else if (depth > 0 && data[i] == '{')
+					depth++;
+				else if (depth > 0 && data[i] == '}')
+					depth--;
+				else if (depth > 0 && data[i] == '`') {
+					i++;
+					while (i < len && data[i] != '`')
+						i += data[i] == '\\' ? 2 : 1;
+				}
+				i++;
+			}
+			i = i < len ? i + 1 : len;
+			kind = REVIEW_LEX_STRING;
+		} else if (c == '\'' || c == '"') {
+			i++;
+			while (i < len && data[i] != c && data[i] != '\n') {
+				if (data[i] == '\\')
+					i++;
+				i++;
+			}
+			i = i < len ? i + 1 : len;
+			kind = REVIEW_LEX_STRING;
+		} else if (lang == REVIEW_JS && c == '/' && (regex_may_follow(prev) || keyword_before(data, prev_at, prev))) {
+			int in_class = 0;
+			i++;
+			while (i < len && data[i] != '\n' && (in_class || data[i] != '/')) {
+				if (data[i] == '\\')
+					i++;
+				else if (data[i] == '[')
+					in_class = 1;
+				else if (data[i] == ']')
+					in_class = 0;
+				i++;
+			}
+			i = i < len ? i + 1 : len;
+			kind = REVIEW_LEX_REGEX;
+		}
+		if (kind < 0) {
+			if (!isspace((unsigned char)c))
+				prev = c, prev_at = i;
+			i++;
+			continue;
+		}
+		if (i > len)
+			i = len;
+		memset(mask + start, kind, i - start);
+		if (kind == REVIEW_LEX_COMMENT) {
+			for (size_t k = start; k < i; k++)
+				if (code[k] != '\n')
+					code[k] = ' ';
+		} else {
+			prev = 'a'; /* a literal is a value: a '/' after it divides */
+		}
+	}
+	*code_out = code;
+	*mask_out = mask;
 }
 
 /* ---------------------------------------------------------------- network, shared */

@@ -4,7 +4,8 @@
  * severity, file:line where it knows them, and a message. Reviewers are
  * independent on purpose: each one looks at the package from one angle
  * (install scripts, network, process execution, credentials, obfuscation,
- * typosquatting, known malware, the archive itself), none sees another's
+ * typosquatting, known malware, the archive itself, data flow, metadata),
+ * none sees another's
  * findings, and the consensus policy (consensus.h, docs/COUNCIL.md) is the
  * only place where their findings meet.
  *
@@ -72,6 +73,8 @@ extern const reviewer review_obfuscation;
 extern const reviewer review_typosquat;
 extern const reviewer review_malware;
 extern const reviewer review_archive;
+extern const reviewer review_flow;
+extern const reviewer review_metadata;
 
 /* The council, in order; *n gets the count. */
 const reviewer *const *review_council(size_t *n);
@@ -110,6 +113,16 @@ typedef void (*review_hit_fn)(void *ctx, const unpack_file *f, const review_patt
                               const char *line_start, const char *line_end);
 void review_scan(const unpack_file *f, const review_pattern *pats, size_t n, int max_hits,
                  review_hit_fn fn, void *ctx);
+
+/* Lex a source file of `lang` (REVIEW_JS, _PY, _SH): *code gets a copy of
+ * the `len` bytes with comments replaced by spaces (newlines kept, so
+ * offsets and lines stay those of the file), *mask one REVIEW_LEX_* per
+ * byte. JavaScript strings, template literals and regular expression
+ * literals (by the token before the '/') and Python's triple-quoted
+ * strings are recognised; a template's ${} is taken as string. Both
+ * buffers are the caller's (free), NUL-terminated. Never fails. */
+enum { REVIEW_LEX_CODE = 0, REVIEW_LEX_STRING = 1, REVIEW_LEX_COMMENT = 2, REVIEW_LEX_REGEX = 3 };
+void review_lex(const char *data, size_t len, unsigned lang, char **code, char **mask);
 
 /* Non-zero when [s, e) contains `needle` (case-sensitive). */
 int review_span_has(const char *s, const char *e, const char *needle);

@@ -1,7 +1,9 @@
 /* review_credentials.c: the credential and environment access reviewer.
  *
  * Reading NODE_ENV is ordinary; reading NPM_TOKEN, AWS keys or ~/.ssh is
- * what credential stealers do. Sensitive variables and files are MEDIUM;
+ * what credential stealers do, and what uploaders and SDKs do too: every
+ * finding here is LOW evidence (a source); the flow reviewer decides
+ * whether a secret reaches a sink. The text below is the history. Sensitive variables and files are MEDIUM;
  * serialising the whole environment is MEDIUM (enumerating it, as debug
  * does for DEBUG_* options, is LOW). Any of them in a file that also makes
  * network calls is raised one level, to HIGH for the sensitive ones: the
@@ -46,7 +48,7 @@ static const review_pattern patterns[] = {
 
 static const char *const secret_words[] = {
 	"TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "ACCESS_KEY", "PRIVATE_KEY",
-	"AWS_", "CREDENTIAL", "AUTH", "NPM_TOKEN", "SESSION", "COOKIE", NULL,
+	"CREDENTIAL", "NPM_TOKEN", "SESSION_TOKEN", NULL,
 };
 
 /* The variable name after an accessor: "X" in process.env.X,
@@ -83,9 +85,27 @@ static void on_hit(void *ctx, const unpack_file *f, const review_pattern *p, int
 		if (!secret)
 			return;
 	}
+	/* A credential file named without being read on the line (pip's
+	 * help text about .pypirc) is a mention: LOW, and not raised. */
+	if (!strcmp(p->code, "credential-file")) {
+		static const char *const reads[] = { "readFile", "open(", "read(", "createReadStream", "expanduser",
+		                                     "homedir", "Path.home", "HOME", "USERPROFILE", NULL };
+		int read = 0;
+		for (int i = 0; reads[i]; i++)
+			read |= review_span_has(ls, le, reads[i]);
+		if (!read) {
+			review_findings_add(c->out, NAME, "credential-mention", SEV_LOW, f->path, line, "%s (named, not read here)",
+			                    p->message);
+			return;
+		}
+	}
 	const char *flow = "";
+	/* A source is not a sink: whether the secret reaches the network is
+	 * the flow reviewer's question (review_flow.c, CRITICAL when it does).
+	 * Here every read is evidence to show, LOW: setuptools reads .pypirc
+	 * to upload, and spawners copy the environment for their children. */
+	sev = SEV_LOW;
 	if (c->network) {
-		sev = sev >= SEV_MEDIUM ? SEV_HIGH : SEV_MEDIUM;
 		flow = ", in a file that also makes network calls";
 	}
 	if (var[0])

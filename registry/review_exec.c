@@ -33,8 +33,11 @@ static const review_pattern patterns[] = {
 
 static int shell_download(const char *ls, const char *le)
 {
-	static const char *const words[] = { "curl ", "wget ", "powershell", "/bin/sh", "/bin/bash", "bash -c",
-	                                     "cmd.exe", "Invoke-WebRequest", "chmod +x", NULL };
+	/* Downloads, not shells: starting powershell or cmd.exe to ask the
+	 * system something (vite finds the editor that way) is ordinary
+	 * process execution. */
+	static const char *const words[] = { "curl ", "wget ", "Invoke-WebRequest", "DownloadString", "DownloadFile",
+	                                     "chmod +x", NULL };
 	for (int i = 0; words[i]; i++)
 		if (review_span_has(ls, le, words[i]))
 			return 1;
@@ -52,7 +55,15 @@ static void on_hit(void *ctx, const unpack_file *f, const review_pattern *p, int
 		return;
 	if (!strcmp(p->needle, "Function(") && review_span_has(ls, le, "new Function("))
 		return; /* counted once, by the "new Function(" pattern */
-	if (shell_download(ls, le)) {
+	/* The shell word must be in the statement that starts the process,
+	 * not elsewhere on a minified line (dotenv's "cmd.exe"). */
+	const char *hit = memmem(ls, (size_t)(le - ls), p->needle, strlen(p->needle));
+	const char *ss = hit ? hit : ls, *se = hit ? hit : le;
+	while (ss > ls && ss[-1] != ';')
+		ss--;
+	while (se < le && *se != ';')
+		se++;
+	if (shell_download(ss, se)) {
 		review_findings_add(out, NAME, "exec-shell-download", SEV_HIGH, f->path, line,
 		                    "%s with a shell or download command on the same line", p->message);
 		return;

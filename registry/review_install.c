@@ -134,9 +134,21 @@ static void review_python(review_findings *out, const review_package *pkg)
 				}
 				line += *p == '\n';
 			}
-			if (exec_line)
+			/* An import line that only imports a module (setuptools'
+			 * distutils-precedence.pth loads its shim) is MEDIUM; one that
+			 * runs commands, evaluates, opens files or the network is how
+			 * .pth malware persists: HIGH. */
+			static const char *const acts[] = { "exec(", "eval(", "system(", "popen(", "subprocess", "urlopen",
+			                                    "b64decode", "compile(", "open(", "socket", "request", NULL };
+			int acting = 0;
+			for (int k = 0; exec_line && acts[k]; k++)
+				acting |= review_span_has(f->data, f->data + f->len, acts[k]);
+			if (exec_line && acting)
 				review_findings_add(out, NAME, "pth-autorun", SEV_HIGH, f->path, exec_line,
-				                    "a .pth file with an import line runs code at every Python start");
+				                    "a .pth file runs commands or code at every Python start");
+			else if (exec_line)
+				review_findings_add(out, NAME, "pth-import", SEV_MEDIUM, f->path, exec_line,
+				                    "a .pth file imports a module at every Python start");
 			continue;
 		}
 		if (strcmp(f->path, "setup.py") == 0) {

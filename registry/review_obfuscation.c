@@ -21,7 +21,26 @@ static const char *const decoders[] = {
 	"Buffer.from(", "atob(", "b64decode(", "base64.decode", "unhexlify(", "bytes.fromhex(", "decodestring(",
 	"fromCharCode", NULL,
 };
-static const char *const evaluators[] = { "eval(", "Function(", "exec(", "compile(", "runInThisContext", NULL };
+static const char *const evaluators[] = { "eval(", "Function(", "exec(", "runInThisContext", NULL };
+
+static int ident_or_dot(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
+	       c == '.';
+}
+
+/* An evaluator called on [s, e): eval(, Function(, exec( as names of
+ * their own (not regExp.exec(, not x.compile(). */
+static int evaluator_on(const char *s, const char *e)
+{
+	for (int i = 0; evaluators[i]; i++) {
+		size_t n = strlen(evaluators[i]);
+		for (const char *at = s; at < e && (at = memmem(at, (size_t)(e - at), evaluators[i], n)); at++)
+			if (at == s || !ident_or_dot(at[-1]) || !strcmp(evaluators[i], "runInThisContext"))
+				return 1;
+	}
+	return 0;
+}
 
 static int span_has_any(const char *s, const char *e, const char *const *words)
 {
@@ -90,13 +109,21 @@ static void blobs(review_findings *out, const unpack_file *f)
 		if (review_span_has(ls, (const char *)s, "base64,"))
 			continue; /* a data: URI */
 		int decoded = span_has_any(ls, le, decoders);
-		int evaluated = decoded && span_has_any(ls, le, evaluators);
+		int evaluated = decoded && evaluator_on(ls, le);
 		reported++;
+		/* WebAssembly.compile/instantiate of a bundled module (vite's and
+		 * next's lexers) compiles sandboxed bytecode; it is not source
+		 * decoded and evaluated. */
+		if (review_span_has(ls, le, "WebAssembly.")) {
+			review_findings_add(out, NAME, "wasm-blob", SEV_LOW, f->path, line,
+			                    "a %zu-character encoded WebAssembly module", n);
+			continue;
+		}
 		if (evaluated)
 			review_findings_add(out, NAME, "blob-exec", SEV_CRITICAL, f->path, line,
 			                    "a %zu-character %s blob is decoded and executed", n, hex ? "hex" : "base64");
 		else if (decoded)
-			review_findings_add(out, NAME, "decoded-blob", SEV_HIGH, f->path, line,
+			review_findings_add(out, NAME, "decoded-blob", SEV_MEDIUM, f->path, line,
 			                    "a %zu-character %s blob (entropy %.1f bits/char) is decoded at run time", n,
 			                    hex ? "hex" : "base64", h);
 		else

@@ -125,6 +125,36 @@ static char *fold(const char *s, size_t n)
 	return out;
 }
 
+/* "cross-env.js", "babel-cli-js", "py-numpy", "node-lodash": a popular
+ * name with a language affix that adds nothing. */
+static int affixed(const char *name, size_t n, const entry *e)
+{
+	static const char *const prefixes[] = { "js-", "node-", "py-", "python-", "py", NULL };
+	static const char *const suffixes[] = { ".js", "-js", "js", "-node", "-py", "py", "-python", "2", "3", NULL };
+	for (int i = 0; prefixes[i]; i++) {
+		size_t k = strlen(prefixes[i]);
+		if (n == k + e->len && !strncmp(name, prefixes[i], k) && !memcmp(name + k, e->name, e->len))
+			return 1;
+	}
+	for (int i = 0; suffixes[i]; i++) {
+		size_t k = strlen(suffixes[i]);
+		if (n == e->len + k && !memcmp(name, e->name, e->len) && !strcmp(name + e->len, suffixes[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* "uuidd", "expresss": the popular name with one letter doubled. */
+static int doubled(const char *name, size_t n, const entry *e)
+{
+	if (n != e->len + 1)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (name[i] == name[i - 1] && !memcmp(name, e->name, i) && !memcmp(name + i + 1, e->name + i, n - i - 1))
+			return 1;
+	return 0;
+}
+
 static int review(review_findings *out, const review_package *pkg)
 {
 	const char *eco = pkg->ecosystem, *name = pkg->name;
@@ -163,7 +193,7 @@ static int review(review_findings *out, const review_package *pkg)
 			if (s)
 				memmove(s, s + 1, strlen(s));
 			if (!strcmp(folded, pf2)) {
-				review_findings_add(out, NAME, "scope-confusion", SEV_MEDIUM, NULL, 0,
+				review_findings_add(out, NAME, "scope-confusion", SEV_HIGH, NULL, 0,
 				                    "\"%s\" looks like the popular scoped package %.*s", name, (int)e.len, e.name);
 				reported++;
 			}
@@ -180,6 +210,13 @@ static int review(review_findings *out, const review_package *pkg)
 			}
 			continue;
 		}
+		if (!slash && e.len >= 3 && e.len < 64 && (affixed(name, nlen, &e) || doubled(name, nlen, &e))) {
+			review_findings_add(out, NAME, "typosquat", SEV_HIGH, NULL, 0,
+			                    "\"%s\" is the popular package \"%.*s\" with an affix or a doubled letter", name,
+			                    (int)e.len, e.name);
+			reported++;
+			continue;
+		}
 		if (e.len < 5)
 			continue;
 		int limit = e.len >= 10 ? 2 : 1;
@@ -188,7 +225,7 @@ static int review(review_findings *out, const review_package *pkg)
 		int same_folded = !strcmp(pf, folded);
 		free(pf);
 		if (d <= limit || same_folded) {
-			review_findings_add(out, NAME, "typosquat", SEV_MEDIUM, NULL, 0,
+			review_findings_add(out, NAME, "typosquat", SEV_HIGH, NULL, 0,
 			                    "\"%s\" is %s the popular package \"%.*s\"", name,
 			                    same_folded ? "a respelling of" : d == 1 ? "one edit from" : "two edits from",
 			                    (int)e.len, e.name);

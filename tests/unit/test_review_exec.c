@@ -38,6 +38,16 @@ int main(void)
 	review_findings_dispose(&fs);
 	fixture_dispose(&f);
 
+	/* dotenv's CLI: "cmd.exe" in another statement of a minified line. */
+	const char *dotenv[] = { "cli.cjs", "const cp=require('child_process');const shell=process.platform==='win32'?'cmd.exe':'sh';"
+	                                    "cp.spawnSync(cmd,args,{stdio:'inherit'});\n", NULL };
+	fixture_crafted(&f, "npm", "x", dotenv);
+	fixture_review(&fs, &review_exec, &f);
+	ok(!fixture_find(&fs, "exec-shell-download") && fixture_worst(&fs) == SEV_MEDIUM,
+	   "a shell name in another statement of the line is not a shell download (MEDIUM)");
+	review_findings_dispose(&fs);
+	fixture_dispose(&f);
+
 	char who[512] = "";
 	ok(fixture_quiet_on_clean(&review_exec, SEV_LOW, who, sizeof who), "quiet (LOW at most) on the real packages %s", who);
 	return tap_done();

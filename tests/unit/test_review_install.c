@@ -96,5 +96,21 @@ int main(void)
 	}
 	ok(saw_core && saw_es5, "the real postinstall scripts of core-js and es5-ext are reported, at MEDIUM");
 	ok(others_quiet, "the other real packages have no install findings at all");
+	{
+		fixture pf;
+		review_findings pfs;
+		const char *pth[] = { "distutils-precedence.pth",
+		                      "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "
+		                      "'local'; enabled and __import__('_distutils_hack').add_shim(); \n",
+		                      "evil.pth", "import os; os.system('id')\n", NULL };
+		fixture_crafted(&pf, "pypi", "x", pth);
+		fixture_review(&pfs, &review_install, &pf);
+		const review_finding *a = fixture_find(&pfs, "pth-import"), *b = fixture_find(&pfs, "pth-autorun");
+		ok(a && a->severity == SEV_MEDIUM && !strcmp(a->file, "distutils-precedence.pth") && b &&
+		   b->severity == SEV_HIGH && !strcmp(b->file, "evil.pth"),
+		   ".pth: importing a shim is MEDIUM (setuptools), running a command is HIGH");
+		review_findings_dispose(&pfs);
+		fixture_dispose(&pf);
+	}
 	return tap_done();
 }
