@@ -46,6 +46,7 @@ echo "# machine: $(nproc) cores, $(uname -r), sqlite $(sqlite3 --version | cut -
 
 # --- 1. ingest
 export SIGMA_DB=$T/ingest.db
+"$SIGMA_BIN" registry init > /dev/null  # only `registry init` creates a registry
 start_serve --config "$T/serve.config" --workers 0
 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$here/serve-deliveries.lua" "$SERVE" \
 	-- "$T/pr.json" "$sig" run1 > "$T/wrk.out" 2>&1
@@ -58,6 +59,7 @@ echo "# ingest: $total requests, ${non2xx:-0} non-2xx, $jobs jobs in the databas
 
 # --- 2. drain
 export SIGMA_DB=$T/drain.db
+"$SIGMA_BIN" registry init > /dev/null
 # One commit per job: statuses of one commit are posted strictly in order,
 # which would serialise the whole drain on a single sha.
 for i in $(seq "$JOBS"); do git -C "$w" commit -q --allow-empty -m "c$i"; done
