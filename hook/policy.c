@@ -311,37 +311,48 @@ static void say_age(char *out, size_t n, long seconds)
 
 /* The release-age check of one package: 0, or a reason it counts (code and
  * why set on p). Only called when sigma.minimumReleaseAge is set. */
-static int check_release_age(judged *p, const sigma_config *cfg, registry *reg, const graph_node *n, time_t now)
+static int check_release_age(judged *p, const sigma_config *cfg, registry *reg, const graph_node *n, time_t now,
+                             const char *cutoff_text)
 {
 	if (!n->version[0] || release_age_excluded(cfg, n->name))
 		return 0;
 	char *norm = version_name_normalize(p->g->ecosystem, n->name);
-	release_seen r = { p->g->ecosystem, n->version, now - cfg->min_release_age, -1, NULL };
-	int rc = registry_releases_of(reg, p->g->ecosystem, norm, see_release, &r);
-	free(norm);
-	char limit[32];
-	say_age(limit, sizeof limit, cfg->min_release_age);
-	if (rc) {
-		free(r.old_enough);
+	char published[40];
+	int rc = registry_release_get(reg, p->g->ecosystem, norm, n->version, published);
+	/* The common case costs one lookup and one comparison: RFC 3339 UTC
+	 * times sort as text, so no parsing unless the version is too new. */
+	if (rc == 0 && strncmp(published, cutoff_text, 19) <= 0) {
+		free(norm);
+		return 0;
+	}
+	if (rc && rc != SIGMA_ENOTFOUND) {
+		free(norm);
 		return rc;
 	}
-	if (r.published < 0) {
+	if (rc == SIGMA_ENOTFOUND) {
+		free(norm);
+		sigma_error_clear();
 		p->code = sigma_xstrdup("release-age-unknown");
 		p->why = sigma_xasprintf("release-age-unknown: when %s@%s was published is not known to the registry "
 		                         "(certify it, or sigma.unknownReleaseAge decides: %s)", n->name, n->version,
 		                         cfg->unknown_release_age_refuse ? "refuse" : "warn");
 		p->release_refuses = cfg->unknown_release_age_refuse;
-		free(r.old_enough);
 		return 1;
 	}
-	if (r.published <= r.cutoff) {
+	/* Too new: which older version is old enough, for the advice. */
+	release_seen r = { p->g->ecosystem, n->version, now - cfg->min_release_age, -1, NULL };
+	rc = registry_releases_of(reg, p->g->ecosystem, norm, see_release, &r);
+	free(norm);
+	if (rc) {
 		free(r.old_enough);
-		return 0;
+		return rc;
 	}
-	char ago[32], when[32], from[32];
-	say_age(ago, sizeof ago, (long)(now - r.published));
-	time_t ok_at = r.published + cfg->min_release_age;
-	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&r.published));
+	time_t at = parse_utc(published);
+	char limit[32], ago[32], when[32], from[32];
+	say_age(limit, sizeof limit, cfg->min_release_age);
+	say_age(ago, sizeof ago, (long)(now - at));
+	time_t ok_at = at + cfg->min_release_age;
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&at));
 	strftime(from, sizeof from, "%Y-%m-%d %H:%M UTC", gmtime(&ok_at));
 	p->code = sigma_xstrdup("release-age");
 	p->why = sigma_xasprintf("release-age: published %s ago (%s); acceptable from %s "
@@ -372,6 +383,10 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 	if (rc)
 		return rc;
 	time_t now_s = time(NULL);
+	/* The release-age cutoff as RFC 3339 text, compared with stored times. */
+	char cutoff_text[32] = "";
+	time_t cutoff = now_s - cfg->min_release_age;
+	strftime(cutoff_text, sizeof cutoff_text, "%Y-%m-%dT%H:%M:%S", gmtime(&cutoff));
 	waiver_list waivers;
 	if ((rc = waivers_load(&waivers, reg))) {
 		waivers_dispose(&waivers);
@@ -401,7 +416,7 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 			char alg[16] = "";
 			/* Release age first, so that a version too new is said as such;
 			 * an unknown age that only warns waits until nothing else counts. */
-			int age_result = cfg->min_release_age > 0 ? check_release_age(p, cfg, reg, n, now_s) : 0;
+			int age_result = cfg->min_release_age > 0 ? check_release_age(p, cfg, reg, n, now_s, cutoff_text) : 0;
 			if (age_result < 0) {
 				waivers_dispose(&waivers);
 				registry_snapshot_end(reg);

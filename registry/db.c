@@ -123,7 +123,7 @@ static const char *const migrations[] = {
 enum {
 	ST_LOOKUP, ST_LOOKUP_CERT, ST_BLOCK, ST_UNBLOCK, ST_CERT_PUT, ST_CACHE_GET, ST_CACHE_PUT,
 	ST_SUB_PUT, ST_SUB_GET, ST_PART_HAS, ST_PART_PUT, ST_PART_GET, ST_GENERATION, ST_KEYS, ST_CERT_BODY, ST_BLOCKS_OF,
-	ST_ADVISORIES, ST_RELEASES, ST__COUNT
+	ST_ADVISORIES, ST_RELEASES, ST_RELEASE_ONE, ST__COUNT
 };
 
 static const char *const statements[ST__COUNT] = {
@@ -171,6 +171,7 @@ static const char *const statements[ST__COUNT] = {
 		"SELECT id, malicious, severity, summary, affected, modified, aliases, score FROM advisories"
 		" WHERE ecosystem=?1 AND name=?2 ORDER BY id",
 	[ST_RELEASES] = "SELECT version, published_at, publisher FROM releases WHERE ecosystem=?1 AND name=?2",
+	[ST_RELEASE_ONE] = "SELECT published_at FROM releases WHERE ecosystem=?1 AND name=?2 AND version=?3",
 	[ST_BLOCKS_OF] =
 		"SELECT source, reason, version FROM blocks WHERE ecosystem=?1 AND name=?2"
 		" AND version IN (?3, '*') ORDER BY version = '*', source",
@@ -1165,6 +1166,25 @@ int registry_release_put(registry *r, const char *ecosystem, const char *name, c
 	bind_text(s, 5, publisher);
 	int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(r, "store release");
 	sqlite3_finalize(s);
+	return rc;
+}
+
+int registry_release_get(registry *r, const char *ecosystem, const char *name, const char *version, char out[40])
+{
+	sqlite3_stmt *s = stmt(r, ST_RELEASE_ONE);
+	if (!s)
+		return db_fail(r, "read release");
+	bind_text(s, 1, ecosystem);
+	bind_text(s, 2, name);
+	bind_text(s, 3, version);
+	int rc = SIGMA_ENOTFOUND, step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		copy_field(out, 40, col_text(s, 0));
+		rc = 0;
+	} else if (step != SQLITE_DONE) {
+		rc = db_fail(r, "read release");
+	}
+	sqlite3_reset(s);
 	return rc;
 }
 

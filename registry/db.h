@@ -196,6 +196,8 @@ int registry_advisory_rows(registry *r, const char *ecosystem, const char *name,
  * from the registry. */
 int registry_release_put(registry *r, const char *ecosystem, const char *name, const char *version,
                          const char *published_at, const char *publisher);
+/* When one version was published (copied into `out`), or SIGMA_ENOTFOUND. */
+int registry_release_get(registry *r, const char *ecosystem, const char *name, const char *version, char out[40]);
 /* Every known release of one package (strings borrowed for the call). */
 typedef int (*registry_release_fn)(void *ctx, const char *version, const char *published_at,
                                    const char *publisher);
