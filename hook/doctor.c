@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "common/buf.h"
 #include "common/cli.h"
@@ -122,8 +123,19 @@ static void check_registry(doctor *d, const sigma_config *cfg, const char *cli_d
 	else if (!count)
 		say(d, DOC_WARN, "osv", "no OSV records imported: known malware is blocked only by hand "
 		    "(sigma registry import osv-npm-all.zip)");
-	else
-		say(d, DOC_OK, "osv", "%ld records, last imported %s", count, last);
+	else {
+		/* Malware records go stale in days: an import that stopped is a
+		 * gate that stopped learning. */
+		struct tm tm;
+		memset(&tm, 0, sizeof tm);
+		time_t at = strptime(last, "%Y-%m-%dT%H:%M:%S", &tm) ? timegm(&tm) : 0;
+		long days = at ? (long)((time(NULL) - at) / 86400) : -1;
+		if (days > 7)
+			say(d, DOC_WARN, "osv", "%ld records, last imported %s, %ld days ago: is the import still running? "
+			    "(contrib/systemd/sigma-osv-import.timer)", count, last, days);
+		else
+			say(d, DOC_OK, "osv", "%ld records, last imported %s", count, last);
+	}
 out:
 	registry_close(r);
 	free(path);

@@ -126,6 +126,10 @@ sigma registry import "$T/withdrawn.json" > "$out"
 check "a withdrawn version of the record is imported as withdrawn" grep -q "1 withdrawn" "$out"
 npm_project . '{"left-pad":"1.3.0","minimist":"1.2.5"}' "$(lock_entry left-pad 1.3.0),$(lock_entry minimist 1.2.5)"
 check "... and minimist 1.2.5 is no longer refused" push after-withdrawal
+check "sigma doctor: the OSV data is fresh" bash -c "'$SIGMA_BIN' doctor | grep -q '^ok    osv '"
+sqlite3 "$SIGMA_DB" "UPDATE advisories SET imported_at = '2020-01-01T00:00:00Z'"
+check "... and warns when the last import is over a week old" \
+	bash -c "'$SIGMA_BIN' doctor | grep -q '^warn  osv .*days ago: is the import still running'"
 sigma registry status > "$out"
 check "registry status says what is held and when OSV data was imported" \
 	bash -c "grep -q '^osv: .*advisories' '$out' && grep -q '^imported: *20' '$out' && grep -q '^waivers: *1' '$out'"
