@@ -225,7 +225,8 @@ int config_load(sigma_config *out, const char *gitdir)
 	    (rc = get_severity(&out->fail_on_severity, cfg, "sigma.failOnSeverity")) ||
 	    (rc = get_enforce(&out->enforce, cfg, "sigma.enforce")) ||
 	    (rc = get_duration(&out->min_release_age, cfg, "sigma.minimumReleaseAge")) ||
-	    (rc = get_choice(&out->unknown_release_age_refuse, cfg, "sigma.unknownReleaseAge", "warn", "refuse")))
+	    (rc = get_choice(&out->unknown_release_age_refuse, cfg, "sigma.unknownReleaseAge", "warn", "refuse")) ||
+	    (rc = get_choice(&out->unjudged_refuse, cfg, "sigma.unjudged", "warn", "refuse")))
 		goto out;
 out:
 	git_config_free(cfg);

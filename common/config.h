@@ -40,6 +40,7 @@ typedef struct sigma_config {
 	long min_release_age;  /* sigma.minimumReleaseAge in seconds, 0 (default): off */
 	char *release_age_exclude; /* sigma.minimumReleaseAgeExclude: name patterns, or NULL */
 	int unknown_release_age_refuse; /* sigma.unknownReleaseAge: warn (0, default) | refuse (1) */
+	int unjudged_refuse;   /* sigma.unjudged: warn (0, default) | refuse (1): lockfiles sigma does not read */
 	char *npm_registry;    /* sigma.npmRegistry, or NULL */
 	char *pypi_index;      /* sigma.pypiIndex, or NULL */
 	char *allowed_hosts;   /* sigma.allowedHosts: hosts certification may download from besides

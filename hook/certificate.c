@@ -498,10 +498,10 @@ int certificate_build_kept(char **out, char id[65], const judgement *j, const sc
 	}
 	for (size_t i = 0; i < s->nerrors; i++) {
 		cJSON *r = cJSON_CreateObject();
-		cJSON_AddStringToObject(r, "code", "lockfile-error");
+		cJSON_AddStringToObject(r, "code", s->errors[i].unjudged ? "lockfile-unjudged" : "lockfile-error");
 		cJSON_AddStringToObject(r, "lockfile", s->errors[i].path);
 		cJSON_AddStringToObject(r, "message", s->errors[i].message);
-		cJSON_AddStringToObject(r, "effect", j->error_rejects ? "reject" : "warn");
+		cJSON_AddStringToObject(r, "effect", policy_error_rejects(j, &s->errors[i]) ? "reject" : "warn");
 		cJSON_AddItemToArray(reasons, r);
 	}
 

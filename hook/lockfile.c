@@ -18,6 +18,7 @@ extern const lockfile_format lockfile_uv;
 extern const lockfile_format lockfile_pipenv;
 extern const lockfile_format lockfile_bun;
 extern const lockfile_format lockfile_bun_binary;
+/* lockfile_unread is declared in lockfile.h: scan.c tells its errors apart. */
 
 static const lockfile_format *const formats[] = {
 	&lockfile_npm,
@@ -29,6 +30,7 @@ static const lockfile_format *const formats[] = {
 	&lockfile_pipenv,
 	&lockfile_bun,
 	&lockfile_bun_binary,
+	&lockfile_unread,
 };
 
 const lockfile_format *lockfile_detect(const char *basename)

@@ -55,6 +55,11 @@ typedef struct lockfile_format {
 	int empty_valid;
 } lockfile_format;
 
+/* Lockfiles of formats sigma does not read (deno.lock, pdm.lock, ...):
+ * found, and "resolved" into an error that the hook treats by
+ * sigma.unjudged, not sigma.onError (hook/lockfile_unread.c). */
+extern const lockfile_format lockfile_unread;
+
 /* The format that owns `basename`, or NULL. */
 const lockfile_format *lockfile_detect(const char *basename);
 

@@ -595,7 +595,7 @@ static int write_sarif(sigma_buf *out, walk *w)
 	 * message names ("path:line: what"). */
 	for (size_t e = 0; e < w->s->nerrors; e++) {
 		const scan_error *se = &w->s->errors[e];
-		int err = j->error_rejects;
+		int err = policy_error_rejects(j, se);
 		cJSON *r = cJSON_CreateObject();
 		cJSON_AddStringToObject(r, "ruleId", "lockfile-error");
 		cJSON_AddNumberToObject(r, "ruleIndex", sarif_rule(rules, "lockfile-error", err));
@@ -1283,7 +1283,7 @@ static int write_markdown(sigma_buf *b, walk *w)
 		sigma_buf_putc(b, '\n');
 	}
 	for (size_t e = 0; e < s->nerrors; e++) {
-		sigma_buf_puts(b, j->error_rejects ? "- ❌ " : "- ⚠️ ");
+		sigma_buf_puts(b, policy_error_rejects(j, &s->errors[e]) ? "- ❌ " : "- ⚠️ ");
 		md_escape(b, s->errors[e].message);
 		sigma_buf_puts(b, "\n");
 	}

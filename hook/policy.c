@@ -581,9 +581,18 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 	strmap_dispose(&had);
 
 	out->n_errors = now->nerrors;
-	out->error_rejects = now->nerrors && !cfg->on_error_accept;
+	out->unreadable_rejects = !cfg->on_error_accept;
+	out->unjudged_rejects = cfg->unjudged_refuse;
+	out->error_rejects = 0;
+	for (size_t i = 0; i < now->nerrors; i++)
+		out->error_rejects |= policy_error_rejects(out, &now->errors[i]);
 	out->rejected = out->n_reject > 0 || out->error_rejects;
 	return 0;
+}
+
+int policy_error_rejects(const judgement *j, const scan_error *e)
+{
+	return e->unjudged ? j->unjudged_rejects : j->unreadable_rejects;
 }
 
 void judgement_dispose(judgement *j)

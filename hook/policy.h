@@ -63,7 +63,9 @@ typedef struct judgement {
 	size_t n_reject, n_warn;
 	size_t candidates;    /* packages blocked, flagged or with findings, whatever their effect */
 	size_t n_errors;      /* lockfiles that could not be resolved */
-	int error_rejects;    /* the errors alone reject (sigma.onError = reject) */
+	int error_rejects;    /* the errors alone reject (sigma.onError = reject, or sigma.unjudged = refuse) */
+	int unreadable_rejects; /* a lockfile that cannot be read refuses (sigma.onError = reject) */
+	int unjudged_rejects; /* a lockfile of a format sigma does not read refuses (sigma.unjudged = refuse) */
 	size_t per_depth[5];  /* 0, 1, 2, 3, deeper */
 	size_t unreachable;
 	size_t per_status[4]; /* certified, flagged, blocked, uncertified */
@@ -78,5 +80,9 @@ int policy_judge(judgement *out, const sigma_config *cfg, registry *reg, const s
 void judgement_dispose(judgement *j);
 
 const char *effect_name(effect e);
+
+/* Does this scan error refuse the push: an unreadable lockfile by
+ * sigma.onError, one of a format sigma does not read by sigma.unjudged. */
+int policy_error_rejects(const judgement *j, const scan_error *e);
 
 #endif

@@ -207,7 +207,7 @@ static void print_report(FILE *out, const judgement *j, const scan_set *s, const
 		if (j->n_reject && j->error_rejects)
 			fputs(" and ", out);
 		if (j->error_rejects)
-			fprintf(out, "%zu lockfile%s sigma could not read", j->n_errors, j->n_errors == 1 ? "" : "s");
+			fprintf(out, "%zu lockfile%s sigma could not read or judge", j->n_errors, j->n_errors == 1 ? "" : "s");
 		fputc('\n', out);
 	} else if (j->n_warn || j->n_errors || ctx->verbose) {
 		/* Every lockfile's packages (a reused judgement knows the total). */
@@ -237,8 +237,18 @@ static void print_report(FILE *out, const judgement *j, const scan_set *s, const
 	if (more)
 		fprintf(out, "  ... and %zu more blocked (see the certificate)\n", more);
 	for (size_t i = 0; i < s->nerrors; i++) {
-		fprintf(out, "  %s %s could not be read\n", j->error_rejects ? "x" : "!", s->errors[i].path);
-		fprintf(out, "    why:     %s\n", s->errors[i].message);
+		const scan_error *e = &s->errors[i];
+		int rejects = policy_error_rejects(j, e);
+		if (e->unjudged) {
+			/* Not broken: a format sigma does not read. Never silent. */
+			fprintf(out, "  %s %s is not judged\n", rejects ? "x" : "!", e->path);
+			fprintf(out, "    why:     %s\n", e->message);
+			fprintf(out, "             (sigma.unjudged = %s)\n", rejects ? "refuse: refused until sigma can judge it"
+			                                                              : "warn: accepted, but nothing in it was judged");
+			continue;
+		}
+		fprintf(out, "  %s %s could not be read\n", rejects ? "x" : "!", e->path);
+		fprintf(out, "    why:     %s\n", e->message);
 		fprintf(out, "    fix:     repair or regenerate the lockfile with its package manager\n");
 		fprintf(out, "             (sigma.onError = %s: %s)\n", ctx->on_error_accept ? "accept" : "reject",
 		        ctx->on_error_accept ? "accepted without judging it" : "refused until it can be judged");

@@ -24,6 +24,7 @@ static void add_error(scan_set *s, const char *path, const char *message)
 	s->errors = sigma_xrealloc(s->errors, (s->nerrors + 1) * sizeof *s->errors);
 	s->errors[s->nerrors].path = sigma_xstrdup(path);
 	s->errors[s->nerrors].message = sigma_xstrdup(message);
+	s->errors[s->nerrors].unjudged = lockfile_detect_path(path) == &lockfile_unread;
 	s->nerrors++;
 }
 

@@ -20,6 +20,7 @@
 typedef struct scan_error {
 	char *path;
 	char *message;  /* "path:line: what" */
+	int unjudged;   /* a lockfile of a format sigma does not read (sigma.unjudged), not a broken one */
 } scan_error;
 
 typedef struct scan_set {
