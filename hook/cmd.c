@@ -131,6 +131,17 @@ typedef struct judge_args {
  * loaded and no package looked up. Anything that is not clean is judged
  * afresh every time. */
 
+/* Every setting that can turn a clean judgement into an unclean one, for
+ * the keys clean judgements are kept under: a verdict reached with a check
+ * off (say sigma.minimumReleaseAge) must not be reused once it is on. */
+static void judge_settings(sigma_buf *b, const sigma_config *cfg)
+{
+	sigma_buf_printf(b, "policy=%d rules=%d depth=%d fail_on=%d age=%ld age_unknown=%d age_exclude=%s unjudged=%d\n",
+	                 cfg->policy_all, cfg->rules_reject, cfg->reject_depth, cfg->fail_on_severity,
+	                 cfg->min_release_age, cfg->unknown_release_age_refuse,
+	                 cfg->release_age_exclude ? cfg->release_age_exclude : "", cfg->unjudged_refuse);
+}
+
 static int reuse_key(char out[80], registry *reg, const sigma_config *cfg, const scan_set *s)
 {
 	int64_t gen;
@@ -140,8 +151,8 @@ static int reuse_key(char out[80], registry *reg, const sigma_config *cfg, const
 	/* judged/3: certificate v3 (a via counts from its lockfile's first
 	 * package) kept as one part per lockfile; a v2 packages text must never
 	 * be reused inside a v3 certificate. */
-	sigma_buf_printf(&b, "judged/3 gen=%lld policy=%d rules=%d depth=%d\n", (long long)gen, cfg->policy_all,
-	                 cfg->rules_reject, cfg->reject_depth);
+	sigma_buf_printf(&b, "judged/3 gen=%lld ", (long long)gen);
+	judge_settings(&b, cfg);
 	for (size_t i = 0; i < s->nrefs; i++)
 		sigma_buf_printf(&b, "%s\t%s\t%s\t%s\n", s->refs[i].format->name, s->refs[i].path, s->refs[i].oid,
 		                 s->refs[i].manifest_oid);
@@ -244,12 +255,13 @@ out:
 
 static int lock_key(char out[80], int64_t gen, const sigma_config *cfg, const lockfile_ref *ref)
 {
-	char *text = sigma_xasprintf("lockjudged/1 gen=%lld policy=%d rules=%d depth=%d\n%s\t%s\t%s\t%s\n",
-	                             (long long)gen, cfg->policy_all, cfg->rules_reject, cfg->reject_depth,
-	                             ref->format->name, ref->path, ref->oid, ref->manifest_oid);
+	sigma_buf b = SIGMA_BUF_INIT;
+	sigma_buf_printf(&b, "lockjudged/1 gen=%lld ", (long long)gen);
+	judge_settings(&b, cfg);
+	sigma_buf_printf(&b, "%s\t%s\t%s\t%s\n", ref->format->name, ref->path, ref->oid, ref->manifest_oid);
 	char hex[65];
-	sigma_sha256_hex(text, strlen(text), hex);
-	free(text);
+	sigma_sha256_hex(b.ptr, b.len, hex);
+	sigma_buf_dispose(&b);
 	snprintf(out, 80, "lockjudged:%s", hex);
 	return 0;
 }

@@ -82,4 +82,16 @@ wal=$(stat -c %s "$SIGMA_DB-wal" 2>/dev/null || echo 0)
 check "150 pushes leave a bounded write-ahead log ($wal bytes)" test "$wal" -le $((257 * 4120))
 check "... and their certificates are all there" \
 	test "$(sqlite3 "$SIGMA_DB" "SELECT count(*) FROM submissions WHERE ref LIKE 'refs/heads/wal%'")" -eq 150
+# A judgement kept while a check was off is not reused once it is on: the
+# same clean tree, judged again under a release-age cooldown, warns that
+# the publish times are unknown.
+fresh3=$(new_server fresh3)
+git push -q "$fresh3" HEAD:refs/heads/main 2> "$T/out"
+check "(the clean tree is reused in a new repository while settings are unchanged)" grep -q "judgement=reused" "$T/out"
+git config --file "$SIGMA_CONFIG" sigma.minimumReleaseAge 3d
+fresh4=$(new_server fresh4)
+git push -q "$fresh4" HEAD:refs/heads/main 2> "$T/out"
+check "turning sigma.minimumReleaseAge on: the kept judgement is not reused" \
+	bash -c "grep -q 'judgement=computed' '$T/out' && grep -q 'release-age-unknown' '$T/out'"
+git config --file "$SIGMA_CONFIG" --unset sigma.minimumReleaseAge
 done_testing
