@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
 #include "common/buf.h"
@@ -124,6 +125,26 @@ static int block_malware(registry *r, const char *id, const char *eco, const cha
 	return rc;
 }
 
+/* Seconds since the epoch of an RFC 3339 time in UTC ("...Z" or "+00:00"),
+ * with its fraction; -1 when it is not one. */
+static double rfc3339_seconds(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *p = s && *s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (!p)
+		return -1;
+	double frac = 0;
+	if (*p == '.') {
+		char *end = NULL;
+		frac = strtod(p, &end);
+		p = end;
+	}
+	if (strcmp(p, "Z") && strcmp(p, "+00:00"))
+		return -1;
+	return (double)timegm(&tm) + frac;
+}
+
 int osv_import_json(registry *r, const char *text, size_t len, const char *origin, osv_stats *st)
 {
 	cJSON *rec = cJSON_ParseWithLength(text, len);
@@ -139,11 +160,15 @@ int osv_import_json(registry *r, const char *text, size_t len, const char *origi
 	int malicious = !strncmp(id, "MAL-", 4);
 	const char *modified = json_str(rec, "modified");
 	/* Incremental: a record already stored at this `modified` time or a
-	 * newer one is left as it is (RFC 3339 UTC times sort as text). */
+	 * newer one is left as it is. Compared as times, not text: fractions
+	 * of a second are written with varying precision ("02.85Z" is before
+	 * "02.857Z", "02Z" before "02.5Z"), and a newer withdrawal must never
+	 * be skipped as "unchanged". A time that cannot be read re-imports. */
 	char stored[64] = "";
 	if ((rc = registry_advisory_modified(r, id, stored)))
 		goto wrap;
-	if (stored[0] && modified && strcmp(stored, modified) >= 0) {
+	double t_stored = rfc3339_seconds(stored), t_new = modified ? rfc3339_seconds(modified) : -1;
+	if (t_stored >= 0 && t_new >= 0 && t_stored >= t_new) {
 		st->unchanged++;
 		goto out;
 	}

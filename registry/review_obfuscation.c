@@ -114,7 +114,7 @@ static void blobs(review_findings *out, const unpack_file *f)
 		/* WebAssembly.compile/instantiate of a bundled module (vite's and
 		 * next's lexers) compiles sandboxed bytecode; it is not source
 		 * decoded and evaluated. */
-		if (review_span_has(ls, le, "WebAssembly.")) {
+		if (!evaluated && review_span_has(ls, le, "WebAssembly.")) {
 			review_findings_add(out, NAME, "wasm-blob", SEV_LOW, f->path, line,
 			                    "a %zu-character encoded WebAssembly module", n);
 			continue;

@@ -110,6 +110,23 @@ int main(void)
 	   !strcmp(status(r, "npm", "wd-narrow", "1.0.0", code, sizeof code), "uncertified") &&
 	   !strcmp(status(r, "npm", "wd-narrow", "2.0.0", code, sizeof code), "blocked"),
 	   "a re-imported record blocks what it lists now, not what it once listed");
+	/* Incremental import compares `modified` as times: a withdrawal written
+	 * with fewer fraction digits but later is not "unchanged". */
+	const char *v1 = "{\"id\":\"MAL-TEST-9\",\"modified\":\"2026-01-01T00:00:02.85Z\","
+	                 "\"affected\":[{\"package\":{\"ecosystem\":\"npm\",\"name\":\"frac\"},\"versions\":[\"1.0.0\"]}]}";
+	const char *v2 = "{\"id\":\"MAL-TEST-9\",\"modified\":\"2026-01-01T00:00:02.9Z\",\"withdrawn\":\"2026-01-01T00:00:02.9Z\","
+	                 "\"affected\":[{\"package\":{\"ecosystem\":\"npm\",\"name\":\"frac\"},\"versions\":[\"1.0.0\"]}]}";
+	memset(&st, 0, sizeof st);
+	ok(osv_import_json(r, v1, strlen(v1), "inline", &st) == 0 &&
+	   !strcmp(status(r, "npm", "frac", "1.0.0", code, sizeof code), "blocked") &&
+	   osv_import_json(r, v2, strlen(v2), "inline", &st) == 0 && st.withdrawn == 1 &&
+	   !strcmp(status(r, "npm", "frac", "1.0.0", code, sizeof code), "uncertified"),
+	   "a later withdrawal with fewer fraction digits (02.9Z after 02.85Z) is imported, not skipped");
+	memset(&st, 0, sizeof st);
+	ok(osv_import_json(r, v1, strlen(v1), "inline", &st) == 0 && st.unchanged == 0 && st.withdrawn == 0 &&
+	   !strcmp(status(r, "npm", "frac", "1.0.0", code, sizeof code), "blocked"),
+	   "(a withdrawn record leaves no row, so an older copy imports again)");
+
 	/* Matching for the hook (osv_hits): ranges, versions lists, the lowest
 	 * fix above the version, PEP 440 ordering and PyPI name forms. */
 	const char *ranged =

@@ -68,6 +68,16 @@ int main(void)
 	review_findings_dispose(&fs);
 	fixture_dispose(&f);
 	free(wasm_js);
+	/* A mention of WebAssembly does not excuse a decoded blob that is run. */
+	char *wasm_eval = sigma_xasprintf("WebAssembly.Memory;eval(Buffer.from('%s','base64').toString());\n", b);
+	const char *wasm_eval_pkg[] = { "lexer.js", wasm_eval, NULL };
+	fixture_crafted(&f, "npm", "x", wasm_eval_pkg);
+	fixture_review(&fs, &review_obfuscation, &f);
+	x = fixture_find(&fs, "blob-exec");
+	ok(x && x->severity == SEV_CRITICAL, "... but a WebAssembly mention beside eval of the decoded blob stays CRITICAL");
+	review_findings_dispose(&fs);
+	fixture_dispose(&f);
+	free(wasm_eval);
 
 	sigma_buf ob = SIGMA_BUF_INIT;
 	for (int i = 0; i < 40; i++)
