@@ -95,6 +95,9 @@ static char *blank_trailing_commas(const char *data, size_t len)
 	return out;
 }
 
+/* Slashes in a package key: scopes and nesting. Real trees stay far below. */
+#define BUN_MAX_DEPTH 128
+
 static int bad(const bun_ctx *c, const char *key, const char *what)
 {
 	return sigma_error_set(SIGMA_EINVALID, "%s:%d: %s", c->in->path, key ? lockfile_js_line_of_key(c->in->data, c->in->len, key) : 1, what);
@@ -256,7 +259,9 @@ static int optional_peer(const cJSON *meta, const char *name)
 }
 
 static const struct { const char *field; int optional; } edge_fields[] = {
-	{ "dependencies", 0 }, { "optionalDependencies", 1 }, { "peerDependencies", 1 },
+	/* A peer is installed by Bun unless the package marks it optional
+	 * (optionalPeers): a required peer with no entry is inconsistent. */
+	{ "dependencies", 0 }, { "optionalDependencies", 1 }, { "peerDependencies", 0 },
 };
 
 static int package_edges(bun_ctx *c, const char *key, const cJSON *entry)
@@ -371,9 +376,25 @@ static int parse(sigma_graph *g, const lockfile_input *in)
 		if (*ws->string && cJSON_IsString(nm))
 			strmap_put(&c.workspace_names, nm->valuestring, (void *)1);
 	}
-	cJSON_ArrayForEach(e, c.packages)
-		if (!strmap_get(&c.entries, e->string))
-			strmap_put(&c.entries, e->string, (void *)(uintptr_t)e); /* read only */
+	cJSON_ArrayForEach(e, c.packages) {
+		/* A key given twice is refused: which copy an installer keeps is
+		 * not sigma's guess to make, and the other would go unjudged. A key
+		 * nested deeper than any real tree is refused too: resolving walks
+		 * up one level at a time, and a hostile depth would make that
+		 * quadratic in the hook. */
+		size_t depth = 0;
+		for (const char *q = e->string; *q; q++)
+			depth += *q == '/';
+		if (depth > BUN_MAX_DEPTH) {
+			rc = bad(&c, e->string, "a package key nests deeper than any installed tree");
+			goto out;
+		}
+		if (strmap_get(&c.entries, e->string)) {
+			rc = bad(&c, e->string, "a package key given twice");
+			goto out;
+		}
+		strmap_put(&c.entries, e->string, (void *)(uintptr_t)e); /* read only */
+	}
 	cJSON_ArrayForEach(e, c.packages)
 		if ((rc = package_edges(&c, e->string, e)) != 0)
 			goto out;

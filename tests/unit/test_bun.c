@@ -59,6 +59,30 @@ static void check_expected(void)
 	}
 }
 
+/* Hostile shapes: a key given twice, a key nested absurdly deep. */
+static void check_hostile(void)
+{
+	static const char twice[] =
+		"{\"lockfileVersion\":1,\"workspaces\":{\"\":{\"name\":\"a\",\"dependencies\":{\"ms\":\"^2\"}}},\n"
+		"\"packages\":{\n\"ms\":[\"ms@2.1.3\",\"\",{},\"sha512-A\"],\n\"ms\":[\"ms@2.1.2\",\"\",{},\"sha512-B\"]}}\n";
+	sigma_graph *g = NULL;
+	ok(lc_resolve_mem(&g, "bun.lock", "bun.lock", twice, NULL, NULL) == SIGMA_EINVALID &&
+	   !strncmp(sigma_error_last(), "bun.lock:", 9) && strstr(sigma_error_last(), "a package key given twice"),
+	   "a package key given twice is refused, naming the line (%s)", sigma_error_last());
+	graph_free(g);
+	sigma_buf deep = SIGMA_BUF_INIT;
+	sigma_buf_puts(&deep, "{\"lockfileVersion\":1,\"workspaces\":{\"\":{\"name\":\"a\"}},\"packages\":{\"");
+	for (int i = 0; i < 2000; i++)
+		sigma_buf_puts(&deep, i ? "/a" : "a");
+	sigma_buf_puts(&deep, "\":[\"a@1.0.0\",\"\",{\"dependencies\":{\"b\":\"1\"}},\"sha512-A\"]}}\n");
+	g = NULL;
+	ok(lc_resolve_mem(&g, "bun.lock", "bun.lock", deep.ptr, NULL, NULL) == SIGMA_EINVALID &&
+	   strstr(sigma_error_last(), "nests deeper"), "a key nested 2,000 levels deep is refused, not walked (%s)",
+	   sigma_error_last());
+	graph_free(g);
+	sigma_buf_dispose(&deep);
+}
+
 static void check_sources(void)
 {
 	static const char lock[] =
@@ -88,8 +112,11 @@ static void check_sources(void)
 	   sigma_streq(g->nodes[tb].integrity, "sha512-TB"), "a tarball outside the registry layout is url");
 	ok(loc >= 0 && g->nodes[loc].kind == GRAPH_KIND_FILE && lc_finding(g, loc, "local-path"), "file: is local-path");
 	ok(any >= 0 && lc_finding(g, any, "unpinned"), "a direct '*' is unpinned");
-	ok(x >= 0 && y1 >= 0 && lc_has_edge(g, (uint32_t)x, (uint32_t)y1) && lc_find(g, "p", "") < 0,
-	   "a scoped parent's nested key (@s/x/y) wins over the top one; an unresolved peer is no edge");
+	int peer = lc_find(g, "p", "");
+	ok(x >= 0 && y1 >= 0 && lc_has_edge(g, (uint32_t)x, (uint32_t)y1),
+	   "a scoped parent's nested key (@s/x/y) wins over the top one");
+	ok(peer >= 0 && lc_finding(g, peer, "inconsistent"),
+	   "a required peer with no entry is inconsistent (Bun would install it unjudged)");
 	const graph_finding *f = lc_finding(g, lost, "inconsistent");
 	ok(f && g->nodes[lost].depth == 1 && strstr(f->message, "web/bun.lock") && strstr(f->message, "\"lost@^2\"") &&
 	   strstr(f->message, "any@3.0.0") && strstr(f->message, "bun install"),
@@ -134,6 +161,7 @@ int main(void)
 {
 	check_expected();
 	check_sources();
+	check_hostile();
 	check_bad_input();
 	lc_unused();
 	return tap_done();
