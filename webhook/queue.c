@@ -51,6 +51,9 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS webhook_findings("
 	"  certificate_id TEXT PRIMARY KEY, base_sha TEXT, findings TEXT NOT NULL, private INTEGER NOT NULL DEFAULT 0)"
 	"  WITHOUT ROWID;"
+	/* "Has any private repository been judged?" is asked on every
+	 * /packages request: a partial index answers it without a scan. */
+	"CREATE INDEX IF NOT EXISTS webhook_findings_private ON webhook_findings(private) WHERE private = 1;"
 	"CREATE TABLE IF NOT EXISTS webhook_comments("
 	"  forge TEXT NOT NULL, repo TEXT NOT NULL, number INTEGER NOT NULL, comment_id TEXT NOT NULL,"
 	"  updated_at INTEGER NOT NULL, PRIMARY KEY (forge, repo, number)) WITHOUT ROWID;";
@@ -107,7 +110,7 @@ static const char *const statements[ST__COUNT] = {
 	[ST_COMMENT_PUT] =
 		"INSERT OR REPLACE INTO webhook_comments(forge, repo, number, comment_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_SECRET_GET] = "SELECT value FROM webhook_meta WHERE key='link_secret'",
-	[ST_ANY_PRIVATE] = "SELECT EXISTS (SELECT 1 FROM webhook_findings WHERE private=1)",
+	[ST_ANY_PRIVATE] = "SELECT EXISTS (SELECT 1 FROM webhook_findings INDEXED BY webhook_findings_private WHERE private=1)",
 	[ST_SECRET_PUT] = "INSERT INTO webhook_meta(key, value) VALUES ('link_secret', ?1) ON CONFLICT DO NOTHING",
 };
 

@@ -721,7 +721,8 @@ static int run_event_job(worker *w, const webhook_job *job)
 		pthread_mutex_unlock(lock);
 		/* Past its deadline a failed fetch is not retried either: the
 		 * attempts would each wait as long again. */
-		if (rc == SIGMA_ETIMEOUT || past_deadline(fetch_deadline)) {
+		/* A fetch that succeeded a little late is used: the objects are here. */
+		if (rc == SIGMA_ETIMEOUT || (rc && past_deadline(fetch_deadline))) {
 			rc = finish_late(w, job, f, &ev, "fetch", svc->settings->fetch_timeout_ms, "serve.fetchTimeout");
 			goto out;
 		}
@@ -753,7 +754,13 @@ static int run_event_job(worker *w, const webhook_job *job)
 	/* A GitLab merge request names its target branch, not a base commit:
 	 * the merge base with it is what the request's diff is against. */
 	char merge_base[41] = "";
-	if (!ev.base_sha && ev.base_ref && ev.kind == EVENT_PULL_REQUEST &&
+	/* From a fork (source project != target project) the target branch was
+	 * fetched from the fork, whose owner can point it anywhere: what the
+	 * base "already had" would only warn. Such a request is judged with no
+	 * base, everything in it introduced. */
+	int from_fork = f->type == FORGE_GITLAB && ev.status_repo && ev.comment_repo &&
+	                strcmp(ev.status_repo, ev.comment_repo) != 0;
+	if (!ev.base_sha && ev.base_ref && ev.kind == EVENT_PULL_REQUEST && !from_fork &&
 	    webhook_mirror_merge_base(merge_base, gitdir, commit, ev.base_ref) == 0)
 		ev.base_sha = sigma_xstrdup(merge_base);
 	int have_base = ev.base_sha && repo_commit(base, repo, ev.base_sha) == 0 &&

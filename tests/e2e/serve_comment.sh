@@ -159,6 +159,15 @@ check "GitLab: the note has the diff" grep -q '| ~ | `express` | `4.19.2` → `4
 gitlab_deliver $head2 gl-2
 check "GitLab: the new head edits the note (still one)" wait_until 20 edited_times gitlab "$tgt" "$iid" 1
 check "GitLab: one create in all" test "$(ops gitlab create)" = 1
+# From a fork, the target branch fetched would be the fork's to forge:
+# judged with no base (everything introduced), not against it.
+payload gitlab-mr "$T/gl-fork.json" sha=$head2 clone="$T/app.git" repo=octo/app project=99 target=main
+deliver "$SERVE/webhook/gl" "$T/gl-fork.json" "X-Gitlab-Event: Merge Request Hook" "Idempotency-Key: gl-fork" \
+	"X-Gitlab-Token: $GLTOKEN" >/dev/null
+check "GitLab: the fork's delivery edits the note" wait_until 20 edited_times gitlab "$tgt" "$iid" 2
+body_of gitlab "$tgt" "$iid" > "$T/gl-fork.md"
+check "GitLab: a merge request from a fork is not judged against the fork's target branch" \
+	bash -c "grep -q sigma:pr-comment '$T/gl-fork.md' && ! grep -q 'against' '$T/gl-fork.md'"
 
 # --- comment = false: the status, and no comment.
 payload github-pr "$T/q.json" sha=$head1 base=$base clone="$T/app.git" repo=octo/quiet number=9
