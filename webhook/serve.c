@@ -514,7 +514,13 @@ static enum MHD_Result handle_certificate(struct MHD_Connection *conn, webhook_s
 		rc = webhook_queue_certificate(&cert, svc->reader, full);
 	if (!rc) {
 		int frc = webhook_queue_findings(&findings, &private_repo, svc->reader, full);
-		if (frc && frc != SIGMA_ENOTFOUND)
+		/* No row saying whether the repository is private (a hook push's
+		 * certificate, or a job that stopped before it recorded one): once
+		 * this service has judged any private repository, such a page
+		 * needs a signed link too. An error reading that is private. */
+		if (frc == SIGMA_ENOTFOUND)
+			private_repo = webhook_queue_any_private(svc->reader) != 0;
+		else if (frc)
 			rc = frc;
 	}
 	pthread_mutex_unlock(&svc->read_lock);

@@ -957,7 +957,9 @@ static int run_outbox_job(worker *w, const webhook_job *job)
 		state = STATE_ERROR;
 		snprintf(desc, sizeof desc, "sigma: the push's certificate %.12s is missing", cert_id);
 	}
-	url = cert ? target_url(svc, cert_id, 0) : NULL;
+	/* A hook push's repository may be private, and its page then asks
+	 * for a signed link (serve.c): the link is always signed. */
+	url = cert ? target_url(svc, cert_id, 1) : NULL;
 	webhook_status_row row;
 	fill_row(&row, job->id, f, status_repo, sha, state, desc, url);
 	webhook_job_result r = { &row, cert ? cert_id : NULL, repository, json_str(spec, "ref"), sha,

@@ -126,6 +126,13 @@ cp "$T/body" "$T/unsigned.body"
 code "$SERVE/certificates/$(printf 'f%.0s' $(seq 64))" >/dev/null
 check "private: the 404 says what an unknown id's does" cmp -s "$T/body" "$T/unsigned.body"
 check "private: a 16-digit prefix without signature: 404" test "$(code "$SERVE/certificates/${id:0:16}")" = 404
+# A certificate with no row saying whether its repository is private (a
+# hook push's, or a job that stopped before recording it) is closed too,
+# once any private repository has been judged here.
+sqlite3 "$SIGMA_DB" "UPDATE webhook_findings SET certificate_id='moved-$id' WHERE certificate_id='$id'"
+check "no privacy row: without a signature, still 404" test "$(code "$SERVE/certificates/$id")" = 404
+check "... with the signed link, served" test "$(code "$purl")" = 200
+sqlite3 "$SIGMA_DB" "UPDATE webhook_findings SET certificate_id='$id' WHERE certificate_id='moved-$id'"
 exp=$(sed -n 's/.*exp=\([0-9]*\).*/\1/p' <<< "$purl")
 sig=$(sed -n 's/.*sig=\([0-9a-f]*\).*/\1/p' <<< "$purl")
 forged=$(printf '%s' "$sig" | tr '0-9a-f' '1-9a-f0')
