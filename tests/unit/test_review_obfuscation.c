@@ -68,6 +68,17 @@ int main(void)
 	review_findings_dispose(&fs);
 	fixture_dispose(&f);
 	free(wasm_js);
+	/* undici's llhttp (in next): a WebAssembly module by its bytes ("\0asm",
+	 * "AGFzbQ" in base64) on a minified line that also evaluates. */
+	char *llhttp = sigma_xasprintf("A.exports=r.from(\"AGFzbQ%s\",\"base64\")},7:(A)=>{eval(A)};\n", b);
+	const char *llhttp_pkg[] = { "undici.cjs", llhttp, NULL };
+	fixture_crafted(&f, "npm", "x", llhttp_pkg);
+	fixture_review(&fs, &review_obfuscation, &f);
+	ok(fixture_find(&fs, "wasm-blob") && fixture_worst(&fs) == SEV_LOW,
+	   "a blob whose bytes are a WebAssembly module is LOW, whatever else the line does");
+	review_findings_dispose(&fs);
+	fixture_dispose(&f);
+	free(llhttp);
 	/* A mention of WebAssembly does not excuse a decoded blob that is run. */
 	char *wasm_eval = sigma_xasprintf("WebAssembly.Memory;eval(Buffer.from('%s','base64').toString());\n", b);
 	const char *wasm_eval_pkg[] = { "lexer.js", wasm_eval, NULL };
