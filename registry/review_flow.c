@@ -834,6 +834,14 @@ static void review_file(review_findings *out, const unpack_file *f, const pkg_fa
 		lang = REVIEW_SH;
 	if (!lang)
 		return;
+	/* A source file larger than one window is read window by window: the
+	 * lexer starts each one without knowing whether it opens inside a
+	 * string, and names are not followed from one window to the next. Its
+	 * patterns are still reviewed, but its flow cannot be cleared. */
+	if (!unpack_file_whole(f) && f->offset == 0)
+		review_findings_add(out, NAME, "flow-not-followed", SEV_HIGH, f->path, 0,
+		                    "a %s file over one review window: values across windows are not followed",
+		                    lang == REVIEW_SH ? "script" : "source");
 	flow *fl = sigma_xcalloc(1, sizeof *fl);
 	char *code = NULL, *mask = NULL;
 	review_lex(f->data, f->len, lang, &code, &mask);

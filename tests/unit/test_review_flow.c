@@ -52,6 +52,19 @@ static void check_untracked(void)
 	   judge("npm", mini_pkg, "flow-not-followed", NULL) == SEV_HIGH,
 	   "a minified file that reads a secret and calls the network is not cleared");
 	sigma_buf_dispose(&mini);
+	/* A source file over one review window is reviewed window by window:
+	 * its flow is not cleared. The first window of a larger file, as the
+	 * unpacker hands it over (size beyond its bytes): */
+	fixture wf;
+	review_findings wfs;
+	const char *window_pkg[] = { "index.js", "module.exports = 1;\n", NULL };
+	fixture_crafted(&wf, "npm", "x", window_pkg);
+	wf.files.files[0].size = (size_t)17 << 20;
+	fixture_review(&wfs, &review_flow, &wf);
+	const review_finding *wx = fixture_find(&wfs, "flow-not-followed");
+	ok(wx && wx->severity == SEV_HIGH, "the first window of a 17 MiB source file: flow not followed, HIGH");
+	review_findings_dispose(&wfs);
+	fixture_dispose(&wf);
 	const char *mini_quiet[] = { "dist/q.js", "var a=require('https');a.get('https://c.example.invalid/x');\n", NULL };
 	ok(judge("npm", mini_quiet, "flow-not-followed", NULL) == SEV_CLEAR, "... while one with no secret is");
 }
