@@ -69,7 +69,12 @@ static const struct { const char *ignored, *read, *tool; } shadows[] = {
  * `ignored`, each with one line saying why. */
 static void drop_shadowed(scan_set *s)
 {
-	size_t kept = 0;
+	/* Searched in a copy: compacting `refs` in place while searching it
+	 * would leave it unsorted after two drops, and a sibling could be
+	 * missed (the shadowed file then judged after all). */
+	size_t n = s->nrefs, kept = 0;
+	lockfile_ref *sorted = sigma_xmalloc((n ? n : 1) * sizeof *sorted);
+	memcpy(sorted, s->refs, n * sizeof *sorted);
 	for (size_t i = 0; i < s->nrefs; i++) {
 		lockfile_ref *ref = &s->refs[i];
 		const char *slash = strrchr(ref->path, '/');
@@ -80,7 +85,7 @@ static void drop_shadowed(scan_set *s)
 				continue;
 			lockfile_ref want = { .path = sigma_xasprintf("%.*s%s", (int)(base - ref->path), ref->path,
 			                                              shadows[k].read) };
-			if (bsearch(&want, s->refs, s->nrefs, sizeof *s->refs, ref_cmp)) {
+			if (bsearch(&want, sorted, n, sizeof *sorted, ref_cmp)) {
 				s->ignored = sigma_xrealloc(s->ignored, (s->nignored + 1) * sizeof *s->ignored);
 				s->ignored[s->nignored].path = ref->path;
 				s->ignored[s->nignored].message = sigma_xasprintf(
@@ -94,6 +99,7 @@ static void drop_shadowed(scan_set *s)
 			s->refs[kept++] = *ref;
 	}
 	s->nrefs = kept;
+	free(sorted);
 }
 
 /* ---------------------------------------------------------------- lockfile lists */

@@ -133,6 +133,18 @@ sigma scan "$s" > "$T/out" 2>&1
 check "shrinkwrap: sigma scan judges the same (refused, package-lock.json ignored)" \
 	bash -c "test $? -eq 1 && grep -q 'package-lock.json: ignored by npm' '$T/out'"
 sigma registry unblock npm ms '*' > /dev/null
+
+# Several directories each with both files: every package-lock.json is
+# ignored (the shadow search must not lose its way as files are dropped).
+m=$T/shrink-many && mkdir -p "$m"
+for d in a b c d; do
+	npm_project "$m/$d" '{"left-pad":"1.3.0"}' "$(lock_entry left-pad 1.3.0)"
+	cp "$m/$d/package-lock.json" "$m/$d/kept.json"
+	npm_project "$m/$d" '{"ms":"2.1.3"}' "$(lock_entry ms 2.1.3)"
+	mv "$m/$d/package-lock.json" "$m/$d/npm-shrinkwrap.json" && mv "$m/$d/kept.json" "$m/$d/package-lock.json"
+done
+if commit_push shrink-many "$m"; then ok "shrinkwrap in four directories: no ignored package-lock.json is judged"; else nok "shrinkwrap in four directories: no ignored package-lock.json is judged"; show; fi
+check "... each reported ignored" test "$(grep -c 'package-lock.json: ignored by npm' "$T/out")" -eq 4
 sigma registry unblock npm left-pad '*' > /dev/null
 
 # bun.lock: a blocked package nested under express (express/debug/ms) is
