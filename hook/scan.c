@@ -74,7 +74,8 @@ static void drop_shadowed(scan_set *s)
 	 * missed (the shadowed file then judged after all). */
 	size_t n = s->nrefs, kept = 0;
 	lockfile_ref *sorted = sigma_xmalloc((n ? n : 1) * sizeof *sorted);
-	memcpy(sorted, s->refs, n * sizeof *sorted);
+	if (n)
+		memcpy(sorted, s->refs, n * sizeof *sorted);
 	for (size_t i = 0; i < s->nrefs; i++) {
 		lockfile_ref *ref = &s->refs[i];
 		const char *slash = strrchr(ref->path, '/');
